@@ -1,0 +1,35 @@
+"""The `daybook` command: one entry point for running and operating Daybook."""
+
+import os
+import sys
+
+USAGE = """usage: daybook <command> [options]
+
+Commands:
+  demo         load the demo MSP (seeded, idempotent); --size large for bench data
+  serve        run the web server (gunicorn, static files via WhiteNoise)
+  migrate      apply database migrations
+  createadmin  create an administrator login
+  worker       run the background worker (notifications, digests)
+  <other>      any Django management command (check, shell, dbshell, ...)
+
+Run `daybook <command> --help` for a command's options."""
+
+# Commands whose management-command name differs from the CLI verb.
+ALIASES = {"demo": "load_demo", "serve": "serve", "worker": "run_huey"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "daybook.settings")
+    from django.core.management import execute_from_command_line
+
+    command = ALIASES.get(argv[0], argv[0])
+    execute_from_command_line(["daybook", command, *argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+from datetime import date
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from daybook.core.validators import validate_time_zone
+from daybook.people.models import default_time_zone
+
+from .choices import AgreementType
+
+NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
+
+
+class Company(models.Model):
+    """A client of the MSP."""
+
+    name = models.CharField(max_length=200, unique=True)
+    identifier = models.SlugField(max_length=50, unique=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text="Statements for this client use its local calendar.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["company", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agreement(models.Model):
+    """A contract with a company that time on its tickets and projects is applied to."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="agreements")
+    name = models.CharField(max_length=200)
+    type = models.CharField(max_length=10, choices=AgreementType.choices)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True, help_text="Empty: open-ended.")
+    monthly_fee = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0"), validators=NOT_NEGATIVE
+    )
+    prepaid_hours = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=NOT_NEGATIVE,
+        help_text="Block hours: hours bought up front.",
+    )
+    prepaid_amount = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=NOT_NEGATIVE,
+        help_text="Block hours: what the client paid for them. Project: the fixed fee.",
+    )
+    hourly_rate = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=NOT_NEGATIVE,
+        help_text="Overrides every work role's rate on this agreement unless a role rate is set.",
+    )
+    estimated_hours = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=NOT_NEGATIVE
+    )
+    covered_work_types = models.ManyToManyField(
+        "timekeeping.WorkType",
+        blank=True,
+        related_name="covering_agreements",
+        help_text="Work the fee or block covers. Empty: all client work types are covered.",
+    )
+    history = HistoricalRecords(m2m_fields=[covered_work_types])
+
+    class Meta:
+        ordering = ["company__name", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="agreement_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_fee__gte=0)
+                & (Q(prepaid_hours__isnull=True) | Q(prepaid_hours__gte=0))
+                & (Q(prepaid_amount__isnull=True) | Q(prepaid_amount__gte=0))
+                & (Q(hourly_rate__isnull=True) | Q(hourly_rate__gte=0))
+                & (Q(estimated_hours__isnull=True) | Q(estimated_hours__gte=0)),
+                name="agreement_amounts_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} — {self.name}"
+
+    def is_active_on(self, day: date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+    @property
+    def block_rate(self) -> Decimal | None:
+        """The price of one prepaid hour, used to value block hours drawn down."""
+        if self.prepaid_hours and self.prepaid_amount is not None:
+            return self.prepaid_amount / self.prepaid_hours
+        return None
+
+
+class AgreementRate(models.Model):
+    """A work role's hourly rate on one agreement; beats the agreement's own hourly rate."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="role_rates")
+    work_role = models.ForeignKey("timekeeping.WorkRole", on_delete=models.CASCADE, related_name="+")
+    rate = models.DecimalField(max_digits=10, decimal_places=2, validators=NOT_NEGATIVE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "work_role"], name="one_rate_per_role"),
+            models.CheckConstraint(condition=Q(rate__gte=0), name="agreement_rate_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_role}: {self.rate}"

@@ -1,0 +1,24 @@
+from datetime import date
+
+from daybook.timekeeping.models import WorkType
+
+from .choices import AgreementCheck
+from .models import Agreement
+
+
+def agreement_check(*, agreement: Agreement | None, work_type: WorkType, on: date) -> AgreementCheck:
+    """Would this work be properly applied to this agreement on this date?
+
+    Internal (payroll-wrap) work belongs to no agreement and always checks out. An agreement
+    with no covered work types listed covers all client work.
+    """
+    if work_type.is_payroll_wrap:
+        return AgreementCheck.OK
+    if agreement is None:
+        return AgreementCheck.NO_AGREEMENT
+    if not agreement.is_active_on(on):
+        return AgreementCheck.OUT_OF_DATES
+    covered_ids = {wt.pk for wt in agreement.covered_work_types.all()}
+    if covered_ids and work_type.pk not in covered_ids:
+        return AgreementCheck.NOT_COVERED
+    return AgreementCheck.OK

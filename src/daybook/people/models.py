@@ -1,0 +1,113 @@
+from decimal import Decimal
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from daybook.core.validators import validate_time_zone
+
+from .choices import Weekday
+
+
+def default_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
+class Team(models.Model):
+    """A group of members and the people who review their days."""
+
+    name = models.CharField(max_length=100, unique=True)
+    reviewers = models.ManyToManyField(
+        "people.Member", related_name="reviewed_teams", blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Member(models.Model):
+    """A person who logs time; linked one-to-one to a login."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member"
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
+    )
+    time_zone = models.CharField(
+        max_length=64, default=default_time_zone, validators=[validate_time_zone]
+    )
+    expected_hours_per_day = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("8.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("24"))],
+        help_text="Hours each scheduled day should add up to.",
+    )
+    cost_rate = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="What an hour of this member costs the business.",
+    )
+    default_work_role = models.ForeignKey(
+        "timekeeping.WorkRole",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["user__first_name", "user__last_name", "user__username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expected_hours_per_day__gte=0) & Q(expected_hours_per_day__lte=24),
+                name="member_expected_hours_in_day",
+            ),
+            models.CheckConstraint(condition=Q(cost_rate__gte=0), name="member_cost_rate_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def first_name(self) -> str:
+        return self.user.first_name or self.user.get_username()
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class ScheduleBlock(models.Model):
+    """One working window on a weekday, in the member's local time.
+
+    Several blocks on one weekday make a split shift.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="schedule")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["member", "weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="schedule_end_after_start"),
+            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="schedule_weekday_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"

@@ -1,0 +1,154 @@
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from .choices import Priority, ProjectStatus, TicketStatus
+
+
+class Board(models.Model):
+    """A queue of tickets (Help Desk, Projects, Alerts...)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    default_work_type = models.ForeignKey(
+        "timekeeping.WorkType", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaTarget(models.Model):
+    """Respond and resolve targets for a priority; an agreement-specific row overrides the default."""
+
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices)
+    agreement = models.ForeignKey(
+        "clients.Agreement", on_delete=models.CASCADE, null=True, blank=True, related_name="sla_targets"
+    )
+    respond_minutes = models.PositiveIntegerField()
+    resolve_minutes = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["agreement", "priority"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["priority"], condition=Q(agreement__isnull=True), name="one_default_sla_per_priority"
+            ),
+            models.UniqueConstraint(fields=["priority", "agreement"], name="one_sla_per_agreement_priority"),
+            models.CheckConstraint(
+                condition=Q(resolve_minutes__gte=models.F("respond_minutes")),
+                name="sla_resolve_not_before_respond",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.agreement or "default"
+        return f"{self.get_priority_display()} ({scope})"
+
+
+class Ticket(models.Model):
+    """A piece of service work for a company, applied to an agreement."""
+
+    board = models.ForeignKey(Board, on_delete=models.PROTECT, related_name="tickets")
+    company = models.ForeignKey("clients.Company", on_delete=models.PROTECT, related_name="tickets")
+    agreement = models.ForeignKey(
+        "clients.Agreement", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    summary = models.CharField(max_length=250)
+    description = models.TextField(blank=True)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
+    status = models.CharField(max_length=20, choices=TicketStatus.choices, default=TicketStatus.NEW)
+    work_type = models.ForeignKey(
+        "timekeeping.WorkType",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Default work type for time on this ticket; falls back to the board's.",
+    )
+    assignee = models.ForeignKey(
+        "people.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tickets"
+    )
+    opened_at = models.DateTimeField(db_index=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Once a breach is recorded it stays, even if the ticket's clock is later recomputed.
+    respond_breached_at = models.DateTimeField(null=True, blank=True)
+    resolve_breached_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        permissions = [("change_ticket_agreement", "Can change the agreement a ticket is applied to")]
+        indexes = [
+            models.Index(fields=["status", "board"]),
+            models.Index(fields=["company", "opened_at"]),
+            models.Index(fields=["agreement"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.summary}"
+
+
+class TicketStatusChange(models.Model):
+    """Each status move, kept so SLA clocks can subtract time spent waiting on the client."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=TicketStatus.choices)
+    to_status = models.CharField(max_length=20, choices=TicketStatus.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey("people.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["ticket", "at"]
+        indexes = [models.Index(fields=["ticket", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} -> {self.to_status}"
+
+
+class Project(models.Model):
+    company = models.ForeignKey("clients.Company", on_delete=models.PROTECT, related_name="projects")
+    agreement = models.ForeignKey(
+        "clients.Agreement", on_delete=models.PROTECT, null=True, blank=True, related_name="projects"
+    )
+    name = models.CharField(max_length=200)
+    project_type = models.CharField(
+        max_length=100, blank=True, help_text="Used to compare estimates across similar projects."
+    )
+    status = models.CharField(max_length=10, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED)
+    manager = models.ForeignKey(
+        "people.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="managed_projects"
+    )
+    start_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["company__name", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Phase(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="phases")
+    name = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+    estimated_hours = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
+    )
+
+    class Meta:
+        ordering = ["project", "position", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(estimated_hours__gte=0), name="phase_estimate_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} / {self.name}"

@@ -1,0 +1,41 @@
+"""Rate resolution: the one place that decides what an hour of work is billed at."""
+
+from decimal import Decimal
+
+from daybook.clients.models import Agreement, AgreementRate
+
+from .choices import BillableOption
+from .models import WorkRole, WorkType
+
+ZERO = Decimal("0.00")
+CENTS = Decimal("0.01")
+
+
+def resolve_bill_rate(
+    *,
+    work_role: WorkRole,
+    work_type: WorkType,
+    billable: str,
+    agreement: Agreement | None,
+) -> Decimal:
+    """Hourly bill rate for one piece of work.
+
+    1. Do Not Bill and No Charge carry no revenue: 0.
+    2. Base rate: the agreement's rate for this work role, else the agreement's own hourly
+       rate, else the work role's standard rate.
+    3. Times the work type's multiplier (After Hours 1.5, say), rounded to cents.
+    """
+    if billable != BillableOption.BILLABLE:
+        return ZERO
+    base = work_role.rate
+    if agreement is not None:
+        role_rate = (
+            AgreementRate.objects.filter(agreement=agreement, work_role=work_role)
+            .values_list("rate", flat=True)
+            .first()
+        )
+        if role_rate is not None:
+            base = role_rate
+        elif agreement.hourly_rate is not None:
+            base = agreement.hourly_rate
+    return (base * work_type.rate_multiplier).quantize(CENTS)
