@@ -129,7 +129,9 @@ class AgreementRate(models.Model):
     """A work role's hourly rate on one agreement; beats the agreement's own hourly rate."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="role_rates")
-    work_role = models.ForeignKey("timekeeping.WorkRole", on_delete=models.CASCADE, related_name="+")
+    work_role = models.ForeignKey(
+        "timekeeping.WorkRole", on_delete=models.CASCADE, related_name="+"
+    )
     rate = models.DecimalField(max_digits=10, decimal_places=2, validators=NOT_NEGATIVE)
 
     class Meta:

@@ -6,7 +6,9 @@ from .choices import AgreementCheck
 from .models import Agreement
 
 
-def agreement_check(*, agreement: Agreement | None, work_type: WorkType, on: date) -> AgreementCheck:
+def agreement_check(
+    *, agreement: Agreement | None, work_type: WorkType, on: date
+) -> AgreementCheck:
     """Would this work be properly applied to this agreement on this date?
 
     Internal (payroll-wrap) work belongs to no agreement and always checks out. An agreement

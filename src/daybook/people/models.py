@@ -20,9 +20,7 @@ class Team(models.Model):
     """A group of members and the people who review their days."""
 
     name = models.CharField(max_length=100, unique=True)
-    reviewers = models.ManyToManyField(
-        "people.Member", related_name="reviewed_teams", blank=True
-    )
+    reviewers = models.ManyToManyField("people.Member", related_name="reviewed_teams", blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -72,7 +70,9 @@ class Member(models.Model):
                 condition=Q(expected_hours_per_day__gte=0) & Q(expected_hours_per_day__lte=24),
                 name="member_expected_hours_in_day",
             ),
-            models.CheckConstraint(condition=Q(cost_rate__gte=0), name="member_cost_rate_not_negative"),
+            models.CheckConstraint(
+                condition=Q(cost_rate__gte=0), name="member_cost_rate_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -105,8 +105,12 @@ class ScheduleBlock(models.Model):
     class Meta:
         ordering = ["member", "weekday", "start"]
         constraints = [
-            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="schedule_end_after_start"),
-            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="schedule_weekday_valid"),
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="schedule_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="schedule_weekday_valid"
+            ),
         ]
 
     def __str__(self) -> str:

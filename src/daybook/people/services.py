@@ -1,3 +1,4 @@
+import itertools
 from datetime import time
 from decimal import Decimal
 
@@ -68,9 +69,7 @@ def member_create(
 
 
 @transaction.atomic
-def schedule_set(
-    *, member: Member, blocks: list[tuple[int, time, time]]
-) -> list[ScheduleBlock]:
+def schedule_set(*, member: Member, blocks: list[tuple[int, time, time]]) -> list[ScheduleBlock]:
     """Replace a member's weekly schedule. Blocks on one weekday may not overlap."""
     by_day: dict[int, list[tuple[time, time]]] = {}
     for weekday, start, end in blocks:
@@ -83,7 +82,7 @@ def schedule_set(
         by_day.setdefault(weekday, []).append((start, end))
     for weekday, windows in by_day.items():
         windows.sort()
-        for (_, prev_end), (next_start, _) in zip(windows, windows[1:], strict=False):
+        for (_, prev_end), (next_start, _) in itertools.pairwise(windows):
             if next_start < prev_end:
                 raise ValidationError(
                     {"schedule": f"Windows on weekday {weekday} overlap at {next_start:%H:%M}."}

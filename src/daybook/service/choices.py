@@ -15,24 +15,49 @@ class TicketStatus(models.TextChoices):
 # a closed ticket is final.
 TICKET_TRANSITIONS: dict[str, frozenset[str]] = {
     TicketStatus.NEW: frozenset(
-        {TicketStatus.IN_PROGRESS, TicketStatus.NEEDS_SCHEDULING, TicketStatus.SCHEDULED,
-         TicketStatus.WAITING_CLIENT, TicketStatus.RESOLVED, TicketStatus.CLOSED}
+        {
+            TicketStatus.IN_PROGRESS,
+            TicketStatus.NEEDS_SCHEDULING,
+            TicketStatus.SCHEDULED,
+            TicketStatus.WAITING_CLIENT,
+            TicketStatus.RESOLVED,
+            TicketStatus.CLOSED,
+        }
     ),
     TicketStatus.IN_PROGRESS: frozenset(
-        {TicketStatus.WAITING_CLIENT, TicketStatus.NEEDS_SCHEDULING, TicketStatus.SCHEDULED,
-         TicketStatus.RESOLVED}
+        {
+            TicketStatus.WAITING_CLIENT,
+            TicketStatus.NEEDS_SCHEDULING,
+            TicketStatus.SCHEDULED,
+            TicketStatus.RESOLVED,
+        }
     ),
     TicketStatus.WAITING_CLIENT: frozenset(
-        {TicketStatus.IN_PROGRESS, TicketStatus.NEEDS_SCHEDULING, TicketStatus.SCHEDULED,
-         TicketStatus.RESOLVED, TicketStatus.CLOSED}
+        {
+            TicketStatus.IN_PROGRESS,
+            TicketStatus.NEEDS_SCHEDULING,
+            TicketStatus.SCHEDULED,
+            TicketStatus.RESOLVED,
+            TicketStatus.CLOSED,
+        }
     ),
     TicketStatus.NEEDS_SCHEDULING: frozenset(
-        {TicketStatus.IN_PROGRESS, TicketStatus.SCHEDULED, TicketStatus.WAITING_CLIENT,
-         TicketStatus.RESOLVED, TicketStatus.CLOSED}
+        {
+            TicketStatus.IN_PROGRESS,
+            TicketStatus.SCHEDULED,
+            TicketStatus.WAITING_CLIENT,
+            TicketStatus.RESOLVED,
+            TicketStatus.CLOSED,
+        }
     ),
     TicketStatus.SCHEDULED: frozenset(
-        {TicketStatus.IN_PROGRESS, TicketStatus.NEEDS_SCHEDULING, TicketStatus.WAITING_CLIENT,
-         TicketStatus.RESOLVED, TicketStatus.CLOSED}
+        {
+            TicketStatus.IN_PROGRESS,
+            TicketStatus.NEEDS_SCHEDULING,
+            TicketStatus.WAITING_CLIENT,
+            TicketStatus.RESOLVED,
+            TicketStatus.CLOSED,
+        }
     ),
     TicketStatus.RESOLVED: frozenset({TicketStatus.IN_PROGRESS, TicketStatus.CLOSED}),
     TicketStatus.CLOSED: frozenset(),

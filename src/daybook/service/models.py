@@ -24,11 +24,15 @@ class Board(models.Model):
 
 
 class SlaTarget(models.Model):
-    """Respond and resolve targets for a priority; an agreement-specific row overrides the default."""
+    """Respond and resolve targets for a priority; an agreement's own row beats the default."""
 
     priority = models.PositiveSmallIntegerField(choices=Priority.choices)
     agreement = models.ForeignKey(
-        "clients.Agreement", on_delete=models.CASCADE, null=True, blank=True, related_name="sla_targets"
+        "clients.Agreement",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sla_targets",
     )
     respond_minutes = models.PositiveIntegerField()
     resolve_minutes = models.PositiveIntegerField()
@@ -37,9 +41,13 @@ class SlaTarget(models.Model):
         ordering = ["agreement", "priority"]
         constraints = [
             models.UniqueConstraint(
-                fields=["priority"], condition=Q(agreement__isnull=True), name="one_default_sla_per_priority"
+                fields=["priority"],
+                condition=Q(agreement__isnull=True),
+                name="one_default_sla_per_priority",
             ),
-            models.UniqueConstraint(fields=["priority", "agreement"], name="one_sla_per_agreement_priority"),
+            models.UniqueConstraint(
+                fields=["priority", "agreement"], name="one_sla_per_agreement_priority"
+            ),
             models.CheckConstraint(
                 condition=Q(resolve_minutes__gte=models.F("respond_minutes")),
                 name="sla_resolve_not_before_respond",
@@ -72,7 +80,11 @@ class Ticket(models.Model):
         help_text="Default work type for time on this ticket; falls back to the board's.",
     )
     assignee = models.ForeignKey(
-        "people.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tickets"
+        "people.Member",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
     )
     opened_at = models.DateTimeField(db_index=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
@@ -85,7 +97,9 @@ class Ticket(models.Model):
 
     class Meta:
         ordering = ["-opened_at"]
-        permissions = [("change_ticket_agreement", "Can change the agreement a ticket is applied to")]
+        permissions = [
+            ("change_ticket_agreement", "Can change the agreement a ticket is applied to")
+        ]
         indexes = [
             models.Index(fields=["status", "board"]),
             models.Index(fields=["company", "opened_at"]),
@@ -103,7 +117,9 @@ class TicketStatusChange(models.Model):
     from_status = models.CharField(max_length=20, choices=TicketStatus.choices)
     to_status = models.CharField(max_length=20, choices=TicketStatus.choices)
     at = models.DateTimeField()
-    by = models.ForeignKey("people.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    by = models.ForeignKey(
+        "people.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["ticket", "at"]
@@ -114,17 +130,29 @@ class TicketStatusChange(models.Model):
 
 
 class Project(models.Model):
-    company = models.ForeignKey("clients.Company", on_delete=models.PROTECT, related_name="projects")
+    company = models.ForeignKey(
+        "clients.Company", on_delete=models.PROTECT, related_name="projects"
+    )
     agreement = models.ForeignKey(
-        "clients.Agreement", on_delete=models.PROTECT, null=True, blank=True, related_name="projects"
+        "clients.Agreement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
     )
     name = models.CharField(max_length=200)
     project_type = models.CharField(
         max_length=100, blank=True, help_text="Used to compare estimates across similar projects."
     )
-    status = models.CharField(max_length=10, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED)
+    status = models.CharField(
+        max_length=10, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED
+    )
     manager = models.ForeignKey(
-        "people.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="managed_projects"
+        "people.Member",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_projects",
     )
     start_date = models.DateField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
@@ -141,13 +169,18 @@ class Phase(models.Model):
     name = models.CharField(max_length=200)
     position = models.PositiveSmallIntegerField(default=0)
     estimated_hours = models.DecimalField(
-        max_digits=8, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
     )
 
     class Meta:
         ordering = ["project", "position", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(estimated_hours__gte=0), name="phase_estimate_not_negative"),
+            models.CheckConstraint(
+                condition=Q(estimated_hours__gte=0), name="phase_estimate_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,7 +20,9 @@ class WorkRole(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.CheckConstraint(condition=Q(rate__gte=0), name="work_role_rate_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gte=0), name="work_role_rate_not_negative")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -48,7 +50,9 @@ class WorkType(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(rate_multiplier__gte=0), name="work_type_multiplier_not_negative"),
+            models.CheckConstraint(
+                condition=Q(rate_multiplier__gte=0), name="work_type_multiplier_not_negative"
+            ),
             models.CheckConstraint(
                 condition=Q(is_time_off=False) | Q(is_payroll_wrap=True),
                 name="time_off_is_payroll_wrap",
@@ -82,7 +86,9 @@ class TimeEntry(TimeStampedModel):
     cost_rate = models.DecimalField(max_digits=10, decimal_places=2, validators=NOT_NEGATIVE)
     notes = models.TextField(blank=True, help_text="Visible to the client.")
     internal_notes = models.TextField(blank=True)
-    source = models.CharField(max_length=10, choices=EntrySource.choices, default=EntrySource.MANUAL)
+    source = models.CharField(
+        max_length=10, choices=EntrySource.choices, default=EntrySource.MANUAL
+    )
     approval_state = models.CharField(
         max_length=10, choices=ApprovalState.choices, default=ApprovalState.OPEN
     )
@@ -113,7 +119,7 @@ class TimeEntry(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"
+        return f"{self.member} {self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M}"
 
     @property
     def hours(self) -> Decimal:

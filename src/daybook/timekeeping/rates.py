@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from daybook.clients.choices import AgreementType
 from daybook.clients.models import Agreement, AgreementRate
 
 from .choices import BillableOption
@@ -39,3 +40,19 @@ def resolve_bill_rate(
         elif agreement.hourly_rate is not None:
             base = agreement.hourly_rate
     return (base * work_type.rate_multiplier).quantize(CENTS)
+
+
+def default_billable(*, work_type: WorkType, agreement: Agreement | None, covered: bool) -> str:
+    """The billable option a new entry starts with.
+
+    Internal time and work types that default to Do Not Bill / No Charge keep their default.
+    Work a managed agreement covers is already paid for by its fee, so it shows to the client
+    at no charge; anything else billable is charged.
+    """
+    if work_type.is_payroll_wrap:
+        return BillableOption.DO_NOT_BILL
+    if work_type.billable_default != BillableOption.BILLABLE:
+        return work_type.billable_default
+    if agreement is not None and agreement.type == AgreementType.MANAGED and covered:
+        return BillableOption.NO_CHARGE
+    return BillableOption.BILLABLE

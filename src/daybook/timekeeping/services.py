@@ -1,0 +1,276 @@
+"""Writes to time entries. Web pages, the API, the admin, imports and the demo all come here."""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from daybook.clients.choices import AgreementCheck
+from daybook.clients.selectors import agreement_check
+from daybook.people.models import Member
+from daybook.service.choices import TicketStatus
+from daybook.service.models import Phase, Ticket
+
+from .choices import BillableOption, EntrySource
+from .models import TimeEntry, WorkRole, WorkType
+from .rates import default_billable, resolve_bill_rate
+from .selectors import closed_through, entry_lock_reason, overlapping_entries, span_lock_reason
+
+MAX_ENTRY = timedelta(hours=24)
+# A little slack for clocks that disagree between a browser and the server.
+FUTURE_SLACK = timedelta(minutes=5)
+MAX_NOTES = 10_000
+
+
+def _ensure_may_write(*, by: Member | None, member: Member) -> None:
+    """Members write their own time; Finance and Admin may write anyone's. None is the system."""
+    if by is None or by.pk == member.pk:
+        return
+    if not by.user.has_perm("timekeeping.manage_all_entries"):
+        raise PermissionDenied("You can only change your own time entries.")
+
+
+def _local(moment: datetime, member: Member) -> str:
+    return f"{moment.astimezone(member.zone):%Y-%m-%d %H:%M}"
+
+
+def _describe(entry: TimeEntry) -> str:
+    target = entry.ticket or entry.phase or entry.work_type
+    return (
+        f"entry {entry.pk} ({target}, {_local(entry.start, entry.member)}"
+        f"-{entry.end.astimezone(entry.member.zone):%H:%M})"
+    )
+
+
+def _validate(
+    *,
+    member: Member,
+    start: datetime,
+    end: datetime,
+    work_type: WorkType,
+    ticket: Ticket | None,
+    phase: Phase | None,
+    work_role: WorkRole | None,
+    billable: str | None,
+    notes: str,
+    internal_notes: str,
+    exclude_pk: int | None = None,
+) -> None:
+    """Collect every problem with a proposed entry and raise them together, by field."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    for name, moment in (("start", start), ("end", end)):
+        if timezone.is_naive(moment):
+            add(name, "Give a time with its zone or offset, e.g. 2025-03-10T09:00:00-05:00.")
+    if errors:
+        raise ValidationError(errors)
+    if end <= start:
+        add("end", "The end must be after the start.")
+    elif end - start > MAX_ENTRY:
+        add("end", "An entry can be at most 24 hours long; split longer work into days.")
+    if end > timezone.now() + FUTURE_SLACK:
+        add("end", "The end is in the future; log time once it has been worked.")
+    if ticket is not None and phase is not None:
+        add("ticket", "Charge an entry to a ticket or a project phase, not both.")
+    if work_type.is_payroll_wrap:
+        if ticket is not None or phase is not None:
+            add("work_type", f"{work_type} is internal time; it cannot go on a ticket or project.")
+        if billable not in (None, BillableOption.DO_NOT_BILL):
+            add("billable", "Internal time is never charged; use Do Not Bill.")
+    elif ticket is None and phase is None:
+        add(
+            "ticket",
+            "Client work needs a ticket or a project phase; for internal time pick a "
+            "payroll-wrap work type.",
+        )
+    if not work_type.is_active:
+        add("work_type", f"The work type {work_type} is no longer in use.")
+    if ticket is not None and ticket.status == TicketStatus.CLOSED:
+        add("ticket", f"Ticket #{ticket.pk} is closed; reopen it before logging time to it.")
+    if work_role is None and member.default_work_role_id is None:
+        add("work_role", "Pick a work role; this member has no default one.")
+    if billable is not None and billable not in BillableOption.values:
+        add("billable", f"{billable!r} is not a billable option.")
+    if len(notes) > MAX_NOTES:
+        add("notes", f"Notes can be at most {MAX_NOTES} characters.")
+    if len(internal_notes) > MAX_NOTES:
+        add("internal_notes", f"Internal notes can be at most {MAX_NOTES} characters.")
+    if errors:
+        raise ValidationError(errors)
+
+    reason = span_lock_reason(member=member, start=start, end=end, closed=closed_through())
+    if reason:
+        raise ValidationError({"start": [reason]})
+    clash = overlapping_entries(member=member, start=start, end=end, exclude_pk=exclude_pk).first()
+    if clash is not None:
+        raise ValidationError(
+            {"start": [f"This overlaps {_describe(clash)}. Adjust one of them first."]}
+        )
+
+
+def _agreement_for(*, ticket: Ticket | None, phase: Phase | None):
+    if ticket is not None:
+        return ticket.agreement
+    if phase is not None:
+        return phase.project.agreement
+    return None
+
+
+def _apply_rates(entry: TimeEntry, *, billable: str | None) -> None:
+    agreement = entry.agreement
+    covered = (
+        agreement_check(agreement=agreement, work_type=entry.work_type, on=entry.start.date())
+        == AgreementCheck.OK
+    )
+    entry.billable = billable or default_billable(
+        work_type=entry.work_type, agreement=agreement, covered=covered
+    )
+    entry.bill_rate = resolve_bill_rate(
+        work_role=entry.work_role,
+        work_type=entry.work_type,
+        billable=entry.billable,
+        agreement=agreement,
+    )
+
+
+def _lock_member(member: Member) -> None:
+    # Serialises writes per member so two requests cannot both pass the overlap check.
+    Member.objects.select_for_update().filter(pk=member.pk).first()
+
+
+def _note_first_response(ticket: Ticket | None, at: datetime) -> None:
+    if ticket is not None and ticket.first_response_at is None:
+        ticket.first_response_at = max(at, ticket.opened_at)
+        ticket.save(update_fields=["first_response_at"])
+
+
+@transaction.atomic
+def log_time(
+    *,
+    member: Member,
+    start: datetime,
+    end: datetime,
+    work_type: WorkType,
+    ticket: Ticket | None = None,
+    phase: Phase | None = None,
+    work_role: WorkRole | None = None,
+    billable: str | None = None,
+    notes: str = "",
+    internal_notes: str = "",
+    source: str = EntrySource.MANUAL,
+    by: Member | None = None,
+) -> TimeEntry:
+    """Save a new time entry after checking every rule; nothing is saved if any fails.
+
+    The entry is applied to its ticket's (or project's) agreement and stores the bill rate and
+    the member's cost rate as they are now.
+    """
+    _ensure_may_write(by=by, member=member)
+    _lock_member(member)
+    _validate(
+        member=member,
+        start=start,
+        end=end,
+        work_type=work_type,
+        ticket=ticket,
+        phase=phase,
+        work_role=work_role,
+        billable=billable,
+        notes=notes,
+        internal_notes=internal_notes,
+    )
+    entry = TimeEntry(
+        member=member,
+        start=start,
+        end=end,
+        ticket=ticket,
+        phase=phase,
+        agreement=_agreement_for(ticket=ticket, phase=phase),
+        work_role=work_role or member.default_work_role,
+        work_type=work_type,
+        notes=notes,
+        internal_notes=internal_notes,
+        source=source,
+        cost_rate=member.cost_rate,
+    )
+    _apply_rates(entry, billable=billable)
+    if by is not None:
+        entry._history_user = by.user
+    entry.save()
+    _note_first_response(ticket, start)
+    return entry
+
+
+EDITABLE_FIELDS = frozenset(
+    {
+        "start",
+        "end",
+        "ticket",
+        "phase",
+        "work_type",
+        "work_role",
+        "billable",
+        "notes",
+        "internal_notes",
+    }
+)
+RATE_FIELDS = frozenset({"ticket", "phase", "work_type", "work_role", "billable"})
+
+
+@transaction.atomic
+def update_entry(*, entry: TimeEntry, by: Member | None, **changes) -> TimeEntry:
+    """Change an unlocked entry. The rate is resolved again only when what it depends on
+    changes, so editing notes never rewrites the price of past work."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+    _ensure_may_write(by=by, member=entry.member)
+    _lock_member(entry.member)
+    entry = TimeEntry.objects.select_related("member", "member__user").get(pk=entry.pk)
+    reason = entry_lock_reason(entry)
+    if reason:
+        raise ValidationError({"__all__": [reason]})
+    proposed = {name: getattr(entry, name) for name in EDITABLE_FIELDS}
+    proposed.update(changes)
+    if "ticket" in changes and changes["ticket"] is not None and "phase" not in changes:
+        proposed["phase"] = None
+    if "phase" in changes and changes["phase"] is not None and "ticket" not in changes:
+        proposed["ticket"] = None
+    _validate(
+        member=entry.member,
+        start=proposed["start"],
+        end=proposed["end"],
+        work_type=proposed["work_type"],
+        ticket=proposed["ticket"],
+        phase=proposed["phase"],
+        work_role=proposed["work_role"],
+        billable=proposed["billable"],
+        notes=proposed["notes"],
+        internal_notes=proposed["internal_notes"],
+        exclude_pk=entry.pk,
+    )
+    for name, value in proposed.items():
+        setattr(entry, name, value)
+    if RATE_FIELDS & changes.keys():
+        entry.agreement = _agreement_for(ticket=entry.ticket, phase=entry.phase)
+        _apply_rates(entry, billable=changes.get("billable"))
+    if by is not None:
+        entry._history_user = by.user
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def delete_entry(*, entry: TimeEntry, by: Member | None) -> None:
+    """Delete an unlocked entry; its history keeps what it was and who removed it."""
+    _ensure_may_write(by=by, member=entry.member)
+    reason = entry_lock_reason(entry)
+    if reason:
+        raise ValidationError({"__all__": [reason]})
+    if by is not None:
+        entry._history_user = by.user
+    entry.delete()
