@@ -58,6 +58,7 @@ class WorkTypeFactory(factory.django.DjangoModelFactory):
 class MemberFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Member
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     team = None
@@ -125,7 +126,9 @@ class TicketFactory(factory.django.DjangoModelFactory):
 
     board = factory.SubFactory(BoardFactory)
     agreement = factory.SubFactory(AgreementFactory)
-    company = factory.LazyAttribute(lambda t: t.agreement.company if t.agreement else CompanyFactory())
+    company = factory.LazyAttribute(
+        lambda t: t.agreement.company if t.agreement else CompanyFactory()
+    )
     summary = factory.Sequence(lambda n: f"Printer on floor {n} is offline")
     opened_at = factory.LazyFunction(timezone.now)
 

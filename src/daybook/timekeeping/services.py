@@ -1,6 +1,6 @@
 """Writes to time entries. Web pages, the API, the admin, imports and the demo all come here."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -68,6 +68,8 @@ def _validate(
             add(name, "Give a time with its zone or offset, e.g. 2025-03-10T09:00:00-05:00.")
     if errors:
         raise ValidationError(errors)
+    # Python subtracts two times in one zone by wall clock; in UTC the DST hour counts right.
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     if end <= start:
         add("end", "The end must be after the start.")
     elif end - start > MAX_ENTRY:
@@ -185,8 +187,8 @@ def log_time(
     )
     entry = TimeEntry(
         member=member,
-        start=start,
-        end=end,
+        start=start.astimezone(UTC),
+        end=end.astimezone(UTC),
         ticket=ticket,
         phase=phase,
         agreement=_agreement_for(ticket=ticket, phase=phase),
@@ -253,6 +255,8 @@ def update_entry(*, entry: TimeEntry, by: Member | None, **changes) -> TimeEntry
         internal_notes=proposed["internal_notes"],
         exclude_pk=entry.pk,
     )
+    proposed["start"] = proposed["start"].astimezone(UTC)
+    proposed["end"] = proposed["end"].astimezone(UTC)
     for name, value in proposed.items():
         setattr(entry, name, value)
     if RATE_FIELDS & changes.keys():
@@ -268,6 +272,8 @@ def update_entry(*, entry: TimeEntry, by: Member | None, **changes) -> TimeEntry
 def delete_entry(*, entry: TimeEntry, by: Member | None) -> None:
     """Delete an unlocked entry; its history keeps what it was and who removed it."""
     _ensure_may_write(by=by, member=entry.member)
+    _lock_member(entry.member)
+    entry = TimeEntry.objects.select_related("member").get(pk=entry.pk)
     reason = entry_lock_reason(entry)
     if reason:
         raise ValidationError({"__all__": [reason]})
