@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "daybook.clients",
     "daybook.service",
     "daybook.timekeeping",
+    "daybook.review",
+    "daybook.insights",
+    "daybook.interchange",
 ]
 
 MIDDLEWARE = [
