@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from daybook.clients.choices import AgreementCheck
@@ -11,9 +11,10 @@ from daybook.clients.selectors import agreement_check
 from daybook.people.models import Member
 from daybook.service.choices import TicketStatus
 from daybook.service.models import Phase, Ticket
+from daybook.service.services import ticket_set_status
 
 from .choices import BillableOption, EntrySource
-from .models import TimeEntry, WorkRole, WorkType
+from .models import TimeEntry, Timer, WorkRole, WorkType
 from .rates import default_billable, resolve_bill_rate
 from .selectors import closed_through, entry_lock_reason, overlapping_entries, span_lock_reason
 
@@ -280,3 +281,101 @@ def delete_entry(*, entry: TimeEntry, by: Member | None) -> None:
     if by is not None:
         entry._history_user = by.user
     entry.delete()
+
+
+def _timer_target(timer: Timer) -> str:
+    target = timer.ticket or timer.phase or "internal time"
+    return f"{target} since {timer.started_at.astimezone(timer.member.zone):%H:%M}"
+
+
+@transaction.atomic
+def timer_start(
+    *,
+    member: Member,
+    ticket: Ticket | None = None,
+    phase: Phase | None = None,
+    at: datetime | None = None,
+) -> Timer:
+    """Start the member's one timer. A second one is refused with what is already running;
+    the database's unique member column settles two requests that race."""
+    at = at or timezone.now()
+    if ticket is not None and phase is not None:
+        raise ValidationError({"ticket": ["Time a ticket or a project phase, not both."]})
+    if ticket is not None and ticket.status == TicketStatus.CLOSED:
+        raise ValidationError({"ticket": [f"Ticket #{ticket.pk} is closed."]})
+    running = Timer.objects.filter(member=member).select_related("ticket", "phase").first()
+    if running is not None:
+        raise ValidationError(
+            {
+                "timer": [
+                    f"A timer is already running on {_timer_target(running)}. "
+                    "Finish or park that entry first."
+                ]
+            }
+        )
+    try:
+        with transaction.atomic():
+            return Timer.objects.create(member=member, ticket=ticket, phase=phase, started_at=at)
+    except IntegrityError:
+        raise ValidationError(
+            {
+                "timer": [
+                    "Another timer was started for you at the same moment; finish that one first."
+                ]
+            }
+        ) from None
+
+
+def timer_current(*, member: Member) -> Timer | None:
+    return Timer.objects.filter(member=member).select_related("ticket", "phase").first()
+
+
+@transaction.atomic
+def timer_stop(
+    *,
+    member: Member,
+    work_type: WorkType,
+    notes: str,
+    work_role: WorkRole | None = None,
+    billable: str | None = None,
+    internal_notes: str = "",
+    next_status: str | None = None,
+    at: datetime | None = None,
+) -> TimeEntry:
+    """Turn the running timer into an entry that ends now, the moment it is saved, so writing
+    the notes is part of the logged time. If anything is refused, nothing changes and the
+    timer keeps running."""
+    at = at or timezone.now()
+    timer = Timer.objects.select_for_update().filter(member=member).first()
+    if timer is None:
+        raise ValidationError({"timer": ["No timer is running."]})
+    if not notes.strip():
+        raise ValidationError({"notes": ["Write what you did; the client sees these notes."]})
+    entry = log_time(
+        member=member,
+        start=timer.started_at,
+        end=at,
+        ticket=timer.ticket,
+        phase=timer.phase,
+        work_type=work_type,
+        work_role=work_role,
+        billable=billable,
+        notes=notes,
+        internal_notes=internal_notes,
+        source=EntrySource.TIMER,
+        by=member,
+    )
+    timer.delete()
+    if next_status and timer.ticket is not None:
+        ticket_set_status(ticket=timer.ticket, status=next_status, by=member, at=at)
+    return entry
+
+
+@transaction.atomic
+def work_start(*, member: Member, ticket: Ticket, at: datetime | None = None) -> Timer:
+    """Status In Progress starts the timer: one click to begin work on a ticket."""
+    at = at or timezone.now()
+    timer = timer_start(member=member, ticket=ticket, at=at)
+    if ticket.status != TicketStatus.IN_PROGRESS:
+        ticket_set_status(ticket=ticket, status=TicketStatus.IN_PROGRESS, by=member, at=at)
+    return timer
