@@ -1,5 +1,38 @@
-"""One router for every app's API; each app registers its own viewsets here."""
+"""The API under /api/: one router every app registers its viewsets on, the OpenAPI schema and
+its interactive docs, and a token endpoint for scripts."""
 
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
+from daybook.clients.api.urls import register as register_clients
+from daybook.people.api.urls import register as register_people
+from daybook.review.api.urls import register as register_review
+from daybook.service.api.urls import register as register_service
+from daybook.timekeeping.api.urls import register as register_timekeeping
+
 router = DefaultRouter()
+for register in (
+    register_people,
+    register_clients,
+    register_service,
+    register_timekeeping,
+    register_review,
+):
+    register(router)
+
+# The schema describes the API, not its data, but it is still only for people signed in.
+SIGNED_IN = [IsAuthenticated]
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=SIGNED_IN), name="api-schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=SIGNED_IN),
+        name="api-docs",
+    ),
+    *router.urls,
+]

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "django_htmx",
     "huey.contrib.djhuey",
@@ -159,6 +160,10 @@ STORAGES = {
 LOGIN_URL = "admin:login"
 
 _email = dj_email_url.parse(env_str("EMAIL_URL", "console:"))
+if "EMAIL_BACKEND" not in _email:
+    raise ImproperlyConfigured(
+        "EMAIL_URL must start with console:, smtp://, submission:// (see docs/configuration.md)"
+    )
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_HOST = _email["EMAIL_HOST"]
 EMAIL_PORT = _email["EMAIL_PORT"]
@@ -209,6 +214,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Time entries, timers, tickets, agreements and the people who log time.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"BillableOptionEnum": "daybook.timekeeping.choices.BillableOption"},
+    # The API docs page loads Swagger UI from our own static files, not from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 if PRODUCTION:

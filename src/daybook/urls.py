@@ -1,16 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-
-from daybook.api_urls import router
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/", include(router.urls)),
+    path("api/", include("daybook.api_urls")),
     path("review/", include("daybook.review.urls")),
     path("insights/", include("daybook.insights.urls")),
     path("interchange/", include("daybook.interchange.urls")),
+    path("time/", include("daybook.timekeeping.urls")),
+    path("tickets/", include("daybook.service.urls")),
     path("", include("daybook.core.urls")),
 ]

@@ -365,3 +365,22 @@ def test_dst_night_entry_has_real_duration(tech, ticket, remote):
     """01:00-04:00 on the US spring-forward night is two hours of work, not three."""
     entry = log(tech, ticket, remote, ny(9, 1), ny(9, 4))
     assert entry.end - entry.start == timedelta(hours=2)
+
+
+def test_changing_the_role_keeps_the_members_billable_choice(tech, ticket, remote):
+    engineer = WorkRoleFactory(name="Systems Engineer", rate=Decimal("160"))
+    entry = log(tech, ticket, remote, ny(14, 9), ny(14, 10), billable=BillableOption.DO_NOT_BILL)
+    update_entry(entry=entry, by=tech, work_role=engineer)
+    entry.refresh_from_db()
+    assert (entry.billable, entry.bill_rate) == (BillableOption.DO_NOT_BILL, Decimal("0.00"))
+
+
+def test_agreement_coverage_uses_the_members_local_date(tech, remote):
+    """21:00 in New York on the agreement's last day is already the next day in UTC; the work
+    still falls inside the agreement and is covered."""
+    managed = AgreementFactory(
+        type=AgreementType.MANAGED, start_date=date(2025, 1, 1), end_date=date(2025, 3, 13)
+    )
+    managed.covered_work_types.add(remote)
+    entry = log(tech, TicketFactory(agreement=managed), remote, ny(13, 20), ny(13, 21))
+    assert entry.billable == BillableOption.NO_CHARGE

@@ -1,4 +1,51 @@
 from django.urls import path
 
+from . import api, views
+
 app_name = "insights"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("profitability/", views.profitability, name="profitability"),
+    path("profitability.csv", views.profitability_csv, name="profitability_csv"),
+    path(
+        "profitability/agreements/<int:pk>/",
+        views.profitability_agreement,
+        name="profitability_agreement",
+    ),
+    path("statements/", views.statement, name="statement"),
+    path("statements/draft.csv", views.statement_csv, name="statement_csv"),
+    path("statements/draft.pdf", views.statement_pdf_view, name="statement_pdf"),
+    path("statements/issue/", views.statement_issue_view, name="statement_issue"),
+    path("statements/verify/", views.statement_verify, name="statement_verify"),
+    path("statements/<int:pk>/", views.issued_statement, name="issued_statement"),
+    path("statements/<int:pk>.csv", views.issued_statement_csv, name="issued_statement_csv"),
+    path("statements/<int:pk>.pdf", views.issued_statement_pdf, name="issued_statement_pdf"),
+    path("sla/", views.sla, name="sla"),
+    path("sla.csv", views.sla_csv, name="sla_csv"),
+    path("projects/", views.projects, name="projects"),
+    path("projects.csv", views.projects_csv, name="projects_csv"),
+    path("capacity/", views.capacity, name="capacity"),
+    path("capacity.csv", views.capacity_csv, name="capacity_csv"),
+    path("workload/", views.workload, name="workload"),
+    path("workload.csv", views.workload_csv, name="workload_csv"),
+    path("forecast/", views.forecast, name="forecast"),
+    path("forecast.csv", views.forecast_csv, name="forecast_csv"),
+    # API
+    path("api/profitability/", api.ProfitabilityAPI.as_view(), name="api_profitability"),
+    path(
+        "api/profitability/agreements/<int:pk>/",
+        api.AgreementDetailAPI.as_view(),
+        name="api_profitability_agreement",
+    ),
+    path("api/statements/", api.StatementAPI.as_view(), name="api_statements"),
+    path(
+        "api/statements/<int:pk>/",
+        api.IssuedStatementAPI.as_view(),
+        name="api_issued_statement",
+    ),
+    path("api/sla/", api.SlaAPI.as_view(), name="api_sla"),
+    path("api/projects/", api.ProjectsAPI.as_view(), name="api_projects"),
+    path("api/capacity/", api.CapacityAPI.as_view(), name="api_capacity"),
+    path("api/workload/", api.WorkloadAPI.as_view(), name="api_workload"),
+    path("api/forecast/", api.ForecastAPI.as_view(), name="api_forecast"),
+]

@@ -170,3 +170,38 @@ class PeriodClose(models.Model):
 
     def __str__(self) -> str:
         return f"closed through {self.closed_through}"
+
+
+class DraftEntry(TimeStampedModel):
+    """A parked timer: the clock stopped with its minutes kept, waiting for notes.
+
+    The member turns it into a time entry later through the usual entry form; until then it
+    is not logged time.
+    """
+
+    member = models.ForeignKey("people.Member", on_delete=models.CASCADE, related_name="drafts")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    ticket = models.ForeignKey(
+        "service.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="drafts"
+    )
+    phase = models.ForeignKey(
+        "service.Phase", on_delete=models.CASCADE, null=True, blank=True, related_name="drafts"
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name_plural = "draft entries"
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="draft_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(ticket__isnull=True) | Q(phase__isnull=True),
+                name="draft_ticket_or_phase_not_both",
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "start"])]
+
+    def __str__(self) -> str:
+        target = self.ticket or self.phase or "internal time"
+        return f"{self.member} parked {target} {self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M}"

@@ -8,13 +8,14 @@ from django.utils import timezone
 
 from daybook.clients.choices import AgreementCheck
 from daybook.clients.selectors import agreement_check
+from daybook.core.time import local_date
 from daybook.people.models import Member
 from daybook.service.choices import TicketStatus
 from daybook.service.models import Phase, Ticket
 from daybook.service.services import ticket_set_status
 
 from .choices import BillableOption, EntrySource
-from .models import TimeEntry, Timer, WorkRole, WorkType
+from .models import DraftEntry, TimeEntry, Timer, WorkRole, WorkType
 from .rates import default_billable, resolve_bill_rate
 from .selectors import closed_through, entry_lock_reason, overlapping_entries, span_lock_reason
 
@@ -126,7 +127,11 @@ def _agreement_for(*, ticket: Ticket | None, phase: Phase | None):
 def _apply_rates(entry: TimeEntry, *, billable: str | None) -> None:
     agreement = entry.agreement
     covered = (
-        agreement_check(agreement=agreement, work_type=entry.work_type, on=entry.start.date())
+        agreement_check(
+            agreement=agreement,
+            work_type=entry.work_type,
+            on=local_date(entry.start, entry.member.zone),
+        )
         == AgreementCheck.OK
     )
     entry.billable = billable or default_billable(
@@ -262,7 +267,9 @@ def update_entry(*, entry: TimeEntry, by: Member | None, **changes) -> TimeEntry
         setattr(entry, name, value)
     if RATE_FIELDS & changes.keys():
         entry.agreement = _agreement_for(ticket=entry.ticket, phase=entry.phase)
-        _apply_rates(entry, billable=changes.get("billable"))
+        # A new work type brings its own billable default; otherwise the member's choice stays.
+        kept = None if "work_type" in changes else entry.billable
+        _apply_rates(entry, billable=changes.get("billable") or kept)
     if by is not None:
         entry._history_user = by.user
     entry.save()
@@ -379,3 +386,127 @@ def work_start(*, member: Member, ticket: Ticket, at: datetime | None = None) ->
     if ticket.status != TicketStatus.IN_PROGRESS:
         ticket_set_status(ticket=ticket, status=TicketStatus.IN_PROGRESS, by=member, at=at)
     return timer
+
+
+NOTES_REQUIRED = "Write what you did; the client sees these notes."
+
+
+def _require_notes(*, work_type: WorkType, notes: str) -> None:
+    """Client work needs notes (writing them is part of the work); internal time may go
+    without."""
+    if not work_type.is_payroll_wrap and not notes.strip():
+        raise ValidationError({"notes": [NOTES_REQUIRED]})
+
+
+@transaction.atomic
+def entry_log(*, next_status: str | None = None, **fields) -> TimeEntry:
+    """Log an entry the way the entry form does: notes on client work, then the ticket's next
+    status, both or neither. Takes log_time's arguments."""
+    _require_notes(work_type=fields["work_type"], notes=fields.get("notes", ""))
+    entry = log_time(**fields)
+    if next_status and entry.ticket is not None:
+        # The ticket moves now, whenever the work itself happened.
+        ticket_set_status(ticket=entry.ticket, status=next_status, by=fields.get("by"))
+    return entry
+
+
+@transaction.atomic
+def entry_edit(*, entry: TimeEntry, by: Member | None, **changes) -> TimeEntry:
+    """Change an entry from the entry form: update_entry's rules, and client work keeps its
+    notes."""
+    work_type = changes.get("work_type", entry.work_type)
+    _require_notes(work_type=work_type, notes=changes.get("notes", entry.notes))
+    return update_entry(entry=entry, by=by, **changes)
+
+
+@transaction.atomic
+def timer_park(*, member: Member, at: datetime | None = None) -> DraftEntry:
+    """Stop the running timer without logging it yet: its minutes are kept as a draft that
+    the member completes later with notes. Nothing is lost, and the clock is free again."""
+    at = at or timezone.now()
+    timer = (
+        Timer.objects.select_for_update(of=("self",))
+        .filter(member=member)
+        .select_related("ticket", "phase")
+        .first()
+    )
+    if timer is None:
+        raise ValidationError({"timer": ["No timer is running."]})
+    if at <= timer.started_at:
+        raise ValidationError(
+            {"timer": ["The timer has only just started; there is nothing to park yet."]}
+        )
+    draft = DraftEntry.objects.create(
+        member=member,
+        ticket=timer.ticket,
+        phase=timer.phase,
+        start=timer.started_at,
+        end=at,
+        notes=timer.notes,
+    )
+    timer.delete()
+    return draft
+
+
+@transaction.atomic
+def work_switch(
+    *, member: Member, ticket: Ticket, at: datetime | None = None
+) -> tuple[DraftEntry | None, Timer]:
+    """Park whatever is running and start work on another ticket, in one step.
+
+    Returns the parked draft (None when nothing was running) and the new timer. Work already
+    timed on this very ticket simply keeps running.
+    """
+    at = at or timezone.now()
+    running = Timer.objects.select_for_update().filter(member=member).first()
+    if running is not None and running.ticket_id == ticket.pk:
+        return None, running
+    draft = timer_park(member=member, at=at) if running is not None else None
+    return draft, work_start(member=member, ticket=ticket, at=at)
+
+
+@transaction.atomic
+def draft_log(
+    *,
+    draft: DraftEntry,
+    by: Member,
+    start: datetime,
+    end: datetime,
+    work_type: WorkType,
+    notes: str,
+    work_role: WorkRole | None = None,
+    billable: str | None = None,
+    internal_notes: str = "",
+    next_status: str | None = None,
+) -> TimeEntry:
+    """Turn a parked draft into a time entry (same rules as any entry) and remove the draft."""
+    locked = DraftEntry.objects.select_for_update().filter(pk=draft.pk).first()
+    if locked is None:
+        raise ValidationError({"__all__": ["This parked entry was already logged or discarded."]})
+    _ensure_may_write(by=by, member=locked.member)
+    if not notes.strip():
+        raise ValidationError({"notes": [NOTES_REQUIRED]})
+    entry = entry_log(
+        member=locked.member,
+        start=start,
+        end=end,
+        ticket=locked.ticket,
+        phase=locked.phase,
+        work_type=work_type,
+        work_role=work_role,
+        billable=billable,
+        notes=notes,
+        internal_notes=internal_notes,
+        source=EntrySource.TIMER,
+        by=by,
+        next_status=next_status,
+    )
+    locked.delete()
+    return entry
+
+
+@transaction.atomic
+def draft_discard(*, draft: DraftEntry, by: Member) -> None:
+    """Throw a parked draft away, for time that should not be logged after all."""
+    _ensure_may_write(by=by, member=draft.member)
+    DraftEntry.objects.filter(pk=draft.pk).delete()

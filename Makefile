@@ -1,0 +1,95 @@
+# Daybook: `make demo` to try it, `make test` to check it. See README.md.
+#
+# Needs only Python 3.11 and Node.js with npm; everything else is installed into .venv/
+# (Python packages, pinned with hashes) and node_modules/ (front-end packages, locked).
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+VENV_STAMP := $(VENV)/.installed
+ASSETS_STAMP := build/.assets-installed
+VENDOR := build/static/vendor
+PORT ?= 8000
+export PORT
+
+.PHONY: help venv assets demo serve test lint format bench clean
+
+help:
+	@echo "make demo    install, load the demo MSP and serve it on http://127.0.0.1:$(PORT)"
+	@echo "make test    lint, migration check, then the tests on SQLite and PostgreSQL"
+	@echo "make serve   install, migrate and serve without demo data"
+	@echo "make lint    ruff check and ruff format --check"
+	@echo "make format  let ruff format and fix what it can"
+	@echo "make bench   run the benchmarks bench/*_bench.py (slow; not part of make test)"
+	@echo "make assets  build the front-end files into $(VENDOR)/"
+	@echo "make clean   remove .venv/, node_modules/, build/ and caches (keeps var/, your data)"
+
+# --- installation -------------------------------------------------------------------------
+
+venv: $(VENV_STAMP)
+
+# Re-runs only when the pins or the package metadata change.
+$(VENV_STAMP): requirements/base.txt requirements/dev.txt pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed: no python3.11 or python3 on PATH"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11 or newer is needed; $(PYTHON) is older"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --require-hashes -r requirements/base.txt -r requirements/dev.txt
+	$(BIN)/python -m pip install --no-deps -e .
+	touch $@
+
+assets: $(ASSETS_STAMP)
+
+# npm ci installs exactly what package-lock.json records. The lock must not name download
+# addresses (.npmrc tells npm to leave them out), so it works with any registry mirror.
+node_modules/.package-lock.json: package.json package-lock.json
+	@! grep -q '"resolved"' package-lock.json \
+		|| { echo "package-lock.json records download addresses; rebuild it with npm install"; exit 1; }
+	npm ci --no-audit --no-fund
+
+$(ASSETS_STAMP): node_modules/.package-lock.json Makefile
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	cp node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/
+	cp node_modules/chart.js/dist/chart.umd.js node_modules/chart.js/dist/chart.umd.js.map $(VENDOR)/
+	touch $@
+
+# --- running ------------------------------------------------------------------------------
+
+demo: venv assets
+	$(BIN)/daybook migrate --no-input
+	$(BIN)/daybook demo
+	$(BIN)/daybook collectstatic --no-input -v 0
+	$(BIN)/daybook serve --port $(PORT)
+
+serve: venv assets
+	$(BIN)/daybook migrate --no-input
+	$(BIN)/daybook collectstatic --no-input -v 0
+	$(BIN)/daybook serve --port $(PORT)
+
+# --- checking -----------------------------------------------------------------------------
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint assets
+	$(BIN)/daybook makemigrations --check --dry-run
+	scripts/test-matrix
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Each bench/*_bench.py prints its own timings; BENCH_ARGS="--sizes 10000" is passed to each.
+bench: venv
+	for script in bench/*_bench.py; do echo "== $$script"; $(BIN)/python "$$script" $(BENCH_ARGS); done
+
+clean:
+	rm -rf $(VENV) node_modules build .pytest_cache .ruff_cache .hypothesis src/*.egg-info
+	find src tests -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,243 @@
+"""Benchmark of the technician's hot paths on the large demo data set.
+
+Not a test: it prints server time (median, p95, max in ms) and query counts for
+- My Day (GET /time/day/) today, and on the member's last day with entries ("busy day"),
+- timer start (POST a ticket's status to In Progress) and stop (POST the stop form),
+- entry save (POST the manual entry form),
+for the member with the longest history and for one with a short history, so a query count
+that grows with history shows up as a difference between the two rows.
+
+Requests go through Django's test client in-process: the times are the server's own work
+(routing, sessions, templates, queries), without network or browser.
+
+    # SQLite: a throwaway file under /tmp unless DAYBOOK_DATA_DIR is set
+    python bench/timekeeping_bench.py
+    # PostgreSQL: a database of your own (created if missing; loaded once, then reused)
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/timekeeping_bench \\
+        python bench/timekeeping_bench.py --members 500 --years 3
+
+The data set is `daybook demo --size large` (500 members, 3 years by default); a database
+that already holds the demo is reused as it is.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "daybook.settings")
+# Measure what production runs: no debug pages, no debug template checks.
+os.environ.setdefault("DEBUG", "false")
+
+BENCH_NOTE = "timekeeping bench"
+
+
+def ensure_postgres_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup(members: int, years: float) -> None:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        ensure_postgres_database(url)
+    else:
+        os.environ.setdefault(
+            "DAYBOOK_DATA_DIR", str(Path(tempfile.gettempdir()) / "daybook-timekeeping-bench")
+        )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from daybook.core.demo import build_demo
+
+    started = time.perf_counter()
+    summary = build_demo(size="large", members=members, years=years, progress=True)
+    if summary.created:
+        print(f"Loaded the large demo in {time.perf_counter() - started:.0f} s.")
+
+
+def pick_members():
+    """The member with the most entries, and the one with the fewest (but some)."""
+    from django.db.models import Count
+
+    from daybook.people.models import Member
+
+    counted = Member.objects.annotate(n=Count("entries")).filter(n__gt=0).order_by("-n", "pk")
+    longest = counted.first()
+    shortest = counted.order_by("n", "pk").first()
+    return [(longest, longest.n), (shortest, shortest.n)]
+
+
+def clear_timer(member) -> None:
+    from daybook.timekeeping.models import DraftEntry, Timer
+
+    Timer.objects.filter(member=member).delete()
+    DraftEntry.objects.filter(member=member).delete()
+
+
+def measure(label: str, runs: list[tuple[float, int, int]]) -> dict:
+    times = sorted(ms for ms, _, _ in runs)
+    queries = sorted(q for _, q, _ in runs)
+    bad = [code for _, _, code in runs if code >= 400]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    return {
+        "label": label,
+        "median": statistics.median(times),
+        "p95": p95,
+        "max": times[-1],
+        "queries": statistics.median(queries),
+        "query_range": (queries[0], queries[-1]),
+        "errors": len(bad),
+    }
+
+
+def timed(client, method: str, url: str, data: dict | None = None) -> tuple[float, int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        response = getattr(client, method)(url, data or {})
+        elapsed = (time.perf_counter() - started) * 1000
+    return elapsed, len(queries.captured_queries), response.status_code
+
+
+def bench_member(member, repeat: int) -> list[dict]:
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from daybook.service.choices import TicketStatus
+    from daybook.service.models import Ticket
+    from daybook.timekeeping.defaults import default_work_type
+    from daybook.timekeeping.models import TimeEntry
+
+    # localhost is an allowed host in development settings; the default "testserver" isn't.
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(member.user)
+    clear_timer(member)
+    ticket = (
+        Ticket.objects.exclude(status=TicketStatus.CLOSED)
+        .filter(company__agreements__isnull=False)
+        .select_related("board__default_work_type")
+        .order_by("pk")
+        .first()
+    )
+    work_type = default_work_type(ticket=ticket) or _any_client_work_type()
+    base = {
+        "work_type": work_type.pk,
+        "work_role": member.default_work_role_id,
+        "billable": "billable",
+        "notes": BENCH_NOTE,
+        "internal_notes": "",
+        "next_status": "",
+    }
+    day_url = reverse("timekeeping:my_day")
+    # The member's last day with entries: a full day on the timeline, not an empty today.
+    last = TimeEntry.objects.filter(member=member).order_by("-start").first()
+    busy_url = reverse(
+        "timekeeping:my_day_on", kwargs={"day": last.start.astimezone(member.zone).date()}
+    )
+    status_url = reverse("service:ticket_status", args=[ticket.pk])
+    stop_url = reverse("timekeeping:timer_stop")
+    new_url = reverse("timekeeping:entry_new")
+
+    # Warm up: templates compiled, connections open, caches filled.
+    for _ in range(3):
+        client.get(day_url)
+
+    my_day = [timed(client, "get", day_url) for _ in range(repeat)]
+    busy_day = [timed(client, "get", busy_url) for _ in range(repeat)]
+
+    starts, stops = [], []
+    for _ in range(repeat):
+        starts.append(timed(client, "post", status_url, {"status": TicketStatus.IN_PROGRESS}))
+        stops.append(timed(client, "post", stop_url, base))
+        clear_timer(member)  # a refused stop must not block the next start
+
+    # Manual entries in one-minute slots just before the timer entries above.
+    zone = member.zone
+    first_slot = timezone.now() - timedelta(minutes=2 * repeat + 90)
+    saves = []
+    for i in range(repeat):
+        start = (first_slot + timedelta(minutes=2 * i)).astimezone(zone)
+        end = start + timedelta(minutes=1)
+        data = {
+            **base,
+            "ticket": ticket.pk,
+            "phase": "",
+            "start": f"{start:%Y-%m-%dT%H:%M}",
+            "end": f"{end:%Y-%m-%dT%H:%M}",
+        }
+        saves.append(timed(client, "post", new_url, data))
+    return [
+        measure("My Day", my_day),
+        measure("busy day", busy_day),
+        measure("timer start", starts),
+        measure("timer stop", stops),
+        measure("entry save", saves),
+    ]
+
+
+def _any_client_work_type():
+    from daybook.timekeeping.models import WorkType
+
+    return WorkType.objects.filter(is_payroll_wrap=False, is_active=True).order_by("pk").first()
+
+
+def clean_up() -> None:
+    from daybook.timekeeping.models import TimeEntry
+
+    TimeEntry.objects.filter(notes=BENCH_NOTE).delete()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=500)
+    parser.add_argument("--years", type=float, default=3)
+    parser.add_argument("--repeat", type=int, default=40, help="requests per operation")
+    args = parser.parse_args()
+    setup(args.members, args.years)
+
+    from django.db import connection
+
+    from daybook.timekeeping.models import TimeEntry
+
+    total = TimeEntry.objects.count()
+    print(f"Engine: {connection.vendor}; {total:,} time entries in the database.")
+    print(f"{args.repeat} requests per operation; server time in ms.\n")
+    header = f"{'member history':>16}  {'operation':<12} {'median':>7} {'p95':>7} {'max':>7}"
+    print(f"{header} {'queries':>8} {'errors':>6}")
+    try:
+        for member, entries in pick_members():
+            for row in bench_member(member, args.repeat):
+                low, high = row["query_range"]
+                spread = f"{low}" if low == high else f"{low}-{high}"
+                print(
+                    f"{entries:>8,} entries  {row['label']:<12} {row['median']:7.1f} "
+                    f"{row['p95']:7.1f} {row['max']:7.1f} {spread:>8} {row['errors']:>6}"
+                )
+            clear_timer(member)
+    finally:
+        clean_up()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Test-run rules for the whole repository.
+
+DAYBOOK_ENV=test (tasks run inline, no worker needed) comes from [tool.pytest_env] in
+pyproject.toml: settings are read before pytest loads any conftest, so it can't be set here.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if settings.ENVIRONMENT != "test":
+        raise pytest.UsageError(
+            "Tests need DAYBOOK_ENV=test; it is set by pytest-env (requirements/dev.txt). "
+            "Run `make venv` to install it."
+        )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if connection.vendor == "postgresql":
+        return
+    needs_postgres = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(needs_postgres)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """With DAYBOOK_TEST_DB_SUFFIX set (scripts/test-matrix sets it), the PostgreSQL test
+    database gets a name of its own, so test runs sharing one server don't collide."""
+    suffix = os.environ.get("DAYBOOK_TEST_DB_SUFFIX")
+    if not suffix:
+        return
+    for db in settings.DATABASES.values():
+        if db["ENGINE"] == "django.db.backends.postgresql":
+            test = db.setdefault("TEST", {})
+            test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_{suffix}"

@@ -1,0 +1,175 @@
+"""Report filters. The same form validates a page's query string, its CSV and its API call."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from daybook.clients.choices import AgreementType
+from daybook.clients.models import Company
+
+from .periods import MAX_PERIOD_DAYS, Period, month_period, quarter_period
+
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
+DEFAULT_TARGET_RATE = Decimal("100.00")
+
+
+def default_target_rate() -> Decimal:
+    """The effective hourly rate under which an agreement is flagged.
+
+    ``DAYBOOK_TARGET_HOURLY_RATE`` in settings when the project defines it; each request may
+    pass its own.
+    """
+    return Decimal(str(getattr(settings, "DAYBOOK_TARGET_HOURLY_RATE", DEFAULT_TARGET_RATE)))
+
+
+class PeriodForm(forms.Form):
+    """A period: a month (2025-03), a quarter (2025-Q1) or start and end dates.
+
+    Start and end win over a quarter, a quarter over a month; nothing given means this month.
+    """
+
+    month = forms.CharField(required=False, help_text="YYYY-MM")
+    quarter = forms.CharField(required=False, help_text="YYYY-Qn")
+    start = forms.DateField(required=False, help_text="YYYY-MM-DD")
+    end = forms.DateField(required=False, help_text="YYYY-MM-DD, included")
+
+    def clean_month(self):
+        value = self.cleaned_data["month"].strip()
+        if not value:
+            return None
+        match = MONTH_RE.match(value)
+        if not match or not 1 <= int(match[2]) <= 12:
+            raise forms.ValidationError("Give a month as YYYY-MM, e.g. 2025-03.")
+        return month_period(int(match[1]), int(match[2]))
+
+    def clean_quarter(self):
+        value = self.cleaned_data["quarter"].strip()
+        if not value:
+            return None
+        match = QUARTER_RE.match(value)
+        if not match:
+            raise forms.ValidationError("Give a quarter as YYYY-Qn, e.g. 2025-Q1.")
+        return quarter_period(int(match[1]), int(match[2]))
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        start, end = data.get("start"), data.get("end")
+        if start or end:
+            if not (start and end):
+                raise forms.ValidationError("Give both a start and an end date.")
+            if end < start:
+                raise forms.ValidationError("The end date is before the start date.")
+            period = Period(start, end)
+        elif data.get("quarter"):
+            period = data["quarter"]
+        elif data.get("month"):
+            period = data["month"]
+        else:
+            today = timezone.localdate()
+            period = month_period(today.year, today.month)
+        if period.days > MAX_PERIOD_DAYS:
+            raise forms.ValidationError("A report can span at most three years.")
+        data["period"] = period
+        return data
+
+
+class ProfitabilityForm(PeriodForm):
+    target_rate = forms.DecimalField(
+        required=False, min_value=Decimal(0), max_digits=10, decimal_places=2
+    )
+    company = forms.ModelChoiceField(queryset=Company.objects.all(), required=False)
+    type = forms.ChoiceField(choices=[("", "All types"), *AgreementType.choices], required=False)
+
+    def clean_target_rate(self):
+        value = self.cleaned_data["target_rate"]
+        return default_target_rate() if value is None else value
+
+
+class StatementForm(PeriodForm):
+    company = forms.ModelChoiceField(queryset=Company.objects.all())
+
+
+class ProjectsForm(forms.Form):
+    as_of = forms.DateField(required=False, help_text="YYYY-MM-DD; today when empty")
+    include_done = forms.BooleanField(required=False, label="Include finished projects")
+
+    def clean_as_of(self):
+        return self.cleaned_data["as_of"] or timezone.localdate()
+
+
+class CapacityForm(forms.Form):
+    first_week = forms.DateField(
+        required=False, help_text="Any day of the first week; eight weeks ago when empty"
+    )
+    weeks = forms.IntegerField(required=False, min_value=1, max_value=26)
+    target_utilization = forms.DecimalField(
+        required=False,
+        min_value=Decimal(1),
+        max_value=Decimal(100),
+        decimal_places=1,
+        help_text="Percent",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        data["weeks"] = data.get("weeks") or 8
+        if data.get("first_week") is None:
+            data["first_week"] = timezone.localdate() - timedelta(weeks=data["weeks"] - 1)
+        if data.get("target_utilization") is None:
+            data["target_utilization"] = Decimal(75)
+        return data
+
+
+class ForecastForm(forms.Form):
+    last_month = forms.CharField(
+        required=False, help_text="YYYY-MM, the last month of history; last month when empty"
+    )
+    months = forms.IntegerField(required=False, min_value=1, max_value=24)
+    raise_pct = forms.DecimalField(
+        required=False,
+        min_value=Decimal(-50),
+        max_value=Decimal(100),
+        decimal_places=2,
+        label="Raise (%)",
+    )
+    new_hires = forms.IntegerField(required=False, min_value=0, max_value=500)
+    hire_cost_rate = forms.DecimalField(
+        required=False, min_value=Decimal(0), max_digits=10, decimal_places=2
+    )
+    hire_hours = forms.DecimalField(
+        required=False,
+        min_value=Decimal(0),
+        max_value=Decimal(744),
+        decimal_places=2,
+        help_text="Hours a month each hire is paid for; 173.33 when empty",
+    )
+
+    def clean_last_month(self):
+        value = self.cleaned_data["last_month"].strip()
+        if not value:
+            today = timezone.localdate()
+            return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        match = MONTH_RE.match(value)
+        if not match or not 1 <= int(match[2]) <= 12:
+            raise forms.ValidationError("Give a month as YYYY-MM, e.g. 2025-03.")
+        return month_period(int(match[1]), int(match[2])).start
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        defaults = {"months": 6, "raise_pct": Decimal(0), "new_hires": 0,
+                    "hire_cost_rate": Decimal(0), "hire_hours": None}  # fmt: skip
+        for key, value in defaults.items():
+            if data.get(key) is None:
+                data[key] = value
+        return data

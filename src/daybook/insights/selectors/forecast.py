@@ -1,0 +1,198 @@
+"""5. Financial forecast."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+
+from daybook.clients.choices import AgreementType
+from daybook.clients.models import Agreement
+from daybook.timekeeping.models import TimeEntry
+
+from ..expressions import sum_seconds, sum_seconds_times, to_hours
+from ..periods import Period, bucket_case, local_month_starts, member_zone_groups
+from .common import (
+    BILLABLE,
+    HUNDRED,
+    ZERO,
+    prorated_fee,
+    safe_ratio,
+    to_money,
+)
+from .profitability import agreement_hours_before, revenue_from_work
+
+TRAILING_MONTHS = 6
+DEFAULT_HIRE_HOURS = Decimal(40) * 52 / 12  # 173.33 hours a month
+
+
+@dataclass(frozen=True)
+class ForecastMonth:
+    month: date
+    projected: bool
+    fee_revenue: Decimal
+    work_revenue: Decimal
+    revenue: Decimal
+    labour_cost: Decimal
+    margin: Decimal
+    margin_pct: Decimal | None
+
+
+@dataclass(frozen=True)
+class FinancialForecast:
+    months: tuple[ForecastMonth, ...]
+    raise_pct: Decimal
+    new_hires: int
+    hire_cost_rate: Decimal
+    hire_hours_per_month: Decimal
+    trailing_work_revenue: Decimal
+    trailing_labour_cost: Decimal
+
+
+def _add_months(day: date, count: int) -> date:
+    index = day.year * 12 + day.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _monthly_entry_totals(span: Period, groups: dict[str, list[int]]):
+    """{(month, agreement id or None): totals} over the span, months on members' calendars."""
+    cells: dict[tuple[date, int | None], dict[str, Decimal]] = defaultdict(
+        lambda: defaultdict(lambda: ZERO)
+    )
+    months = [m.start.replace(day=1) for m in span.months()]
+    for zone, ids in groups.items():
+        bounds = local_month_starts(span.start, len(months), ZoneInfo(zone))
+        rows = (
+            TimeEntry.objects.filter(member_id__in=ids, start__gte=bounds[0], start__lt=bounds[-1])
+            .annotate(bucket=bucket_case(bounds))
+            .order_by()
+            .values("bucket", "agreement_id")
+            .annotate(
+                seconds=sum_seconds(),
+                billable_seconds=sum_seconds(filter=BILLABLE),
+                billable_amount=sum_seconds_times("bill_rate", filter=BILLABLE),
+                cost=sum_seconds_times("cost_rate"),
+            )
+        )
+        for row in rows:
+            cell = cells[(months[row["bucket"]], row["agreement_id"])]
+            for key in ("seconds", "billable_seconds", "billable_amount", "cost"):
+                if row[key] is not None:
+                    cell[key] += Decimal(str(row[key]))
+    return cells
+
+
+def financial_forecast(
+    *,
+    last_month: date,
+    months_ahead: int,
+    raise_pct: Decimal = ZERO,
+    new_hires: int = 0,
+    hire_cost_rate: Decimal = ZERO,
+    hire_hours_per_month: Decimal = DEFAULT_HIRE_HOURS,
+) -> FinancialForecast:
+    """Revenue, labour cost and margin for the twelve months ending with ``last_month`` and a
+    projection for the next ``months_ahead`` months (method in docs/reports.md)."""
+    first = _add_months(last_month.replace(day=1), -11)
+    history_months = [_add_months(first, i) for i in range(12)]
+    span = Period(first, _add_months(history_months[-1], 1) - timedelta(days=1))
+    groups = member_zone_groups()
+    cells = _monthly_entry_totals(span, groups)
+    with_time = {agreement_id for _, agreement_id in cells if agreement_id is not None}
+    agreements = list(
+        Agreement.objects.filter(
+            Q(pk__in=with_time)
+            | (
+                Q(start_date__lte=_add_months(span.end, months_ahead))
+                & (Q(end_date__isnull=True) | Q(end_date__gte=span.start))
+            )
+        ).order_by("pk")
+    )
+    before = agreement_hours_before(
+        [a.pk for a in agreements if a.type == AgreementType.PROJECT], day=first, groups=groups
+    )
+    worked_before = {pk: hours for pk, (hours, _) in before.items()}
+
+    def fees_in(month_period: Period) -> Decimal:
+        return sum(
+            (
+                prorated_fee(
+                    monthly_fee=a.monthly_fee,
+                    active_from=a.start_date,
+                    active_to=a.end_date,
+                    period=month_period,
+                )
+                for a in agreements
+                if a.monthly_fee
+            ),
+            ZERO,
+        )
+
+    cost_by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    work_by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    by_agreement = {a.pk: a for a in agreements}
+    # Month order matters for a fixed-fee project: earlier months use up its estimate first.
+    for (month, agreement_id), cell in sorted(cells.items(), key=lambda kv: kv[0][0]):
+        cost_by_month[month] += to_money(cell["cost"])
+        agreement = by_agreement.get(agreement_id)
+        if agreement is None:
+            continue
+        hours = to_hours(cell["seconds"])
+        work_by_month[month] += revenue_from_work(
+            agreement,
+            hours=hours,
+            billable_hours=to_hours(cell["billable_seconds"]),
+            billable_amount=to_money(cell["billable_amount"]),
+            hours_before=worked_before.get(agreement_id, ZERO),
+        )
+        worked_before[agreement_id] = worked_before.get(agreement_id, ZERO) + hours
+    months = [
+        _forecast_month(
+            month,
+            False,
+            fees_in(month_period_of(month)),
+            work_by_month[month],
+            cost_by_month[month],
+        )
+        for month in history_months
+    ]
+
+    trailing = months[-TRAILING_MONTHS:]
+    work_avg = sum((m.work_revenue for m in trailing), ZERO) / len(trailing)
+    cost_avg = sum((m.labour_cost for m in trailing), ZERO) / len(trailing)
+    projected_cost = cost_avg * (1 + raise_pct / HUNDRED) + (
+        Decimal(new_hires) * hire_cost_rate * hire_hours_per_month
+    )
+    for i in range(1, months_ahead + 1):
+        month = _add_months(history_months[-1], i)
+        fees = fees_in(month_period_of(month))
+        months.append(_forecast_month(month, True, fees, work_avg, projected_cost))
+    return FinancialForecast(
+        months=tuple(months),
+        raise_pct=raise_pct,
+        new_hires=new_hires,
+        hire_cost_rate=hire_cost_rate,
+        hire_hours_per_month=hire_hours_per_month,
+        trailing_work_revenue=work_avg,
+        trailing_labour_cost=cost_avg,
+    )
+
+
+def month_period_of(month: date) -> Period:
+    return Period(month, _add_months(month, 1) - timedelta(days=1))
+
+
+def _forecast_month(month, projected, fees, work, cost) -> ForecastMonth:
+    revenue = fees + work
+    return ForecastMonth(
+        month=month,
+        projected=projected,
+        fee_revenue=fees,
+        work_revenue=work,
+        revenue=revenue,
+        labour_cost=cost,
+        margin=revenue - cost,
+        margin_pct=safe_ratio(revenue - cost, revenue, HUNDRED),
+    )

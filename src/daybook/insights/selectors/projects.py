@@ -1,0 +1,188 @@
+"""2. Projects: estimate against actual, pace, forecast and scoping accuracy."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Q
+
+from daybook.service.choices import ProjectStatus
+from daybook.service.models import Phase, Project
+from daybook.timekeeping.models import TimeEntry
+
+from ..expressions import sum_seconds, to_hours
+from ..periods import (
+    Period,
+    member_before_q,
+    member_local_range_q,
+    member_zone_groups,
+)
+from .common import (
+    HUNDRED,
+    ZERO,
+    WorkTypeHours,
+    safe_ratio,
+)
+
+BURN_WINDOW_DAYS = 28
+
+
+@dataclass(frozen=True)
+class PhaseLine:
+    phase_id: int
+    name: str
+    estimate: Decimal
+    actual: Decimal
+    remaining: Decimal  # estimate - actual, not below zero
+    used_pct: Decimal | None
+
+
+@dataclass(frozen=True)
+class ProjectLine:
+    project_id: int
+    name: str
+    company: str
+    project_type: str
+    status: str
+    status_label: str
+    due_date: date | None
+    estimate: Decimal
+    actual: Decimal
+    remaining: Decimal
+    over_estimate: Decimal  # actual beyond the estimate, else 0
+    burn_per_week: Decimal
+    forecast_finish: date | None
+    forecast_at_due: Decimal | None
+    phases: tuple[PhaseLine, ...]
+    hours_by_work_type: tuple[WorkTypeHours, ...]
+
+
+@dataclass(frozen=True)
+class ScopingAccuracy:
+    project_type: str
+    projects: int
+    estimate: Decimal
+    actual: Decimal
+    multiplier: Decimal | None  # actual / estimate
+
+
+@dataclass(frozen=True)
+class ProjectsReport:
+    as_of: date
+    projects: tuple[ProjectLine, ...]
+    accuracy: tuple[ScopingAccuracy, ...]
+
+
+def projects_report(*, as_of: date, teams=None, include_done: bool = False) -> ProjectsReport:
+    """Estimate against actual hours for projects, their pace and where it leads, and how
+    finished projects of each type compared with their estimates.
+
+    ``teams``: only projects managed by, or worked on by, members of these teams.
+    """
+    projects = Project.objects.select_related("company")
+    if teams is not None:
+        projects = projects.filter(
+            Q(manager__team__in=teams) | Q(phases__entries__member__team__in=teams)
+        ).distinct()
+    project_ids = list(projects.values_list("pk", flat=True))
+    phases = list(
+        Phase.objects.filter(project_id__in=project_ids).order_by("project_id", "position", "name")
+    )
+    groups = member_zone_groups()
+    window = Period(as_of - timedelta(days=BURN_WINDOW_DAYS - 1), as_of)
+    through = member_before_q(as_of + timedelta(days=1), groups)
+    entries = TimeEntry.objects.filter(phase__project_id__in=project_ids).filter(through)
+    actual_by_phase = {
+        r["phase_id"]: to_hours(r["seconds"])
+        for r in entries.order_by().values("phase_id").annotate(seconds=sum_seconds())
+    }
+    recent_by_project = {
+        r["phase__project_id"]: to_hours(r["seconds"])
+        for r in entries.filter(member_local_range_q(window, groups))
+        .order_by()
+        .values("phase__project_id")
+        .annotate(seconds=sum_seconds())
+    }
+    by_type: dict[int, list[WorkTypeHours]] = defaultdict(list)
+    for r in (
+        entries.order_by()
+        .values("phase__project_id", "work_type__name")
+        .annotate(seconds=sum_seconds())
+        .order_by("phase__project_id", "work_type__name")
+    ):
+        by_type[r["phase__project_id"]].append(
+            WorkTypeHours(r["work_type__name"], to_hours(r["seconds"]))
+        )
+    phases_of: dict[int, list[PhaseLine]] = defaultdict(list)
+    for phase in phases:
+        actual = actual_by_phase.get(phase.pk, ZERO)
+        phases_of[phase.project_id].append(
+            PhaseLine(
+                phase_id=phase.pk,
+                name=phase.name,
+                estimate=phase.estimated_hours,
+                actual=actual,
+                remaining=max(ZERO, phase.estimated_hours - actual),
+                used_pct=safe_ratio(actual, phase.estimated_hours, HUNDRED),
+            )
+        )
+
+    lines = []
+    accuracy: dict[str, list[tuple[Decimal, Decimal]]] = defaultdict(list)
+    for project in projects.order_by("company__name", "name", "pk"):
+        phase_lines = phases_of.get(project.pk, [])
+        estimate = sum((p.estimate for p in phase_lines), ZERO)
+        actual = sum((p.actual for p in phase_lines), ZERO)
+        if project.status == ProjectStatus.DONE:
+            accuracy[project.project_type or "(no type)"].append((estimate, actual))
+            if not include_done:
+                continue
+        remaining = max(ZERO, estimate - actual)
+        burn = recent_by_project.get(project.pk, ZERO) * 7 / BURN_WINDOW_DAYS
+        finish = None
+        if remaining == 0:
+            finish = as_of
+        elif burn > 0:
+            days = remaining / burn * 7
+            finish = as_of + timedelta(days=int(days.to_integral_value(rounding="ROUND_CEILING")))
+        at_due = None
+        if project.due_date is not None:
+            weeks_left = Decimal(max(0, (project.due_date - as_of).days)) / 7
+            at_due = actual + burn * weeks_left
+        lines.append(
+            ProjectLine(
+                project_id=project.pk,
+                name=project.name,
+                company=project.company.name,
+                project_type=project.project_type,
+                status=project.status,
+                status_label=project.get_status_display(),
+                due_date=project.due_date,
+                estimate=estimate,
+                actual=actual,
+                remaining=remaining,
+                over_estimate=max(ZERO, actual - estimate),
+                burn_per_week=burn,
+                forecast_finish=finish,
+                forecast_at_due=at_due,
+                phases=tuple(phase_lines),
+                hours_by_work_type=tuple(by_type.get(project.pk, ())),
+            )
+        )
+    return ProjectsReport(
+        as_of=as_of,
+        projects=tuple(lines),
+        accuracy=tuple(
+            ScopingAccuracy(
+                project_type=kind,
+                projects=len(pairs),
+                estimate=sum((e for e, _ in pairs), ZERO),
+                actual=sum((a for _, a in pairs), ZERO),
+                multiplier=safe_ratio(
+                    sum((a for _, a in pairs), ZERO), sum((e for e, _ in pairs), ZERO)
+                ),
+            )
+            for kind, pairs in sorted(accuracy.items())
+        ),
+    )

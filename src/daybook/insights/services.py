@@ -1,0 +1,32 @@
+"""Writes of the insights app: issuing a client statement."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from daybook.clients.models import Company
+from daybook.people.models import Member
+
+from .access import require_finance
+from .models import IssuedStatement
+from .periods import Period
+from .selectors import CENT, client_statement
+
+
+@transaction.atomic
+def statement_issue(*, company: Company, period: Period, by: Member) -> IssuedStatement:
+    """Record a statement as handed to the client: its fingerprint and, per entry, the entry's
+    id and last change time, so later changes to those entries can be pointed out."""
+    require_finance(by.user)
+    statement = client_statement(company=company, period=period)
+    return IssuedStatement.objects.create(
+        company=company,
+        period_start=period.start,
+        period_end=period.end,
+        time_zone=statement.time_zone,
+        fingerprint=statement.fingerprint,
+        issued_by=by,
+        issued_at=timezone.now(),
+        entries=[[row.entry_id, row.updated_at.isoformat()] for row in statement.rows],
+        total_hours=statement.hours.quantize(CENT),
+        total_amount=statement.amount.quantize(CENT),
+    )

@@ -1,0 +1,112 @@
+import itertools
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count
+
+from .models import Member, ScheduleBlock, Team
+from .selectors import members_visible_to
+
+
+class ScheduleFormSet(forms.BaseInlineFormSet):
+    """Several windows on one weekday make a split shift; they may not overlap."""
+
+    def clean(self):
+        super().clean()
+        by_day: dict[int, list[tuple]] = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("start") or not data.get("end"):
+                continue
+            if data.get("weekday") is None:
+                continue
+            by_day.setdefault(data["weekday"], []).append((data["start"], data["end"]))
+        for weekday, windows in sorted(by_day.items()):
+            windows.sort()
+            for (_, prev_end), (next_start, _) in itertools.pairwise(windows):
+                if next_start < prev_end:
+                    day = ScheduleBlock(weekday=weekday).get_weekday_display()
+                    raise forms.ValidationError(
+                        f"Two windows on {day} overlap at {next_start:%H:%M}; "
+                        "a split shift needs a break between them."
+                    )
+
+
+class ScheduleBlockInline(admin.TabularInline):
+    model = ScheduleBlock
+    formset = ScheduleFormSet
+    extra = 0
+    fields = ["weekday", "start", "end"]
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    """A member is the time-keeping side of a login: create the user first, then pick it."""
+
+    list_display = [
+        "name",
+        "username",
+        "team",
+        "time_zone",
+        "expected_hours_per_day",
+        "cost_rate",
+        "default_work_role",
+        "roles",
+    ]
+    list_filter = ["team", "time_zone", "user__groups"]
+    list_select_related = ["user", "team", "default_work_role"]
+    search_fields = [
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "user__email",
+    ]
+    autocomplete_fields = ["user"]
+    inlines = [ScheduleBlockInline]
+
+    def get_queryset(self, request):
+        return (
+            members_visible_to(request.user)
+            .select_related("user", "team", "default_work_role")
+            .prefetch_related("user__groups")
+        )
+
+    @admin.display(description="Name", ordering="user__first_name")
+    def name(self, obj: Member) -> str:
+        return obj.name
+
+    @admin.display(description="Username", ordering="user__username")
+    def username(self, obj: Member) -> str:
+        return obj.user.get_username()
+
+    @admin.display(description="Roles")
+    def roles(self, obj: Member) -> str:
+        return ", ".join(group.name for group in obj.user.groups.all()) or "—"
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "member_count", "reviewer_names"]
+    search_fields = ["name"]
+    filter_horizontal = ["reviewers"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(member_count=Count("members", distinct=True))
+            .prefetch_related("reviewers__user")
+        )
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "reviewers":
+            kwargs["queryset"] = Member.objects.select_related("user")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @admin.display(description="Members", ordering="member_count")
+    def member_count(self, obj: Team) -> int:
+        return obj.member_count
+
+    @admin.display(description="Reviewers")
+    def reviewer_names(self, obj: Team) -> str:
+        return ", ".join(member.name for member in obj.reviewers.all()) or "—"

@@ -1,0 +1,49 @@
+"""Members and teams, read-only. Members are scoped like their time: yourself, the teams you
+review, or everyone for Finance and Admin."""
+
+from django.db.models import QuerySet
+from rest_framework import exceptions, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from daybook.core.api import DaybookViewSetMixin, request_member
+
+from ..filtersets import MemberFilterSet
+from ..models import Member, Team
+from ..selectors import members_visible_to
+from .serializers import MemberSerializer, TeamSerializer
+
+MEMBER_VIEW = ["people.view_member"]
+
+
+class MemberViewSet(DaybookViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = MemberSerializer
+    filterset_class = MemberFilterSet
+    ordering_fields = ["user__username", "user__first_name", "user__last_name"]
+    permissions_by_action = {
+        "list": MEMBER_VIEW,
+        "retrieve": MEMBER_VIEW,
+        # Anyone signed in may see their own profile.
+        "me": [],
+    }
+
+    def get_queryset(self) -> QuerySet[Member]:
+        if getattr(self, "swagger_fake_view", False):
+            return Member.objects.none()
+        return members_visible_to(self.request.user).select_related("user")
+
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def me(self, request: Request) -> Response:
+        """The member behind the current login."""
+        member = request_member(request)
+        if member is None:
+            raise exceptions.NotFound("Your login has no member profile.")
+        return Response(self.get_serializer(member).data)
+
+
+class TeamViewSet(DaybookViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Team.objects.all()
+    serializer_class = TeamSerializer
+    ordering_fields = ["name"]
+    permissions_by_action = {"list": ["people.view_team"], "retrieve": ["people.view_team"]}

@@ -1,0 +1,40 @@
+from django.db import models
+
+
+class ReviewState(models.TextChoices):
+    """Where a reviewer is with one member's day. No row in the table means pending."""
+
+    PENDING = "pending", "Pending"
+    CLEAN = "clean", "Clean"
+    FOLLOWED_UP = "followed_up", "Followed up"
+    RESOLVED = "resolved", "Resolved"
+    EXCUSED = "excused", "Excused"
+
+
+# Which states a day may move to from each state. Reopening puts a finished day back to pending.
+REVIEW_TRANSITIONS: dict[str, frozenset[str]] = {
+    ReviewState.PENDING: frozenset(
+        {ReviewState.CLEAN, ReviewState.EXCUSED, ReviewState.FOLLOWED_UP}
+    ),
+    ReviewState.FOLLOWED_UP: frozenset({ReviewState.RESOLVED, ReviewState.EXCUSED}),
+    ReviewState.CLEAN: frozenset({ReviewState.PENDING}),
+    ReviewState.RESOLVED: frozenset({ReviewState.PENDING}),
+    ReviewState.EXCUSED: frozenset({ReviewState.PENDING}),
+}
+
+# Shown instead of a state while the member's day (plus grace) has not ended yet.
+IN_PROGRESS = "in_progress"
+
+
+class FindingKind(models.TextChoices):
+    """Things about a day worth a second look. Computed from the entries, never stored."""
+
+    TIMER_RUNNING = "timer_running", "Timer still running"
+    MISSING_NOTES = "missing_notes", "No notes"
+    MISSING_WORK_ROLE = "missing_work_role", "No work role"
+    MISSING_WORK_TYPE = "missing_work_type", "No work type"
+    NO_AGREEMENT = "no_agreement", "No agreement"
+    AGREEMENT_OUT_OF_DATES = "agreement_out_of_dates", "Agreement not active that day"
+    NOT_COVERED = "not_covered", "Work type not covered by the agreement"
+    OVERLAP = "overlap", "Overlapping entries"
+    LATE_ENTRY = "late_entry", "Saved after the real-time window"

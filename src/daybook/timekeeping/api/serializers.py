@@ -1,0 +1,178 @@
+"""Shapes of time entries and setup records in the API. The services decide what is allowed."""
+
+from datetime import date
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from daybook.clients.choices import AgreementCheck
+from daybook.clients.selectors import agreement_check
+from daybook.core.api import AwareDateTimeField, CleanModelSerializer, IdField, TextField
+from daybook.people.models import Member
+from daybook.service.models import Phase, Ticket
+
+from ..choices import BillableOption
+from ..models import TimeEntry, WorkRole, WorkType
+
+COST_RATE_PERM = "timekeeping.view_all_entries"
+
+
+def may_see_cost_rates(context: dict) -> bool:
+    request = context.get("request")
+    return bool(request and request.user.has_perm(COST_RATE_PERM))
+
+
+class WorkRoleSerializer(CleanModelSerializer):
+    class Meta:
+        model = WorkRole
+        fields = ["id", "name", "rate"]
+
+
+class WorkTypeSerializer(CleanModelSerializer):
+    class Meta:
+        model = WorkType
+        fields = [
+            "id",
+            "name",
+            "billable_default",
+            "rate_multiplier",
+            "is_payroll_wrap",
+            "is_time_off",
+            "counts_toward_utilization",
+            "is_active",
+        ]
+
+
+class TimeEntrySerializer(serializers.ModelSerializer):
+    """An entry as the API shows it. Start and end carry the member's own UTC offset."""
+
+    member_name = serializers.CharField(source="member.name", read_only=True)
+    local_date = serializers.SerializerMethodField(
+        help_text="The member's local calendar date the entry starts on."
+    )
+    hours = serializers.DecimalField(
+        max_digits=6, decimal_places=2, read_only=True, help_text="Length in hours, to cents."
+    )
+    lag_minutes = serializers.SerializerMethodField(
+        help_text="Minutes between the end of the work and the moment the entry was saved."
+    )
+    agreement_check = serializers.SerializerMethodField(
+        help_text="Whether the agreement the entry is applied to covers this work on its date."
+    )
+
+    class Meta:
+        model = TimeEntry
+        fields = [
+            "id",
+            "member",
+            "member_name",
+            "start",
+            "end",
+            "local_date",
+            "hours",
+            "ticket",
+            "phase",
+            "agreement",
+            "agreement_check",
+            "work_role",
+            "work_type",
+            "billable",
+            "bill_rate",
+            "cost_rate",
+            "notes",
+            "internal_notes",
+            "source",
+            "approval_state",
+            "created_at",
+            "updated_at",
+            "lag_minutes",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "cost_rate": {
+                "help_text": "The member's hourly cost when the entry was saved. Only shown to "
+                "users who may see every member's entries."
+            }
+        }
+
+    def get_local_date(self, entry: TimeEntry) -> date:
+        return entry.start.astimezone(entry.member.zone).date()
+
+    def get_lag_minutes(self, entry: TimeEntry) -> int:
+        return round(entry.lag.total_seconds() / 60)
+
+    @extend_schema_field(serializers.ChoiceField(choices=AgreementCheck.choices))
+    def get_agreement_check(self, entry: TimeEntry) -> str:
+        return agreement_check(
+            agreement=entry.agreement, work_type=entry.work_type, on=self.get_local_date(entry)
+        ).value
+
+    def to_representation(self, entry: TimeEntry) -> dict:
+        data = super().to_representation(entry)
+        zone = entry.member.zone
+        data["start"] = entry.start.astimezone(zone).isoformat()
+        data["end"] = entry.end.astimezone(zone).isoformat()
+        if not self._cost_rates_visible():
+            data.pop("cost_rate", None)
+        return data
+
+    def _cost_rates_visible(self) -> bool:
+        root = self.root
+        if not hasattr(root, "_daybook_cost_rates_visible"):
+            root._daybook_cost_rates_visible = may_see_cost_rates(self.context)
+        return root._daybook_cost_rates_visible
+
+
+class TimeEntryInputSerializer(serializers.Serializer):
+    """What a client sends to log or change an entry; only the shape is checked here."""
+
+    member = IdField(
+        queryset=Member.objects.select_related("user"),
+        required=False,
+        help_text="Whose time this is. Leave out for your own; only users who manage every "
+        "member's entries may log for someone else.",
+    )
+    start = AwareDateTimeField(help_text="ISO 8601 with offset, e.g. 2025-03-10T09:00:00-05:00.")
+    end = AwareDateTimeField(help_text="ISO 8601 with offset; must be after start.")
+    ticket = IdField(
+        queryset=Ticket.objects.select_related("agreement"), required=False, allow_null=True
+    )
+    phase = IdField(
+        queryset=Phase.objects.select_related("project__agreement"),
+        required=False,
+        allow_null=True,
+        label_text="project phase",
+    )
+    work_type = IdField(queryset=WorkType.objects.all(), label_text="work type")
+    work_role = IdField(
+        queryset=WorkRole.objects.all(),
+        required=False,
+        allow_null=True,
+        label_text="work role",
+        help_text="Leave out to use the member's default work role.",
+    )
+    billable = serializers.ChoiceField(
+        choices=BillableOption.choices,
+        required=False,
+        help_text="Leave out to use the default for the work type and agreement.",
+    )
+    notes = TextField(required=False, allow_blank=True, help_text="Seen by the client.")
+    internal_notes = TextField(
+        required=False, allow_blank=True, help_text="Only seen inside the business."
+    )
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class HistoryRecordSerializer(serializers.Serializer):
+    history_id = serializers.IntegerField()
+    history_date = serializers.DateTimeField()
+    history_type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    history_user = serializers.CharField(
+        allow_null=True, help_text="Username of whoever made the change, when known."
+    )
+    changes = HistoryChangeSerializer(many=True)

@@ -1,0 +1,122 @@
+"""Time entries, work roles and work types over the API. Every write goes through services."""
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from daybook.core.api import DaybookViewSetMixin, SetupViewSet, model_permissions
+
+from ..choices import EntrySource
+from ..filtersets import TimeEntryFilterSet, WorkTypeFilterSet
+from ..history import entry_history
+from ..models import TimeEntry, WorkRole, WorkType
+from ..selectors import entries_visible_to
+from ..services import delete_entry, log_time, update_entry
+from .serializers import (
+    COST_RATE_PERM,
+    HistoryRecordSerializer,
+    TimeEntryInputSerializer,
+    TimeEntrySerializer,
+    WorkRoleSerializer,
+    WorkTypeSerializer,
+)
+
+
+class WorkRoleViewSet(SetupViewSet):
+    queryset = WorkRole.objects.all()
+    serializer_class = WorkRoleSerializer
+    permissions_by_action = model_permissions("timekeeping", "workrole")
+    ordering_fields = ["name", "rate"]
+
+
+class WorkTypeViewSet(SetupViewSet):
+    queryset = WorkType.objects.all()
+    serializer_class = WorkTypeSerializer
+    filterset_class = WorkTypeFilterSet
+    permissions_by_action = model_permissions("timekeeping", "worktype")
+    ordering_fields = ["name"]
+
+
+ENTRY_VIEW = ["timekeeping.view_timeentry"]
+ENTRY_CHANGE = ["timekeeping.change_timeentry"]
+
+
+def with_related(queryset: QuerySet[TimeEntry]) -> QuerySet[TimeEntry]:
+    """Everything an entry's representation reads, fetched with the list, not per row."""
+    return queryset.select_related(
+        "member__user", "agreement", "work_type", "work_role"
+    ).prefetch_related("agreement__covered_work_types")
+
+
+class TimeEntryViewSet(DaybookViewSetMixin, viewsets.ModelViewSet):
+    """Your own entries; managers also see their teams', Finance and Admin everyone's.
+
+    An entry outside what you may see does not exist for you (404). Changing someone else's
+    entry needs the permission to manage every member's entries.
+    """
+
+    serializer_class = TimeEntrySerializer
+    filterset_class = TimeEntryFilterSet
+    ordering_fields = ["start", "end", "created_at", "updated_at"]
+    ordering = ["-start", "-id"]
+    permissions_by_action = {
+        "list": ENTRY_VIEW,
+        "retrieve": ENTRY_VIEW,
+        "history": ENTRY_VIEW,
+        "create": ["timekeeping.add_timeentry"],
+        "update": ENTRY_CHANGE,
+        "partial_update": ENTRY_CHANGE,
+        "destroy": ["timekeeping.delete_timeentry"],
+    }
+
+    def get_queryset(self) -> QuerySet[TimeEntry]:
+        if getattr(self, "swagger_fake_view", False):
+            return TimeEntry.objects.none()
+        return with_related(entries_visible_to(self.request.user))
+
+    def _answer(self, entry: TimeEntry, status_code: int = status.HTTP_200_OK) -> Response:
+        entry = with_related(TimeEntry.objects.all()).get(pk=entry.pk)
+        return Response(self.get_serializer(entry).data, status=status_code)
+
+    @extend_schema(request=TimeEntryInputSerializer, responses={201: TimeEntrySerializer})
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        by = self.member
+        given = TimeEntryInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        member = data.pop("member", None) or by
+        entry = log_time(member=member, by=by, source=EntrySource.MANUAL, **data)
+        return self._answer(entry, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TimeEntryInputSerializer, responses=TimeEntrySerializer)
+    def update(self, request: Request, *args, partial: bool = False, **kwargs) -> Response:
+        by = self.member
+        entry = self.get_object()
+        given = TimeEntryInputSerializer(data=request.data, partial=partial)
+        given.is_valid(raise_exception=True)
+        changes = dict(given.validated_data)
+        if "member" in changes and changes["member"].pk == entry.member_id:
+            del changes["member"]  # Naming the entry's own member is no change.
+        entry = update_entry(entry=entry, by=by, **changes)
+        return self._answer(entry)
+
+    @extend_schema(request=TimeEntryInputSerializer, responses=TimeEntrySerializer)
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        by = self.member
+        delete_entry(entry=self.get_object(), by=by)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses=HistoryRecordSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        """Every saved version of the entry, oldest first, with the fields each one changed."""
+        entry = self.get_object()
+        hidden = frozenset() if request.user.has_perm(COST_RATE_PERM) else frozenset({"cost_rate"})
+        records = entry_history(entry=entry, hidden_fields=hidden)
+        return Response(HistoryRecordSerializer(records, many=True).data)

@@ -1,0 +1,389 @@
+"""Reads for a member's own day and week: the timeline, totals and real-time share.
+
+Gaps, expected hours and findings come from the review engine (daybook.review), the same
+numbers a reviewer sees later; this module adds what the member needs to act on them: the
+entries with their tickets and companies, the running timer, parked drafts and the wrap
+types offered for a gap. Every read is bounded by the day or week, never by history.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from math import ceil, floor
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from daybook.core.time import Span, local_day_bounds, minutes_by_local_day
+from daybook.people.models import Member
+from daybook.review.engine import MemberDay, Policy
+from daybook.review.selectors import review_day_for, review_days
+
+from .models import DraftEntry, TimeEntry, Timer, WorkType
+
+# Entries are at most 24 hours long (see services.MAX_ENTRY), so one touching a day starts
+# no earlier than a day before it: this bound keeps the (member, start) index scan short.
+LONGEST_ENTRY = timedelta(hours=24)
+WRAP_BUTTONS = 4
+MIN_GAP_SHOWN = timedelta(minutes=1)
+INPUT = "%Y-%m-%dT%H:%M"  # what a datetime-local field reads
+DEFAULT_AXIS = (time(8), time(18))
+
+
+def week_start(day: date) -> date:
+    """The Monday of the week holding `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+def company_colour(company_id: int | None) -> str:
+    """A steady pastel for each company, so a client looks the same every day."""
+    if company_id is None:
+        return "hsl(0 0% 88%)"
+    hue = (company_id * 137) % 360
+    return f"hsl({hue} 65% 82%)"
+
+
+def entry_label(entry: TimeEntry | DraftEntry | Timer) -> str:
+    if entry.ticket_id:
+        return f"#{entry.ticket_id} {entry.ticket.summary}"
+    if entry.phase_id:
+        return f"{entry.phase.project.name} / {entry.phase.name}"
+    work_type = getattr(entry, "work_type", None)
+    return work_type.name if work_type is not None else "Internal time"
+
+
+def _company_id(entry: TimeEntry | DraftEntry | Timer) -> int | None:
+    if entry.ticket_id:
+        return entry.ticket.company_id
+    if entry.phase_id:
+        return entry.phase.project.company_id
+    return None
+
+
+@dataclass(frozen=True)
+class Block:
+    """One thing on the timeline, placed as a share of the axis."""
+
+    kind: str  # entry, wrap, draft, timer, gap, small_gap, window
+    start: datetime
+    end: datetime
+    label: str
+    colour: str
+    top: float
+    height: float
+    obj: object = None
+    # Shown and linked as the member's wall clock; worked out once here, not per template use.
+    clock: str = ""
+    start_value: str = ""
+    end_value: str = ""
+    url: str = ""
+
+    @property
+    def minutes(self) -> int:
+        return round((self.end - self.start).total_seconds() / 60)
+
+
+@dataclass(frozen=True)
+class Totals:
+    expected_minutes: int
+    logged_minutes: int
+    wrap_minutes: int
+    realtime_minutes: int
+
+    @property
+    def unaccounted_minutes(self) -> int:
+        return max(0, self.expected_minutes - self.logged_minutes)
+
+    @property
+    def realtime_percent(self) -> int | None:
+        if not self.logged_minutes:
+            return None
+        return round(100 * self.realtime_minutes / self.logged_minutes)
+
+
+@dataclass(frozen=True)
+class MyDay:
+    member: Member
+    day: date
+    zone: ZoneInfo
+    figures: MemberDay
+    policy: Policy
+    entries: list[TimeEntry]
+    drafts: list[DraftEntry]
+    timer: Timer | None
+    blocks: list[Block]
+    hours: list[tuple[str, float]]
+    totals: Totals
+    week_totals: Totals
+    wrap_types: list[WorkType]
+    now: datetime
+
+    @property
+    def gaps(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind in {"gap", "small_gap"}]
+
+    @property
+    def is_today(self) -> bool:
+        return self.day == self.now.astimezone(self.zone).date()
+
+
+def _entries_touching(member: Member, start: datetime, end: datetime) -> QuerySet[TimeEntry]:
+    return TimeEntry.objects.filter(
+        member=member, start__gte=start - LONGEST_ENTRY, start__lt=end, end__gt=start
+    )
+
+
+def _realtime_by_day(
+    rows: list[tuple[datetime, datetime, datetime]], zone: ZoneInfo, window: timedelta
+) -> tuple[dict[date, int], dict[date, int]]:
+    """Minutes logged and minutes logged in real time, per local day."""
+    logged: dict[date, int] = defaultdict(int)
+    realtime: dict[date, int] = defaultdict(int)
+    for start, end, created_at in rows:
+        in_time = created_at - end <= window
+        for day, minutes in minutes_by_local_day(start, end, zone).items():
+            logged[day] += minutes
+            if in_time:
+                realtime[day] += minutes
+    return logged, realtime
+
+
+def _axis(
+    day: date, zone: ZoneInfo, spans: list[Span]
+) -> tuple[datetime, datetime, list[tuple[str, float]]]:
+    """The hours the timeline shows: working hours widened to whatever happened that day."""
+    day_start, day_end = local_day_bounds(day, zone)
+    first = datetime.combine(day, DEFAULT_AXIS[0], tzinfo=zone).astimezone(UTC)
+    last = datetime.combine(day, DEFAULT_AXIS[1], tzinfo=zone).astimezone(UTC)
+    for span in spans:
+        first = min(first, max(span.start, day_start))
+        last = max(last, min(span.end, day_end))
+    # Whole hours, counted from local midnight so DST days still land on the hour.
+    start_hour = floor((first - day_start).total_seconds() / 3600)
+    end_hour = ceil((last - day_start).total_seconds() / 3600)
+    axis_start = day_start + timedelta(hours=start_hour)
+    axis_end = min(day_end, day_start + timedelta(hours=end_hour))
+    length = (axis_end - axis_start).total_seconds()
+    hours = []
+    tick = axis_start
+    while tick < axis_end:
+        hours.append(
+            (f"{tick.astimezone(zone):%H:%M}", 100 * (tick - axis_start).total_seconds() / length)
+        )
+        tick += timedelta(hours=1)
+    return axis_start, axis_end, hours
+
+
+def _place(
+    axis: tuple[datetime, datetime], zone: ZoneInfo, kind: str, start, end, label, colour, obj=None
+) -> Block | None:
+    axis_start, axis_end = axis
+    shown_start, shown_end = max(start, axis_start), min(end, axis_end)
+    if shown_end <= shown_start:
+        return None
+    length = (axis_end - axis_start).total_seconds()
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    start_value, end_value = f"{local_start:{INPUT}}", f"{local_end:{INPUT}}"
+    if kind in {"entry", "wrap"}:
+        url = reverse("timekeeping:entry_edit", args=[obj.pk])
+    elif kind == "draft":
+        url = reverse("timekeeping:draft_complete", args=[obj.pk])
+    elif kind in {"gap", "small_gap"}:
+        url = f"{reverse('timekeeping:entry_new')}?start={start_value}&end={end_value}"
+    else:
+        url = ""
+    return Block(
+        kind=kind,
+        start=start,
+        end=end,
+        label=label,
+        colour=colour,
+        top=round(100 * (shown_start - axis_start).total_seconds() / length, 3),
+        height=round(100 * (shown_end - shown_start).total_seconds() / length, 3),
+        obj=obj,
+        clock=f"{local_start:%H:%M}\N{EN DASH}{local_end:%H:%M}",
+        start_value=start_value,
+        end_value=end_value,
+        url=url,
+    )
+
+
+def my_day(*, member: Member, day: date, now: datetime | None = None) -> MyDay:
+    """A member's own local day, everything shown: every gap, small ones included.
+
+    A fixed number of queries, whatever the member's history.
+    """
+    now = now or timezone.now()
+    zone = member.zone
+    view = review_day_for(member=member, day=day, viewer=member.user, now=now)
+    figures = view.figures
+    day_start, day_end = local_day_bounds(day, zone)
+    entries = list(
+        _entries_touching(member, day_start, day_end)
+        # Few joins: planning a query with many of them costs more than running it here.
+        .select_related("ticket__company", "work_type")
+        .prefetch_related("phase__project")
+        .order_by("start")
+    )
+    drafts = list(
+        DraftEntry.objects.filter(member=member)
+        .select_related("ticket")
+        .prefetch_related("phase__project")
+        .order_by("start")
+    )
+    timer = (
+        Timer.objects.filter(member=member)
+        .select_related("ticket")
+        .prefetch_related("phase__project")
+        .first()
+    )
+
+    spans = [Span(e.start, e.end) for e in entries]
+    spans += [Span(d.start, d.end) for d in drafts if d.start < day_end and d.end > day_start]
+    spans += list(figures.windows)
+    if timer is not None and timer.started_at < day_end and now > day_start:
+        spans.append(Span(timer.started_at, min(now, day_end)))
+    axis_start, axis_end, hours = _axis(day, zone, spans)
+    axis = (axis_start, axis_end)
+
+    blocks: list[Block | None] = []
+    for window in figures.windows:
+        blocks.append(_place(axis, zone, "window", window.start, window.end, "Scheduled", ""))
+    for entry in entries:
+        wrap = entry.work_type.is_payroll_wrap
+        blocks.append(
+            _place(
+                axis,
+                zone,
+                "wrap" if wrap else "entry",
+                entry.start,
+                entry.end,
+                entry_label(entry),
+                "" if wrap else company_colour(_company_id(entry)),
+                entry,
+            )
+        )
+    for draft in drafts:
+        blocks.append(
+            _place(axis, zone, "draft", draft.start, draft.end, entry_label(draft), "", draft)
+        )
+    if timer is not None:
+        blocks.append(
+            _place(axis, zone, "timer", timer.started_at, now, entry_label(timer), "", timer)
+        )
+    for kind, gaps in (("gap", figures.gaps), ("small_gap", figures.small_gaps)):
+        for gap in gaps:
+            # Seconds between one entry's end and the next start are not worth a line.
+            if gap.end - gap.start >= MIN_GAP_SHOWN:
+                blocks.append(_place(axis, zone, kind, gap.start, gap.end, "Not logged yet", ""))
+
+    week_from = week_start(day)
+    week_bounds = (
+        local_day_bounds(week_from, zone)[0],
+        local_day_bounds(week_from + timedelta(days=6), zone)[1],
+    )
+    rows = list(_entries_touching(member, *week_bounds).values_list("start", "end", "created_at"))
+    logged, realtime = _realtime_by_day(rows, zone, figures.policy.realtime_window)
+    week_days = [week_from + timedelta(days=i) for i in range(7)]
+    wrap_types = list(
+        WorkType.objects.filter(is_payroll_wrap=True, is_active=True).order_by(
+            "is_time_off", "name"
+        )[:WRAP_BUTTONS]
+    )
+    return MyDay(
+        member=member,
+        day=day,
+        zone=zone,
+        figures=figures,
+        policy=figures.policy,
+        entries=entries,
+        drafts=drafts,
+        timer=timer,
+        # Schedule windows first, so the timeline draws everything else over them.
+        blocks=sorted(
+            (b for b in blocks if b is not None), key=lambda b: (b.kind != "window", b.start)
+        ),
+        hours=hours,
+        totals=Totals(
+            expected_minutes=figures.expected_minutes,
+            logged_minutes=figures.logged_minutes,
+            wrap_minutes=figures.logged_minutes_wrap,
+            realtime_minutes=realtime.get(day, 0),
+        ),
+        week_totals=Totals(
+            # Expected hours for the week come from the week view; here only what was logged.
+            expected_minutes=0,
+            logged_minutes=sum(logged.get(d, 0) for d in week_days),
+            wrap_minutes=0,
+            realtime_minutes=sum(realtime.get(d, 0) for d in week_days),
+        ),
+        wrap_types=wrap_types,
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class WeekDay:
+    day: date
+    totals: Totals
+    gap_minutes: int
+    entry_count: int
+
+
+@dataclass(frozen=True)
+class MyWeek:
+    member: Member
+    start: date
+    days: list[WeekDay]
+    totals: Totals
+    now: datetime
+
+
+def my_week(*, member: Member, day: date, now: datetime | None = None) -> MyWeek:
+    """The member's week (Monday to Sunday) with the same totals per day as My Day."""
+    now = now or timezone.now()
+    zone = member.zone
+    first = week_start(day)
+    week_days = [first + timedelta(days=i) for i in range(7)]
+    figures = {
+        d: review_days(day=d, members=[member], viewer=member.user, now=now)[0].figures
+        for d in week_days
+    }
+    week_bounds = (local_day_bounds(first, zone)[0], local_day_bounds(week_days[-1], zone)[1])
+    rows = list(_entries_touching(member, *week_bounds).values_list("start", "end", "created_at"))
+    window = figures[first].policy.realtime_window
+    _, realtime = _realtime_by_day(rows, zone, window)
+    counts: dict[date, int] = defaultdict(int)
+    for start, end, _ in rows:
+        for d in minutes_by_local_day(start, end, zone):
+            counts[d] += 1
+    days = []
+    for d in week_days:
+        f = figures[d]
+        days.append(
+            WeekDay(
+                day=d,
+                totals=Totals(
+                    expected_minutes=f.expected_minutes,
+                    logged_minutes=f.logged_minutes,
+                    wrap_minutes=f.logged_minutes_wrap,
+                    realtime_minutes=realtime.get(d, 0),
+                ),
+                gap_minutes=round(f.gap_minutes + f.small_gap_minutes),
+                entry_count=counts.get(d, 0),
+            )
+        )
+    return MyWeek(
+        member=member,
+        start=first,
+        days=days,
+        totals=Totals(
+            expected_minutes=sum(d.totals.expected_minutes for d in days),
+            logged_minutes=sum(d.totals.logged_minutes for d in days),
+            wrap_minutes=sum(d.totals.wrap_minutes for d in days),
+            realtime_minutes=sum(d.totals.realtime_minutes for d in days),
+        ),
+        now=now,
+    )

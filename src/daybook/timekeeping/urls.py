@@ -1,0 +1,37 @@
+from datetime import date
+
+from django.urls import path, register_converter
+
+from . import views
+
+
+class IsoDateConverter:
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str) -> date:
+        return date.fromisoformat(value)
+
+    def to_url(self, value: date) -> str:
+        return value.isoformat()
+
+
+register_converter(IsoDateConverter, "isodate")
+
+app_name = "timekeeping"
+urlpatterns = [
+    path("day/", views.my_day_view, name="my_day"),
+    path("day/<isodate:day>/", views.my_day_view, name="my_day_on"),
+    path("week/", views.week_view, name="week"),
+    path("week/<isodate:day>/", views.week_view, name="week_of"),
+    path("timer/", views.timer_bar_view, name="timer_bar"),
+    path("timer/stop/", views.timer_stop_view, name="timer_stop"),
+    path("timer/park/", views.timer_park_view, name="timer_park"),
+    path("entries/new/", views.entry_new, name="entry_new"),
+    path("entries/wrap/", views.entry_wrap, name="entry_wrap"),
+    path("entries/defaults/", views.entry_defaults_view, name="entry_defaults"),
+    path("entries/<int:pk>/edit/", views.entry_edit, name="entry_edit"),
+    path("entries/<int:pk>/delete/", views.entry_delete, name="entry_delete"),
+    path("entries/<int:pk>/history/", views.entry_history, name="entry_history"),
+    path("drafts/<int:pk>/", views.draft_complete, name="draft_complete"),
+    path("drafts/<int:pk>/discard/", views.draft_discard, name="draft_discard"),
+]

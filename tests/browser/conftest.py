@@ -1,0 +1,72 @@
+"""Browser tests: Playwright (sync API) driving Debian's Chromium against the live server.
+
+They skip, saying why, when /usr/bin/chromium is missing (apt-get install chromium).
+Screenshots go to test-artifacts/ (git-ignored).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+# Playwright's sync API keeps an event loop running in the test's thread; the test still
+# talks to the database synchronously, which Django allows only when told so.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def needs_chromium() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
+    )
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_for(chromium, live_server):
+    """A browser tab signed in as a member, at desktop size unless told otherwise."""
+    contexts = []
+
+    def open_page(member, *, width: int = 1280, height: int = 900):
+        client = Client()
+        client.force_login(member.user)
+        context = chromium.new_context(
+            viewport={"width": width, "height": height},
+            base_url=live_server.url,
+            timezone_id=member.time_zone,
+        )
+        context.add_cookies(
+            [
+                {"name": name, "value": morsel.value, "url": live_server.url}
+                for name, morsel in client.cookies.items()
+            ]
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
