@@ -79,6 +79,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 test: lint assets
+	scripts/ensure-chromium
 	$(BIN)/daybook makemigrations --check --dry-run
 	scripts/test-matrix
 

@@ -11,6 +11,7 @@ Commands:
   migrate      apply database migrations
   createadmin  create an administrator login
   worker       run the background worker (notifications, digests)
+  review       print a day's review: review --date D [--team T] [--format table|json|csv]
   <other>      any Django management command (check, shell, dbshell, ...)
 
 Run `daybook <command> --help` for a command's options."""

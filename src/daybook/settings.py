@@ -157,7 +157,9 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "timekeeping:my_day"
+LOGOUT_REDIRECT_URL = "login"
 
 _email = dj_email_url.parse(env_str("EMAIL_URL", "console:"))
 if "EMAIL_BACKEND" not in _email:

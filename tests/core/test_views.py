@@ -15,7 +15,7 @@ def test_healthz_answers_without_login(client):
 def test_home_sends_anonymous_visitors_to_sign_in(client):
     response = client.get("/")
     assert response.status_code == 302
-    assert response.url == f"{reverse('admin:login')}?next=/"
+    assert response.url == f"{reverse('login')}?next=/"
 
 
 def test_home_shows_the_navigation_to_a_member(client, tech):

@@ -17,24 +17,14 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
-from django.urls import include, path
 from rest_framework.authtoken.models import Token
-from rest_framework.routers import SimpleRouter
 
 from daybook.service.choices import TicketStatus
 from daybook.timekeeping.choices import EntrySource
 from daybook.timekeeping.models import DraftEntry, TimeEntry, Timer
 from daybook.timekeeping.services import work_start
-from daybook.timekeeping.timer_api import TimerViewSet
 from tests.api_support import ANONYMOUS_REFUSED, client_for
 from tests.factories import PhaseFactory, TicketFactory, TimeEntryFactory, WorkTypeFactory
-
-# Until the timer is on the project's API router, these tests mount it themselves at the same
-# address it will have there (/api/timer/...), with every other route as in the project.
-router = SimpleRouter()
-router.register("timer", TimerViewSet, basename="timer")
-urlpatterns = [path("api/", include(router.urls)), path("", include("daybook.urls"))]
-pytestmark = pytest.mark.urls(__name__)
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2025, 3, 14, 15, 0, tzinfo=NEW_YORK)

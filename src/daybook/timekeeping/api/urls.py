@@ -1,5 +1,6 @@
 from rest_framework.routers import BaseRouter
 
+from ..timer_api import TimerViewSet
 from .views import TimeEntryViewSet, WorkRoleViewSet, WorkTypeViewSet
 
 
@@ -7,3 +8,4 @@ def register(router: BaseRouter) -> None:
     router.register("work-roles", WorkRoleViewSet, basename="workrole")
     router.register("work-types", WorkTypeViewSet, basename="worktype")
     router.register("time-entries", TimeEntryViewSet, basename="timeentry")
+    router.register("timer", TimerViewSet, basename="timer")

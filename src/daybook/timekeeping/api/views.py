@@ -14,7 +14,7 @@ from ..filtersets import TimeEntryFilterSet, WorkTypeFilterSet
 from ..history import entry_history
 from ..models import TimeEntry, WorkRole, WorkType
 from ..selectors import entries_visible_to
-from ..services import delete_entry, log_time, update_entry
+from ..services import delete_entry, entry_edit, entry_log
 from .serializers import (
     COST_RATE_PERM,
     HistoryRecordSerializer,
@@ -88,7 +88,7 @@ class TimeEntryViewSet(DaybookViewSetMixin, viewsets.ModelViewSet):
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
         member = data.pop("member", None) or by
-        entry = log_time(member=member, by=by, source=EntrySource.MANUAL, **data)
+        entry = entry_log(member=member, by=by, source=EntrySource.MANUAL, **data)
         return self._answer(entry, status.HTTP_201_CREATED)
 
     @extend_schema(request=TimeEntryInputSerializer, responses=TimeEntrySerializer)
@@ -100,7 +100,7 @@ class TimeEntryViewSet(DaybookViewSetMixin, viewsets.ModelViewSet):
         changes = dict(given.validated_data)
         if "member" in changes and changes["member"].pk == entry.member_id:
             del changes["member"]  # Naming the entry's own member is no change.
-        entry = update_entry(entry=entry, by=by, **changes)
+        entry = entry_edit(entry=entry, by=by, **changes)
         return self._answer(entry)
 
     @extend_schema(request=TimeEntryInputSerializer, responses=TimeEntrySerializer)
