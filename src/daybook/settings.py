@@ -8,7 +8,7 @@ import dj_database_url
 import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
-from daybook.core.env import env_bool, env_int, env_list, env_str
+from daybook.core.env import env_bool, env_decimal, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BASE_DIR.parent.parent
@@ -156,6 +156,9 @@ STORAGES = {
         )
     },
 }
+
+# Insights flags agreements whose effective hourly rate falls below this.
+DAYBOOK_TARGET_HOURLY_RATE = env_decimal("DAYBOOK_TARGET_HOURLY_RATE", "100")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "timekeeping:my_day"

@@ -67,6 +67,14 @@ def test_complete_production_configuration_starts(tmp_path):
             "EMAIL_URL must start with console:, smtp://, submission://",
         ),
         (
+            {"DAYBOOK_TARGET_HOURLY_RATE": "lots"},
+            "DAYBOOK_TARGET_HOURLY_RATE must be a number such as 95.00, not 'lots'",
+        ),
+        (
+            {"DAYBOOK_TARGET_HOURLY_RATE": "-5"},
+            "DAYBOOK_TARGET_HOURLY_RATE must be a number of zero or more, not '-5'",
+        ),
+        (
             {"DAYBOOK_ENV": "staging"},
             "DAYBOOK_ENV must be development, production or test, not 'staging'",
         ),
@@ -78,6 +86,8 @@ def test_complete_production_configuration_starts(tmp_path):
         "unknown-time-zone",
         "bad-boolean",
         "unknown-mail-scheme",
+        "target-rate-not-a-number",
+        "target-rate-negative",
         "unknown-environment",
     ],
 )
