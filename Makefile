@@ -61,11 +61,15 @@ $(ASSETS_STAMP): node_modules/.package-lock.json Makefile
 
 # --- running ------------------------------------------------------------------------------
 
+# The worker runs beside the web server: it sends follow-ups, digests and timer nudges
+# (printed to this terminal, since the demo's email goes to the console).
 demo: venv assets
 	$(BIN)/daybook migrate --no-input
 	$(BIN)/daybook demo
 	$(BIN)/daybook collectstatic --no-input -v 0
-	$(BIN)/daybook serve --port $(PORT)
+	$(BIN)/daybook worker --quiet & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT; \
+		$(BIN)/daybook serve --port $(PORT)
 
 serve: venv assets
 	$(BIN)/daybook migrate --no-input

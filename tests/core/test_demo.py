@@ -391,3 +391,19 @@ def test_fast_insert_writes_datetimes_as_django_does():
 def test_fast_insert_refuses_to_leave_out_a_required_column():
     with pytest.raises(ValueError, match="to_status"):
         FastInsert(TicketStatusChange, ["ticket", "from_status", "at"])
+
+
+def test_small_demo_has_weeks_of_review_history(demo):
+    from daybook.review.choices import FollowUpState, ReviewState
+    from daybook.review.models import DayReview, FollowUp, NotificationSetting
+
+    states = set(DayReview.objects.values_list("state", flat=True))
+    assert {ReviewState.CLEAN, ReviewState.EXCUSED, ReviewState.FOLLOWED_UP} <= states
+    tech = Member.objects.get(user__username="tech")
+    assert FollowUp.objects.filter(member=tech, state=FollowUpState.OPEN).exists()
+    assert FollowUp.objects.filter(state=FollowUpState.RESOLVED).exists()
+    # Only the showcase technician gets email in the demo; the rest read notices in the app.
+    assert NotificationSetting.objects.filter(by_email=True).count() == 0
+    assert not NotificationSetting.objects.filter(member=tech).exists()
+    # Nobody is asked about their last working day: it waits for the visitor to review.
+    assert not DayReview.objects.filter(date__gte=TODAY - timedelta(days=1)).exists()

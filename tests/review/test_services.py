@@ -10,11 +10,11 @@ from daybook.review.choices import ReviewState
 from daybook.review.models import DayReview, ReviewPolicy
 from daybook.review.selectors import review_day_for
 from daybook.review.services import (
+    followup_send,
     policy_set,
     review_mark_all_clean,
     review_mark_clean,
     review_mark_excused,
-    review_mark_followed_up,
     review_mark_resolved,
     review_reopen,
 )
@@ -38,6 +38,10 @@ def gappy_day(tech, ticket):
     log_entry(tech, at(FRIDAY, 9), at(FRIDAY, 12), ticket=ticket)
     log_entry(tech, at(FRIDAY, 13), at(FRIDAY, 17), ticket=ticket)
     return tech
+
+
+def ask(**kwargs):
+    return followup_send(subject="About Friday", body="Could you help me place it?", **kwargs)
 
 
 def state_of(member) -> str:
@@ -90,9 +94,8 @@ def test_excuse_note_has_a_limit(gappy_day, lead):
 
 
 def test_follow_up_then_resolved(gappy_day, lead):
-    assert review_mark_followed_up(member=gappy_day, day=FRIDAY, by=lead, now=AFTER).state == (
-        ReviewState.FOLLOWED_UP
-    )
+    ask(member=gappy_day, day=FRIDAY, by=lead, now=AFTER)
+    assert state_of(gappy_day) == ReviewState.FOLLOWED_UP
     with pytest.raises(ValidationError, match="followed up; it can't be marked pending"):
         review_reopen(member=gappy_day, day=FRIDAY, by=lead, now=AFTER)
     row = review_mark_resolved(member=gappy_day, day=FRIDAY, by=lead, note="Logged.", now=AFTER)
@@ -130,7 +133,7 @@ def test_nobody_marks_their_own_day(lead, ticket):
 @pytest.mark.parametrize("outsider", ["other_team_tech", "dispatcher", "other_manager"])
 def test_only_reviewers_of_the_member_may_decide(full_day, outsider, request):
     by = request.getfixturevalue(outsider)
-    for mark in (review_mark_clean, review_mark_excused, review_mark_followed_up):
+    for mark in (review_mark_clean, review_mark_excused, ask):
         with pytest.raises(PermissionDenied):
             mark(member=full_day, day=FRIDAY, by=by, now=AFTER)
     assert not DayReview.objects.exists()

@@ -1,7 +1,17 @@
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import DayReview, ReviewPolicy
+from .composer import PLACEHOLDER_HELP
+from .models import (
+    DayReview,
+    Delivery,
+    FollowUp,
+    MessageTemplate,
+    Notice,
+    NotificationSetting,
+    ReviewPolicy,
+)
 
 
 @admin.register(ReviewPolicy)
@@ -30,4 +40,71 @@ class DayReviewAdmin(SimpleHistoryAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(SimpleHistoryAdmin):
+    """Administrators write the follow-up templates here. Placeholders are checked on save."""
+
+    list_display = ["name", "subject", "is_default", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "is_default", "subject", "body"]}),
+    ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["help_texts"] = {
+            "body": f"Placeholders: {PLACEHOLDER_HELP}. They are filled from the day asked "
+            "about; the reviewer can still edit the text before sending.",
+            "subject": f"Placeholders: {PLACEHOLDER_HELP}.",
+        }
+        return super().get_form(request, obj, change, **kwargs)
+
+
+@admin.register(NotificationSetting)
+class NotificationSettingAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["member", "by_email", "chat_kind"]
+    list_select_related = ["member__user"]
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    extra = 0
+    can_delete = False
+    fields = ["channel", "status", "attempts", "last_error", "sent_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    """Read-only: what was sent to whom, and how each delivery went."""
+
+    list_display = ["subject", "recipient", "kind", "created_at", "read_at"]
+    list_filter = ["kind", "deliveries__status"]
+    list_select_related = ["recipient__user"]
+    inlines = [DeliveryInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    """Read-only: follow-ups are sent from the review page, which checks the guardrails."""
+
+    list_display = ["member", "date", "state", "sent_by", "created_at", "resolved_at"]
+    list_filter = ["state", "date"]
+    list_select_related = ["member__user", "sent_by__user"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

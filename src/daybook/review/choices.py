@@ -18,7 +18,8 @@ REVIEW_TRANSITIONS: dict[str, frozenset[str]] = {
     ),
     ReviewState.FOLLOWED_UP: frozenset({ReviewState.RESOLVED, ReviewState.EXCUSED}),
     ReviewState.CLEAN: frozenset({ReviewState.PENDING}),
-    ReviewState.RESOLVED: frozenset({ReviewState.PENDING}),
+    # Asking again about a resolved day is a new follow-up.
+    ReviewState.RESOLVED: frozenset({ReviewState.PENDING, ReviewState.FOLLOWED_UP}),
     ReviewState.EXCUSED: frozenset({ReviewState.PENDING}),
 }
 
@@ -38,3 +39,44 @@ class FindingKind(models.TextChoices):
     NOT_COVERED = "not_covered", "Work type not covered by the agreement"
     OVERLAP = "overlap", "Overlapping entries"
     LATE_ENTRY = "late_entry", "Saved after the real-time window"
+
+
+class FollowUpState(models.TextChoices):
+    """Where a question to a member stands."""
+
+    OPEN = "open", "Waiting for the member"
+    ANSWERED = "answered", "Answered"
+    RESOLVED = "resolved", "Resolved"
+
+
+OPEN_FOLLOW_UP_STATES = (FollowUpState.OPEN, FollowUpState.ANSWERED)
+
+
+class NoticeKind(models.TextChoices):
+    """What an in-app notice is about."""
+
+    FOLLOW_UP = "follow_up", "Request about your day"
+    REPLY = "reply", "Reply to your request"
+    DIGEST = "digest", "Days ready for review"
+    NUDGE = "nudge", "Timer still running"
+
+
+class Channel(models.TextChoices):
+    """Where a notice goes besides the app itself."""
+
+    EMAIL = "email", "Email"
+    SLACK = "slack", "Slack"
+    TEAMS = "teams", "Microsoft Teams"
+
+
+class ChatKind(models.TextChoices):
+    NONE = "", "No chat messages"
+    SLACK = Channel.SLACK.value, Channel.SLACK.label
+    TEAMS = Channel.TEAMS.value, Channel.TEAMS.label
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    RETRYING = "retrying", "Retrying"
+    FAILED = "failed", "Failed"

@@ -1,12 +1,21 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
 from daybook.core.models import TimeStampedModel
 
-from .choices import ReviewState
+from .choices import (
+    Channel,
+    ChatKind,
+    DeliveryStatus,
+    FindingKind,
+    FollowUpState,
+    NoticeKind,
+    ReviewState,
+)
 
 DEFAULT_GAP_THRESHOLD_MINUTES = 45
 DEFAULT_REALTIME_WINDOW_MINUTES = 15
@@ -101,3 +110,159 @@ class DayReview(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.member} {self.date:%Y-%m-%d}: {self.get_state_display()}"
+
+
+class MessageTemplate(TimeStampedModel):
+    """A starting point for a follow-up. Placeholders in braces are filled from the day:
+    see PLACEHOLDERS in review/composer.py, which also checks them on save."""
+
+    name = models.CharField(max_length=80, unique=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    is_default = models.BooleanField(
+        default=False, help_text="Offered first in the composer. Only one template can be."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="one_default_message_template",
+                violation_error_message="Another template is already the default.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from .composer import template_errors
+
+        errors = template_errors(subject=self.subject, body=self.body)
+        if errors:
+            raise ValidationError(errors)
+
+
+class FollowUp(TimeStampedModel):
+    """A reviewer's question to a member about one day: a gap, a finding or the day as a
+    whole. It resolves itself once the gap is logged or the finding is gone."""
+
+    member = models.ForeignKey("people.Member", on_delete=models.CASCADE, related_name="follow_ups")
+    date = models.DateField(help_text="The member's local calendar day asked about.")
+    sent_by = models.ForeignKey(
+        "people.Member", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    gap_start = models.DateTimeField(null=True, blank=True)
+    gap_end = models.DateTimeField(null=True, blank=True)
+    finding = models.CharField(max_length=32, choices=FindingKind.choices, blank=True)
+    state = models.CharField(
+        max_length=10, choices=FollowUpState.choices, default=FollowUpState.OPEN
+    )
+    reply = models.TextField(blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by_entries = models.BooleanField(
+        default=False, help_text="Resolved because the member logged the time asked about."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["member", "state", "date"]),
+            models.Index(fields=["date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(gap_start__isnull=True) & Q(gap_end__isnull=True))
+                | Q(gap_end__gt=F("gap_start")),
+                name="follow_up_gap_ordered",
+                violation_error_message="A gap must end after it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Follow-up to {self.member} about {self.date:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != FollowUpState.RESOLVED
+
+
+class NotificationSetting(models.Model):
+    """How one member wants notices besides the app: email, a chat webhook, both or neither."""
+
+    member = models.OneToOneField(
+        "people.Member", on_delete=models.CASCADE, related_name="notification_setting"
+    )
+    by_email = models.BooleanField(default=True, help_text="Send notices to my email address.")
+    chat_kind = models.CharField(max_length=8, choices=ChatKind.choices, blank=True)
+    chat_webhook_url = models.URLField(
+        blank=True,
+        max_length=500,
+        help_text="An incoming webhook address from Slack or Microsoft Teams.",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(chat_kind="") | ~Q(chat_webhook_url=""),
+                name="chat_kind_needs_webhook",
+                violation_error_message="Give the webhook address for chat messages.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notifications for {self.member}"
+
+
+class Notice(models.Model):
+    """Something for one member to read in the app; its deliveries carry it elsewhere."""
+
+    recipient = models.ForeignKey("people.Member", on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=10, choices=NoticeKind.choices)
+    follow_up = models.ForeignKey(
+        FollowUp, on_delete=models.CASCADE, null=True, blank=True, related_name="notices"
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    link = models.CharField(max_length=300, blank=True)
+    # Digests and nudges go out at most once per key (reviewer and date, timer start).
+    key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.recipient}"
+
+
+class Delivery(models.Model):
+    """One attempt to carry a notice over one channel, with what happened."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["notice_id", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "channel"], name="one_delivery_per_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.get_status_display().lower()}"

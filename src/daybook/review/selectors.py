@@ -21,9 +21,9 @@ from daybook.people.selectors import members_visible_to
 from daybook.timekeeping.choices import EntrySource
 from daybook.timekeeping.models import TimeEntry, Timer, WorkType
 
-from .choices import IN_PROGRESS, ReviewState
+from .choices import IN_PROGRESS, OPEN_FOLLOW_UP_STATES, ReviewState
 from .engine import EntryFacts, Finding, MemberDay, Policy, review_member_day, schedule_windows
-from .models import DayReview, ReviewPolicy
+from .models import DayReview, FollowUp, ReviewPolicy
 
 # The service refuses entries longer than this, so an entry touching a day starts at most
 # this long before it. Bounding `start` from below keeps the (member, start) index scan
@@ -69,6 +69,10 @@ class DayView:
     def status(self) -> str:
         """The review state, or "in_progress" while a reviewer must still wait."""
         return IN_PROGRESS if self.in_progress else self.state
+
+    @property
+    def status_label(self) -> str:
+        return "Under way" if self.in_progress else ReviewState(self.state).label
 
     @property
     def gaps(self) -> tuple[Span, ...]:
@@ -294,6 +298,39 @@ def _view(
     )
 
 
+def day_figures(*, day: date, members: list[Member], now: datetime) -> dict[int, MemberDay]:
+    """Each member's local `day` with nothing hidden, by member id. No guardrails: callers
+    show it only to the member themself (My Day, the end-of-day nudge) or pass it through
+    `review_days`, which applies them."""
+    if not members:
+        return {}
+    ids = [m.pk for m in members]
+    bounds = {m.pk: local_day_bounds(day, m.zone) for m in members}
+    schedules = _schedules(ids, day.weekday())
+    policies = policies_for(m.team_id for m in members)
+    rows = list(entries_touching(bounds))
+    factory = _EntryFactory(rows)
+    entries: dict[int, list] = defaultdict(list)
+    for row in rows:
+        entries[row.member_id].append(row)
+    timers = dict(Timer.objects.filter(member_id__in=ids).values_list("member_id", "started_at"))
+    figures = {}
+    for member in members:
+        zone = member.zone
+        blocks = schedules.get(member.pk, [])
+        figures[member.pk] = review_member_day(
+            day=day,
+            zone=zone,
+            windows=schedule_windows(day, zone, blocks),
+            expected_minutes=_expected_minutes(member, bool(blocks)),
+            entries=[factory.facts(row, zone) for row in entries.get(member.pk, ())],
+            timer_started_at=timers.get(member.pk),
+            policy=policies[member.team_id],
+            now=now,
+        )
+    return figures
+
+
 def review_days(
     *,
     day: date,
@@ -310,47 +347,22 @@ def review_days(
     people = _members(members, viewer)
     if not people:
         return []
-    ids = [m.pk for m in people]
-    bounds = {m.pk: local_day_bounds(day, m.zone) for m in people}
-
-    schedules = _schedules(ids, day.weekday())
-    policies = policies_for(m.team_id for m in people)
-    rows = list(entries_touching(bounds))
-    factory = _EntryFactory(rows)
-    entries: dict[int, list] = defaultdict(list)
-    for row in rows:
-        entries[row.member_id].append(row)
-    timers = dict(Timer.objects.filter(member_id__in=ids).values_list("member_id", "started_at"))
+    figures = day_figures(day=day, members=people, now=now)
     states = dict(
-        DayReview.objects.filter(member_id__in=ids, date=day)
+        DayReview.objects.filter(member_id__in=[m.pk for m in people], date=day)
         .order_by()
         .values_list("member_id", "state")
     )
-
-    views = []
-    for member in people:
-        zone = member.zone
-        blocks = schedules.get(member.pk, [])
-        figures = review_member_day(
+    return [
+        _view(
+            member=member,
             day=day,
-            zone=zone,
-            windows=schedule_windows(day, zone, blocks),
-            expected_minutes=_expected_minutes(member, bool(blocks)),
-            entries=[factory.facts(row, zone) for row in entries.get(member.pk, ())],
-            timer_started_at=timers.get(member.pk),
-            policy=policies[member.team_id],
-            now=now,
+            figures=figures[member.pk],
+            state=states.get(member.pk, ReviewState.PENDING),
+            viewer=viewer,
         )
-        views.append(
-            _view(
-                member=member,
-                day=day,
-                figures=figures,
-                state=states.get(member.pk, ReviewState.PENDING),
-                viewer=viewer,
-            )
-        )
-    return views
+        for member in people
+    ]
 
 
 def review_day_for(
@@ -359,3 +371,88 @@ def review_day_for(
     """One member's day as `viewer` may see it, or None when the viewer may not see it."""
     views = review_days(day=day, members=[member], viewer=viewer, now=now)
     return views[0] if views else None
+
+
+# --- the reviewer's pages and the member's requests -----------------------------------------
+
+
+def may_review(user: AbstractBaseUser) -> bool:
+    """Whether `user` reviews anyone's days: a team's reviewer, or Finance and Admin."""
+    if not user.is_authenticated:
+        return False
+    if user.has_perm("timekeeping.view_all_entries"):
+        return True
+    return Team.objects.filter(reviewers__user=user).exists()
+
+
+def review_teams(user: AbstractBaseUser) -> QuerySet[Team]:
+    """Teams whose days `user` may review, for the team filter."""
+    if user.has_perm("timekeeping.view_all_entries"):
+        return Team.objects.order_by("name")
+    return Team.objects.filter(reviewers__user=user).order_by("name").distinct()
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """One line of a member's day as a reviewer reads it: an entry or a gap."""
+
+    kind: str  # "entry", "wrap" or "gap"
+    start: datetime
+    end: datetime
+    entry: TimeEntry | None = None
+
+    @property
+    def minutes(self) -> int:
+        return round((self.end - self.start).total_seconds() / 60)
+
+
+def day_timeline(view: DayView) -> list[TimelineItem]:
+    """The member's entries touching the day and the gaps a reviewer may see, in time order.
+    Empty while the day is in progress for this viewer."""
+    if view.figures is None:
+        return []
+    day_start, day_end = local_day_bounds(view.day, view.member.zone)
+    entries = (
+        TimeEntry.objects.filter(
+            member=view.member,
+            start__gte=day_start - LONGEST_ENTRY,
+            start__lt=day_end,
+            end__gt=day_start,
+        )
+        .select_related("ticket__company", "work_type", "work_role")
+        .prefetch_related("phase__project")
+        .order_by("start")
+    )
+    items = [
+        TimelineItem(
+            kind="wrap" if e.work_type.is_payroll_wrap else "entry",
+            start=e.start,
+            end=e.end,
+            entry=e,
+        )
+        for e in entries
+    ]
+    items += [TimelineItem(kind="gap", start=g.start, end=g.end) for g in view.gaps]
+    return sorted(items, key=lambda item: (item.start, item.kind != "gap"))
+
+
+def follow_ups_for_day(*, member: Member, day: date) -> QuerySet[FollowUp]:
+    return (
+        FollowUp.objects.filter(member=member, date=day)
+        .select_related("sent_by__user")
+        .prefetch_related("notices__deliveries")
+        .order_by("created_at")
+    )
+
+
+def requests_for(member: Member) -> QuerySet[FollowUp]:
+    """The member's own follow-ups: open ones first, then the last resolved ones."""
+    return (
+        FollowUp.objects.filter(member=member)
+        .select_related("sent_by__user")
+        .order_by("state", "-date", "-created_at")
+    )
+
+
+def open_request_count(member: Member) -> int:
+    return FollowUp.objects.filter(member=member, state__in=OPEN_FOLLOW_UP_STATES).count()

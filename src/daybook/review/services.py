@@ -5,20 +5,30 @@ nobody decides about their own day, nobody decides about a day before its review
 and only days the reviewer may see can be touched.
 """
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from daybook.people.models import Member, Team
 from daybook.people.selectors import members_visible_to
 
-from .choices import REVIEW_TRANSITIONS, ReviewState
-from .models import MAX_NOTE_LENGTH, DayReview, ReviewPolicy
-from .selectors import DayView, review_day_for, review_days
+from .choices import (
+    OPEN_FOLLOW_UP_STATES,
+    REVIEW_TRANSITIONS,
+    FollowUpState,
+    NoticeKind,
+    ReviewState,
+)
+from .composer import Subject, tone_warnings
+from .models import MAX_NOTE_LENGTH, DayReview, FollowUp, ReviewPolicy
+from .notify import notice_send
+from .selectors import DayView, day_figures, review_day_for, review_days
 
 
 def _lock_members(ids: list[int]) -> None:
@@ -110,18 +120,9 @@ def review_mark_excused(
     note = _clean_note(note)
     _lock_members([member.pk])
     _open_view(member=member, day=day, by=by, now=now)
-    return _set_state(member=member, day=day, by=by, to=ReviewState.EXCUSED, now=now, note=note)
-
-
-@transaction.atomic
-def review_mark_followed_up(
-    *, member: Member, day: date, by: Member, now: datetime | None = None
-) -> DayReview:
-    """A question went to the member (the follow-up composer calls this)."""
-    now = now or timezone.now()
-    _lock_members([member.pk])
-    _open_view(member=member, day=day, by=by, now=now)
-    return _set_state(member=member, day=day, by=by, to=ReviewState.FOLLOWED_UP, now=now)
+    row = _set_state(member=member, day=day, by=by, to=ReviewState.EXCUSED, now=now, note=note)
+    _close_follow_ups(member=member, day=day, now=now)
+    return row
 
 
 @transaction.atomic
@@ -133,7 +134,9 @@ def review_mark_resolved(
     note = _clean_note(note)
     _lock_members([member.pk])
     _open_view(member=member, day=day, by=by, now=now)
-    return _set_state(member=member, day=day, by=by, to=ReviewState.RESOLVED, now=now, note=note)
+    row = _set_state(member=member, day=day, by=by, to=ReviewState.RESOLVED, now=now, note=note)
+    _close_follow_ups(member=member, day=day, now=now)
+    return row
 
 
 @transaction.atomic
@@ -235,3 +238,217 @@ def policy_set(
     row.full_clean()
     row.save()
     return row
+
+
+# --- follow-ups -------------------------------------------------------------------------------
+
+MAX_SUBJECT_LENGTH = 200
+MAX_BODY_LENGTH = 5000
+MAX_REPLY_LENGTH = 2000
+
+
+class ToneWarningError(ValidationError):
+    """The message may read as blame; send again with `tone_confirmed` to send it anyway."""
+
+    def __init__(self, warnings) -> None:
+        self.warnings = warnings
+        super().__init__(
+            {
+                "body": [
+                    f"“{w.phrase}” may read as blame. {w.advice} Send again to send it as it is."
+                    for w in warnings
+                ]
+            }
+        )
+
+
+def _close_follow_ups(
+    *, member: Member, day: date, now: datetime, by_entries: bool = False, only=None
+) -> int:
+    queryset = FollowUp.objects.filter(member=member, date=day, state__in=OPEN_FOLLOW_UP_STATES)
+    if only is not None:
+        queryset = queryset.filter(pk__in=[f.pk for f in only])
+    return queryset.update(
+        state=FollowUpState.RESOLVED,
+        resolved_at=now,
+        resolved_by_entries=by_entries,
+        updated_at=now,
+    )
+
+
+def _checked_message(subject: str, body: str) -> tuple[str, str]:
+    subject, body = subject.strip(), body.strip()
+    errors = {}
+    if not subject:
+        errors["subject"] = ["Give the message a subject."]
+    elif len(subject) > MAX_SUBJECT_LENGTH:
+        errors["subject"] = [f"Keep the subject to {MAX_SUBJECT_LENGTH} characters or fewer."]
+    if not body:
+        errors["body"] = ["Write the message before sending it."]
+    elif len(body) > MAX_BODY_LENGTH:
+        errors["body"] = [f"Keep the message to {MAX_BODY_LENGTH} characters or fewer."]
+    if errors:
+        raise ValidationError(errors)
+    return subject, body
+
+
+def _checked_subject(view: DayView, about: Subject) -> None:
+    """A follow-up asks about a gap or finding the reviewer can see on the day now."""
+    asks_gap = about.gap_start or about.gap_end
+    if asks_gap and not any(
+        g.start == about.gap_start and g.end == about.gap_end for g in view.gaps
+    ):
+        raise ValidationError(
+            "That gap is no longer on the day; it may have been logged meanwhile. "
+            "Reload the day and pick again."
+        )
+    if about.finding and not any(f.kind == about.finding for f in view.findings):
+        raise ValidationError(
+            "That finding is no longer on the day. Reload the day and pick again."
+        )
+
+
+@transaction.atomic
+def followup_send(
+    *,
+    member: Member,
+    day: date,
+    by: Member,
+    subject: str,
+    body: str,
+    about: Subject | None = None,
+    tone_confirmed: bool = False,
+    now: datetime | None = None,
+) -> FollowUp:
+    """Ask the member about their day: a gap, a finding or the day as a whole. The day
+    becomes followed up; the member finds the question in their Requests and, depending on
+    their settings, by email or chat.
+
+    A message that may read as blame is refused with ToneWarningError until the reviewer
+    confirms it (`tone_confirmed`): a warning, never a ban.
+    """
+    now = now or timezone.now()
+    about = about or Subject()
+    subject, body = _checked_message(subject, body)
+    if not tone_confirmed:
+        warnings = tone_warnings(f"{subject}\n{body}")
+        if warnings:
+            raise ToneWarningError(warnings)
+    _lock_members([member.pk])
+    view = _open_view(member=member, day=day, by=by, now=now)
+    _checked_subject(view, about)
+    _set_state(member=member, day=day, by=by, to=ReviewState.FOLLOWED_UP, now=now)
+    follow_up = FollowUp(
+        member=member,
+        date=day,
+        sent_by=by,
+        subject=subject,
+        body=body,
+        gap_start=about.gap_start,
+        gap_end=about.gap_end,
+        finding=about.finding,
+    )
+    follow_up.full_clean()
+    follow_up.save()
+    # Sent at `now`, which the caller may pin (the demo's history, tests).
+    FollowUp.objects.filter(pk=follow_up.pk).update(created_at=now, updated_at=now)
+    follow_up.created_at = follow_up.updated_at = now
+    notice_send(
+        recipient=member,
+        kind=NoticeKind.FOLLOW_UP,
+        subject=subject,
+        body=body,
+        link=reverse("review:requests"),
+        follow_up=follow_up,
+    )
+    return follow_up
+
+
+@transaction.atomic
+def followup_reply(
+    *, follow_up: FollowUp, by: Member, text: str, now: datetime | None = None
+) -> FollowUp:
+    """The member answers in words. The reviewer hears of it and decides what comes next."""
+    now = now or timezone.now()
+    if follow_up.member_id != by.pk:
+        raise PermissionDenied("Only the member asked can answer this request.")
+    text = text.strip()
+    if not text:
+        raise ValidationError({"reply": ["Write a short answer before sending it."]})
+    if len(text) > MAX_REPLY_LENGTH:
+        raise ValidationError(
+            {"reply": [f"Keep the answer to {MAX_REPLY_LENGTH} characters or fewer."]}
+        )
+    follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    if follow_up.state == FollowUpState.RESOLVED:
+        raise ValidationError("This request is already resolved; nothing more is needed.")
+    follow_up.reply = text
+    follow_up.replied_at = now
+    follow_up.state = FollowUpState.ANSWERED
+    follow_up.save(update_fields=["reply", "replied_at", "state", "updated_at"])
+    if follow_up.sent_by_id:
+        notice_send(
+            recipient=follow_up.sent_by,
+            kind=NoticeKind.REPLY,
+            subject=f"{by.first_name} answered: {follow_up.subject}",
+            body=text,
+            link=reverse("review:member_day", kwargs={"member_id": by.pk, "day": follow_up.date}),
+            follow_up=follow_up,
+        )
+    return follow_up
+
+
+def _still_asked(follow_up: FollowUp, figures) -> bool:
+    """Whether the gap or finding a follow-up asks about is still on the day."""
+    if follow_up.gap_start and follow_up.gap_end:
+        return any(
+            g.start < follow_up.gap_end and g.end > follow_up.gap_start for g in figures.gaps
+        )
+    if follow_up.finding:
+        return any(f.kind == follow_up.finding for f in figures.findings)
+    return True  # a question about the whole day waits for an answer or the reviewer
+
+
+def followups_refresh(*, member: Member, days: Iterable[date], now: datetime | None = None) -> int:
+    """Resolve the member's follow-ups whose gap is now logged (no gap at or over the
+    threshold left in it) or whose finding is gone. A day whose follow-ups are all resolved
+    becomes resolved. Returns how many follow-ups resolved. Called after every entry change."""
+    now = now or timezone.now()
+    asked = list(
+        FollowUp.objects.filter(
+            member=member, date__in=set(days), state__in=OPEN_FOLLOW_UP_STATES
+        ).select_related("sent_by")
+    )
+    if not asked:
+        return 0
+    resolved = 0
+    for day in sorted({f.date for f in asked}):
+        figures = day_figures(day=day, members=[member], now=now)[member.pk]
+        on_day = [f for f in asked if f.date == day]
+        done = [f for f in on_day if not _still_asked(f, figures)]
+        if not done:
+            continue
+        resolved += _close_follow_ups(member=member, day=day, now=now, by_entries=True, only=done)
+        row = DayReview.objects.filter(
+            member=member, date=day, state=ReviewState.FOLLOWED_UP
+        ).first()
+        if row is not None and len(done) == len(on_day):
+            # Saved (not updated) so the day's history shows the entries resolved it.
+            row.state = ReviewState.RESOLVED
+            row.reviewed_at = now
+            row.note = row.note or "Resolved when the member logged the time asked about."
+            row._history_user = member.user
+            row.save()
+        for follow_up in done:
+            if follow_up.sent_by_id:
+                notice_send(
+                    recipient=follow_up.sent_by,
+                    kind=NoticeKind.REPLY,
+                    subject=f"{member.first_name} logged the time: {follow_up.subject}",
+                    body=f"{member.first_name} logged what you asked about on "
+                    f"{day:%a} {day.day} {day:%b}; the request resolved itself.",
+                    link=reverse("review:member_day", kwargs={"member_id": member.pk, "day": day}),
+                    follow_up=follow_up,
+                    in_app_only=True,
+                )
+    return resolved

@@ -18,6 +18,7 @@ from .choices import BillableOption, EntrySource
 from .models import DraftEntry, TimeEntry, Timer, WorkRole, WorkType
 from .rates import default_billable, resolve_bill_rate
 from .selectors import closed_through, entry_lock_reason, overlapping_entries, span_lock_reason
+from .signals import entries_changed
 
 MAX_ENTRY = timedelta(hours=24)
 # A little slack for clocks that disagree between a browser and the server.
@@ -156,6 +157,13 @@ def _note_first_response(ticket: Ticket | None, at: datetime) -> None:
         ticket.save(update_fields=["first_response_at"])
 
 
+def _changed(member: Member, spans: list[tuple[datetime, datetime]]) -> None:
+    days = set()
+    for start, end in spans:
+        days |= {local_date(start, member.zone), local_date(end, member.zone)}
+    entries_changed.send(sender=TimeEntry, member=member, days=days)
+
+
 @transaction.atomic
 def log_time(
     *,
@@ -210,6 +218,7 @@ def log_time(
         entry._history_user = by.user
     entry.save()
     _note_first_response(ticket, start)
+    _changed(member, [(entry.start, entry.end)])
     return entry
 
 
@@ -263,6 +272,7 @@ def update_entry(*, entry: TimeEntry, by: Member | None, **changes) -> TimeEntry
     )
     proposed["start"] = proposed["start"].astimezone(UTC)
     proposed["end"] = proposed["end"].astimezone(UTC)
+    before = (entry.start, entry.end)
     for name, value in proposed.items():
         setattr(entry, name, value)
     if RATE_FIELDS & changes.keys():
@@ -273,6 +283,7 @@ def update_entry(*, entry: TimeEntry, by: Member | None, **changes) -> TimeEntry
     if by is not None:
         entry._history_user = by.user
     entry.save()
+    _changed(entry.member, [before, (entry.start, entry.end)])
     return entry
 
 
@@ -287,7 +298,9 @@ def delete_entry(*, entry: TimeEntry, by: Member | None) -> None:
         raise ValidationError({"__all__": [reason]})
     if by is not None:
         entry._history_user = by.user
+    span = (entry.start, entry.end)
     entry.delete()
+    _changed(entry.member, [span])
 
 
 def _timer_target(timer: Timer) -> str:

@@ -36,6 +36,7 @@ from daybook.timekeeping.models import TimeEntry, Timer, WorkRole, WorkType
 from . import catalog
 from .bulk import FastInsert
 from .catalog import CompanySpec, PersonSpec, TeamSpec
+from .reviews import seed_reviews
 from .workday import (
     GAP,
     LATE,
@@ -165,6 +166,8 @@ def build_demo(
     if plan.name == SMALL:
         with transaction.atomic():
             builder.build()
+            # Weeks of decided days and follow-ups: too slow for the benchmark sizes.
+            builder.rows["follow-ups"] = seed_reviews(now=now)
     else:
         builder.build()
     seconds = clock.perf_counter() - started

@@ -1,0 +1,145 @@
+"""The scheduled notices: each reviewer's morning digest and the member's end-of-day nudge.
+
+Both are safe to run as often as the worker likes: a notice key makes each one go out once.
+The nudge goes to the member only; reviewers never hear about a running timer this way.
+"""
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from daybook.core.time import local_date
+from daybook.people.models import Member
+from daybook.timekeeping.models import Timer
+
+from .choices import FindingKind, NoticeKind, ReviewState
+from .models import Notice
+from .notify import notice_send
+from .selectors import DayView, day_figures, review_days
+
+DIGEST_DAYS = 7
+# The digest goes out in this many hours from DAYBOOK_DIGEST_HOUR; after that, the next morning.
+DIGEST_WINDOW_HOURS = 3
+
+
+def _digest_key(reviewer: Member, on: date) -> str:
+    return f"digest:{reviewer.pk}:{on.isoformat()}"
+
+
+def _ready(views: list[DayView]) -> list[DayView]:
+    """Days a reviewer can act on now: opened, still pending, with something to look at."""
+    return [
+        v
+        for v in views
+        if not v.in_progress
+        and v.state == ReviewState.PENDING
+        and v.figures is not None
+        and (v.figures.expected_minutes or v.figures.logged_minutes or v.findings)
+    ]
+
+
+def _days(count: int) -> str:
+    return "1 day" if count == 1 else f"{count} days"
+
+
+def _digest_body(reviewer: Member, ready: dict[date, list[DayView]]) -> str:
+    lines = [f"Good morning {reviewer.first_name},", "", "These days are ready for review:"]
+    for day in sorted(ready):
+        views = ready[day]
+        look = sum(1 for v in views if v.needs_attention)
+        clean = len(views) - look
+        parts = []
+        if clean:
+            parts.append(f"{clean} {'looks' if clean == 1 else 'look'} clean")
+        if look:
+            parts.append(f"{look} {'has' if look == 1 else 'have'} something to ask about")
+        lines.append(f"- {day:%a} {day.day} {day:%b}: {_days(len(views))} ({', '.join(parts)})")
+    lines += ["", "Clean days can all be marked in one go from the review page."]
+    return "\n".join(lines)
+
+
+def digests_send(now: datetime | None = None) -> int:
+    """Send each reviewer whose morning it is the days ready for their review, once a day.
+    Returns how many digests went out."""
+    now = now or timezone.now()
+    reviewers = (
+        Member.objects.filter(reviewed_teams__isnull=False).distinct().select_related("user")
+    )
+    sent = 0
+    for reviewer in reviewers:
+        local_now = now.astimezone(reviewer.zone)
+        start = settings.DAYBOOK_DIGEST_HOUR
+        if not start <= local_now.hour < start + DIGEST_WINDOW_HOURS:
+            continue
+        today = local_now.date()
+        key = _digest_key(reviewer, today)
+        if Notice.objects.filter(key=key).exists():
+            continue
+        # The teams they review, even when their role lets them see everyone.
+        members = Member.objects.filter(team__reviewers=reviewer).exclude(pk=reviewer.pk)
+        ready: dict[date, list[DayView]] = {}
+        for back in range(1, DIGEST_DAYS + 1):
+            day = today - timedelta(days=back)
+            views = _ready(review_days(day=day, members=members, viewer=reviewer.user, now=now))
+            if views:
+                ready[day] = views
+        if not ready:
+            continue
+        total = sum(len(v) for v in ready.values())
+        with transaction.atomic():
+            notice = notice_send(
+                recipient=reviewer,
+                kind=NoticeKind.DIGEST,
+                subject=f"{_days(total)} ready for review",
+                body=_digest_body(reviewer, ready),
+                link=reverse("review:daily_on", kwargs={"day": max(ready)}),
+                key=key,
+            )
+        sent += notice is not None
+    return sent
+
+
+def nudges_send(now: datetime | None = None) -> int:
+    """Tell each member whose timer is still running after their working day ended (plus the
+    real-time window), once per timer. Returns how many nudges went out."""
+    now = now or timezone.now()
+    timers = list(Timer.objects.select_related("member__user", "ticket"))
+    by_day: dict[date, list[Timer]] = defaultdict(list)
+    for timer in timers:
+        by_day[local_date(timer.started_at, timer.member.zone)].append(timer)
+    sent = 0
+    for day, day_timers in by_day.items():
+        # The member's own view of the day: the nudge goes to them alone.
+        days = day_figures(day=day, members=[t.member for t in day_timers], now=now)
+        for timer in day_timers:
+            figures = days[timer.member_id]
+            if now < figures.working_day_end + figures.policy.realtime_window:
+                continue
+            if not any(f.kind == FindingKind.TIMER_RUNNING for f in figures.findings):
+                continue
+            sent += _nudge(timer, now) is not None
+    return sent
+
+
+def _nudge(timer: Timer, now: datetime) -> Notice | None:
+    member = timer.member
+    started = timer.started_at.astimezone(member.zone)
+    on = f" on #{timer.ticket_id} {timer.ticket.summary}" if timer.ticket_id else ""
+    body = (
+        f"Hi {member.first_name}, your timer{on} has been running since {started:%H:%M} and "
+        "your working day has ended. If you have finished, stop it so the time lands on the "
+        "right day; if you are still at it, carry on and ignore this."
+    )
+    with transaction.atomic():
+        return notice_send(
+            recipient=member,
+            kind=NoticeKind.NUDGE,
+            subject="Your timer is still running",
+            body=body,
+            link=reverse("timekeeping:timer_stop"),
+            key=f"nudge:{member.pk}:{timer.started_at.isoformat()}",
+        )

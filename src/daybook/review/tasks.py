@@ -1,0 +1,41 @@
+"""Background work for reviews, run by `daybook worker` (Huey). Thin: the work itself lives
+in notify.py and scheduled.py."""
+
+from django.conf import settings
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from .notify import delivery_attempt
+from .scheduled import digests_send, nudges_send
+
+
+@db_task(
+    retries=settings.DAYBOOK_DELIVERY_RETRIES,
+    retry_delay=settings.DAYBOOK_DELIVERY_RETRY_SECONDS,
+    context=True,
+)
+def deliver(delivery_id: int, task=None) -> bool:
+    # `task.retries` counts the tries left after this one.
+    return delivery_attempt(delivery_id, final=task is None or task.retries == 0)
+
+
+def delivery_queue(delivery_id: int) -> None:
+    """Queue one delivery with the retry settings in force now. The decorator above reads
+    them once, at import; passing them per task lets a changed setting (or a test's
+    override) apply without reimporting this module."""
+    deliver(
+        delivery_id,
+        retries=settings.DAYBOOK_DELIVERY_RETRIES,
+        retry_delay=settings.DAYBOOK_DELIVERY_RETRY_SECONDS,
+    )
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def morning_digests() -> int:
+    # Every quarter hour, so each reviewer gets theirs soon after the hour in their own zone.
+    return digests_send()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def end_of_day_nudges() -> int:
+    return nudges_send()

@@ -1,0 +1,435 @@
+"""Review pages: the reviewer's daily review and a member's day, the follow-up composer, the
+member's Requests, notification settings and the review settings.
+
+Every decision goes through review/services.py, which holds the guardrails; these views only
+choose what to show and turn refusals into messages.
+"""
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from daybook.core.time import local_date
+from daybook.people.models import Member, Team
+from daybook.timekeeping.models import WorkType
+from daybook.timekeeping.my_day import INPUT
+from daybook.timekeeping.web import apply_errors, member_required, render_page
+
+from . import services
+from .choices import OPEN_FOLLOW_UP_STATES, FindingKind, FollowUpState, ReviewState
+from .composer import Subject, fill, placeholder_values, suits
+from .forms import ExcuseForm, FollowUpForm, NotificationSettingForm, PolicyForm, ReplyForm
+from .models import MessageTemplate, Notice, NotificationSetting, ReviewPolicy
+from .selectors import (
+    DayView,
+    day_timeline,
+    follow_ups_for_day,
+    may_review,
+    policy_for,
+    requests_for,
+    review_day_for,
+    review_days,
+    review_teams,
+    reviewable_members,
+)
+
+NOT_A_REVIEWER = "Only team reviewers, Finance and administrators review days."
+
+
+def reviewer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A member who reviews someone's days; everyone else is refused."""
+
+    @member_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not may_review(request.user):
+            raise PermissionDenied(NOT_A_REVIEWER)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def summary(view: DayView) -> str:
+    """The reason at a glance, in words: what there is to look at, or why not yet."""
+    if view.in_progress:
+        opens = view.review_opens_at.astimezone(view.member.zone)
+        return f"Day under way; review opens {opens:%H:%M} {opens:%a}"
+    parts = []
+    if view.gaps:
+        minutes = round(sum(g.minutes for g in view.gaps))
+        gaps = "gap" if len(view.gaps) == 1 else "gaps"
+        parts.append(f"{len(view.gaps)} {gaps} ({minutes} min)")
+    kinds: dict[str, int] = {}
+    for finding in view.findings:
+        kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
+    for kind, count in kinds.items():
+        label = FindingKind(kind).label
+        parts.append(label if count == 1 else f"{label} (x{count})")
+    return " · ".join(parts) or "Nothing to ask about"
+
+
+def _team(request: HttpRequest) -> Team | None:
+    raw = request.GET.get("team") or request.POST.get("team")
+    if not raw:
+        return None
+    try:
+        return review_teams(request.user).get(pk=int(raw))
+    except (ValueError, Team.DoesNotExist):
+        return None
+
+
+def _day_view(request: HttpRequest, member_id: int, day: date) -> DayView:
+    member = Member.objects.select_related("user", "team").filter(pk=member_id).first()
+    view = None
+    if member is not None:
+        view = review_day_for(member=member, day=day, viewer=request.user)
+    if view is None:
+        raise Http404("There is no day here for you to see.")
+    return view
+
+
+# --- the daily review ---------------------------------------------------------------------
+
+
+LOOK_BACK_DAYS = 7
+
+
+def _default_day(request: HttpRequest, members) -> tuple[date, list[DayView]]:
+    """Today once any of today's days has opened. Before that (the morning review), the
+    latest earlier day on which anyone was scheduled or logged time: Friday on a Monday."""
+    today = local_date(timezone.now(), request.member.zone)
+    views = review_days(day=today, members=members, viewer=request.user)
+    if not views or not all(view.in_progress for view in views):
+        return today, views
+    for back in range(1, LOOK_BACK_DAYS + 1):
+        day = today - timedelta(days=back)
+        earlier = review_days(day=day, members=members, viewer=request.user)
+        if any(
+            v.figures and (v.figures.expected_minutes or v.figures.logged_minutes) for v in earlier
+        ):
+            return day, earlier
+    return today, views
+
+
+@reviewer_required
+@require_GET
+def daily_view(request: HttpRequest, day: date | None = None) -> HttpResponse:
+    member = request.member
+    team = _team(request)
+    members = reviewable_members(request.user, team=team).exclude(pk=member.pk)
+    if day is None:
+        day, views = _default_day(request, members)
+    else:
+        views = review_days(day=day, members=members, viewer=request.user)
+    rows = [(view, summary(view)) for view in views]
+    context = {
+        "day": day,
+        "rows": rows,
+        "team": team,
+        "teams": review_teams(request.user),
+        "prev_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+        "ready_clean": sum(1 for view in views if view.may_be_marked_clean),
+        "counts": [
+            (state, label, sum(1 for view in views if view.status == state))
+            for state, label in [("in_progress", "Under way"), *ReviewState.choices]
+        ],
+    }
+    return render_page(request, "review/daily.html", context, partial="review/_daily_table.html")
+
+
+@reviewer_required
+@require_POST
+def mark_all_clean_view(request: HttpRequest, day: date) -> HttpResponse:
+    team = _team(request)
+    members = reviewable_members(request.user, team=team)
+    try:
+        marked = services.review_mark_all_clean(day=day, members=members, by=request.member)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    else:
+        days = "day" if marked == 1 else "days"
+        messages.success(request, f"Marked {marked} clean {days}.")
+    url = reverse("review:daily_on", kwargs={"day": day})
+    return redirect(f"{url}?team={team.pk}" if team else url)
+
+
+# --- one member's day -----------------------------------------------------------------------
+
+
+def _composer(view: DayView, reviewer: Member, template: MessageTemplate | None, about: Subject):
+    """A composer form filled from `template` for this day and subject."""
+    if template is None:
+        # The default template first, else the first one that fits what is asked about.
+        templates = list(MessageTemplate.objects.all())
+        template = next(
+            (t for t in templates if suits(subject=t.subject, body=t.body, about=about)),
+            templates[0] if templates else None,
+        )
+    if template is None:
+        return FollowUpForm(initial=_about_initial(about))
+    values = placeholder_values(
+        first_name=view.member.first_name,
+        day=view.day,
+        zone=view.member.zone,
+        about=about,
+        finding_text=next((f.message for f in view.findings if f.kind == about.finding), ""),
+        reviewer=reviewer.first_name,
+    )
+    return FollowUpForm(
+        initial={
+            "template": template,
+            "subject": fill(template.subject, values),
+            "body": fill(template.body, values),
+            **_about_initial(about),
+        }
+    )
+
+
+def _about_initial(about: Subject) -> dict:
+    return {
+        "gap_start": about.gap_start.isoformat() if about.gap_start else "",
+        "gap_end": about.gap_end.isoformat() if about.gap_end else "",
+        "finding": about.finding,
+    }
+
+
+def _about_from(request: HttpRequest, view: DayView) -> Subject:
+    """The gap or finding picked on the page (GET), else the first gap, else the day."""
+    start, end, kind = (request.GET.get(k, "") for k in ("gap_start", "gap_end", "finding"))
+    for gap in view.gaps:
+        if gap.start.isoformat() == start and gap.end.isoformat() == end:
+            return Subject(gap_start=gap.start, gap_end=gap.end)
+    for finding in view.findings:
+        if finding.kind == kind:
+            return Subject(finding=finding.kind)
+    if view.gaps:
+        return Subject(gap_start=view.gaps[0].start, gap_end=view.gaps[0].end)
+    if view.findings:
+        return Subject(finding=view.findings[0].kind)
+    return Subject()
+
+
+def _day_context(request: HttpRequest, view: DayView, form: FollowUpForm | None = None) -> dict:
+    about = _about_from(request, view)
+    if form is None and not view.is_own and not view.in_progress:
+        template = None
+        raw = request.GET.get("template")
+        if raw and raw.isdigit():
+            template = MessageTemplate.objects.filter(pk=int(raw)).first()
+        form = _composer(view, request.member, template, about)
+    return {
+        "v": view,
+        "summary": summary(view),
+        "timeline": day_timeline(view),
+        "follow_ups": follow_ups_for_day(member=view.member, day=view.day),
+        "form": form,
+        "excuse_form": ExcuseForm(),
+        "about": about,
+        "templates": MessageTemplate.objects.all(),
+    }
+
+
+@reviewer_required
+@require_GET
+def member_day_view(request: HttpRequest, member_id: int, day: date) -> HttpResponse:
+    view = _day_view(request, member_id, day)
+    if view.is_own:
+        return redirect("timekeeping:my_day_on", day=day)
+    with timezone.override(view.member.zone):
+        context = _day_context(request, view)
+        if request.GET.get("part") == "composer":
+            return render(request, "review/_composer.html", context)
+        return render_page(
+            request, "review/member_day.html", context, partial="review/_member_day.html"
+        )
+
+
+@reviewer_required
+@require_POST
+def follow_up_view(request: HttpRequest, member_id: int, day: date) -> HttpResponse:
+    view = _day_view(request, member_id, day)
+    form = FollowUpForm(request.POST)
+    warnings = []
+    if form.is_valid():
+        about = form.about()
+        try:
+            services.followup_send(
+                member=view.member,
+                day=day,
+                by=request.member,
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+                about=about,
+                tone_confirmed=form.cleaned_data["tone_confirmed"],
+            )
+        except services.ToneWarningError as error:
+            warnings = error.warnings
+            form = FollowUpForm({**request.POST.dict(), "tone_confirmed": "on"})
+            form.is_valid()
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Sent to {view.member.first_name}.")
+            return redirect("review:member_day", member_id=member_id, day=day)
+    with timezone.override(view.member.zone):
+        context = _day_context(request, view, form=form)
+        context["tone_warnings"] = warnings
+        return render(request, "review/member_day.html", context, status=200 if warnings else 400)
+
+
+DECISIONS = {
+    "clean": (services.review_mark_clean, "Marked clean."),
+    "excused": (services.review_mark_excused, "Marked excused."),
+    "resolved": (services.review_mark_resolved, "Marked resolved."),
+    "reopen": (services.review_reopen, "Back to pending."),
+}
+
+
+@reviewer_required
+@require_POST
+def decide_view(request: HttpRequest, member_id: int, day: date, decision: str) -> HttpResponse:
+    if decision not in DECISIONS:
+        raise Http404("No such decision.")
+    view = _day_view(request, member_id, day)
+    action, done = DECISIONS[decision]
+    kwargs = {"member": view.member, "day": day, "by": request.member}
+    if decision in {"excused", "resolved"}:
+        form = ExcuseForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(form.errors.get("note", [])))
+            return redirect("review:member_day", member_id=member_id, day=day)
+        kwargs["note"] = form.cleaned_data["note"]
+    try:
+        action(**kwargs)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{view.member.first_name}, {day:%a %d %b}: {done}")
+    back = request.POST.get("back")
+    if back == "daily":
+        return redirect("review:daily_on", day=day)
+    return redirect("review:member_day", member_id=member_id, day=day)
+
+
+# --- the member's requests --------------------------------------------------------------------
+
+
+RESOLVED_SHOWN = 10
+
+
+@member_required
+@require_GET
+def requests_view(request: HttpRequest) -> HttpResponse:
+    member = request.member
+    open_ones = list(requests_for(member).filter(state__in=OPEN_FOLLOW_UP_STATES))
+    resolved = list(requests_for(member).filter(state=FollowUpState.RESOLVED)[:RESOLVED_SHOWN])
+    for follow_up in open_ones:
+        follow_up.reply_form = ReplyForm(prefix=f"r{follow_up.pk}")
+        if follow_up.gap_start and follow_up.gap_end:
+            start = follow_up.gap_start.astimezone(member.zone)
+            end = follow_up.gap_end.astimezone(member.zone)
+            follow_up.start_value = f"{start:{INPUT}}"
+            follow_up.end_value = f"{end:{INPUT}}"
+    notices = Notice.objects.filter(recipient=member).exclude(kind="follow_up")[:20]
+    context = {
+        "follow_ups": open_ones,
+        "resolved": resolved,
+        "notices": notices,
+        "wrap_types": WorkType.objects.filter(is_payroll_wrap=True, is_active=True).order_by(
+            "is_time_off", "name"
+        )[:4],
+    }
+    return render_page(request, "review/requests.html", context, partial="review/_requests.html")
+
+
+@member_required
+@require_POST
+def reply_view(request: HttpRequest, pk: int) -> HttpResponse:
+    follow_up = get_object_or_404(requests_for(request.member), pk=pk)
+    form = ReplyForm(request.POST, prefix=f"r{pk}")
+    if form.is_valid():
+        try:
+            services.followup_reply(
+                follow_up=follow_up, by=request.member, text=form.cleaned_data["reply"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Thanks, your answer is on its way.")
+    else:
+        messages.error(request, " ".join(form.errors.get("reply", [])))
+    return redirect("review:requests")
+
+
+@member_required
+@require_POST
+def notice_read_view(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notice, pk=pk, recipient=request.member)
+    if notice.read_at is None:
+        notice.read_at = timezone.now()
+        notice.save(update_fields=["read_at"])
+    return redirect(notice.link or reverse("review:requests"))
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def notification_settings_view(request: HttpRequest) -> HttpResponse:
+    setting = NotificationSetting.objects.filter(member=request.member).first()
+    setting = setting or NotificationSetting(member=request.member)
+    form = NotificationSettingForm(request.POST or None, instance=setting)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Notification settings saved.")
+        return redirect("review:notifications")
+    return render(
+        request,
+        "review/notifications.html",
+        {"form": form, "email": request.user.email},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- review settings (administrators) ----------------------------------------------------------
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def policy_settings_view(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("review.change_reviewpolicy"):
+        raise PermissionDenied("Only an administrator can change the review settings.")
+    teams = list(Team.objects.order_by("name"))
+    scope = request.POST.get("scope", "")
+    forms = {}
+    for team in [None, *teams]:
+        key = str(team.pk) if team else "organisation"
+        current = policy_for(team)
+        own = ReviewPolicy.objects.filter(team=team).first()
+        initial = {
+            "gap_threshold_minutes": current.gap_threshold_minutes,
+            "realtime_window_minutes": current.realtime_window_minutes,
+            "grace_minutes": current.grace_minutes,
+        }
+        bound = request.method == "POST" and scope == key
+        form = PolicyForm(request.POST if bound else None, initial=initial, prefix=key)
+        forms[key] = (team, form, own is not None)
+        if bound and form.is_valid():
+            try:
+                with transaction.atomic():
+                    services.policy_set(team=team, by=request.member, **form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, f"Saved the settings for {team or 'the organisation'}.")
+                return redirect("review:settings")
+    status = 400 if any(f.errors for _, f, _ in forms.values()) else 200
+    return render(request, "review/settings.html", {"forms": forms.items()}, status=status)
