@@ -3,6 +3,8 @@ import pytest
 from daybook.people.choices import Role
 from tests.factories import MemberFactory, TicketFactory, UserFactory, WorkTypeFactory
 
+from .helpers import FRIDAY, at
+
 
 @pytest.fixture
 def remote(db):
@@ -27,3 +29,9 @@ def other_manager(other_team):
     )
     other_team.reviewers.add(member)
     return member
+
+
+@pytest.fixture
+def after_review_opens(time_machine):
+    """Friday 18:00 in New York: the day (09-17) plus the 30-minute grace has ended."""
+    time_machine.move_to(at(FRIDAY, 18), tick=False)

@@ -25,11 +25,6 @@ def client_for(member) -> APIClient:
 
 
 @pytest.fixture
-def after_review_opens(time_machine):
-    time_machine.move_to(at(FRIDAY, 18), tick=False)
-
-
-@pytest.fixture
 def tess(tech, ticket):
     """A 60-minute gap at 11:00, a 20-minute one at 10:00."""
     d = FRIDAY

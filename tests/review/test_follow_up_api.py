@@ -22,11 +22,6 @@ def client_for(member=None) -> APIClient:
 
 
 @pytest.fixture
-def after_review_opens(time_machine):
-    time_machine.move_to(at(FRIDAY, 18), tick=False)
-
-
-@pytest.fixture
 def tess(tech, ticket):
     log_entry(tech, at(FRIDAY, 9), at(FRIDAY, 12), ticket=ticket, notes="Printer")
     log_entry(tech, at(FRIDAY, 13), at(FRIDAY, 17), ticket=ticket, notes="Server")

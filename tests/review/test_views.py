@@ -27,11 +27,6 @@ def client_for(member) -> Client:
 
 
 @pytest.fixture
-def after_review_opens(time_machine):
-    time_machine.move_to(at(FRIDAY, 18), tick=False)
-
-
-@pytest.fixture
 def tess(tech, ticket):
     """A 60-minute gap at noon and a 20-minute one at 10:00 (which only Tess sees)."""
     log_entry(tech, at(FRIDAY, 9), at(FRIDAY, 10), ticket=ticket, notes="Printer")

@@ -12,7 +12,7 @@ from urllib.error import HTTPError, URLError
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from daybook.people.models import Member
@@ -53,21 +53,30 @@ def notice_send(
 
     if key is not None and Notice.objects.filter(key=key).exists():
         return None
-    notice = Notice.objects.create(
-        recipient=recipient,
-        kind=kind,
-        subject=subject,
-        body=body,
-        link=link,
-        follow_up=follow_up,
-        key=key,
-    )
+    try:
+        # Two workers racing for the same key: the unique key lets only one through.
+        with transaction.atomic():
+            notice = Notice.objects.create(
+                recipient=recipient,
+                kind=kind,
+                subject=subject,
+                body=body,
+                link=link,
+                follow_up=follow_up,
+                key=key,
+            )
+    except IntegrityError:
+        if key is None:
+            raise
+        return None
     deliveries = Delivery.objects.bulk_create(
         Delivery(notice=notice, channel=channel)
         for channel in ([] if in_app_only else channels_for(recipient))
     )
     for delivery in deliveries:
-        transaction.on_commit(lambda pk=delivery.pk: tasks.delivery_queue(pk))
+        # robust: a queue that is down (Redis) is logged, not turned into an error page for a
+        # write that has already been saved; the delivery stays queued, visible as such.
+        transaction.on_commit(lambda pk=delivery.pk: tasks.delivery_queue(pk), robust=True)
     return notice
 
 

@@ -31,11 +31,11 @@ def _about(view) -> tuple[Subject, str]:
 
 def seed_reviews(*, now: datetime) -> int:
     """Decide the demo's past days as its team reviewers would. Returns follow-ups sent."""
-    # Only the showcase technician's notices go out by email (to the worker's console);
-    # the others read theirs in the app, so the first start is not a flood of mail.
+    # The history is written with email off, so the worker's first start is not a flood of
+    # old mail; afterwards the showcase technician's new notices go out by email (to the
+    # worker's console) while the others read theirs in the app.
     NotificationSetting.objects.bulk_create(
-        NotificationSetting(member=m, by_email=False)
-        for m in Member.objects.exclude(user__username=SHOWCASE_USERNAME)
+        NotificationSetting(member=m, by_email=False) for m in Member.objects.all()
     )
     gap_template = MessageTemplate.objects.get(is_default=True)
     finding_template = MessageTemplate.objects.exclude(is_default=True).order_by("name").first()
@@ -84,4 +84,7 @@ def seed_reviews(*, now: datetime) -> int:
                         note="Talked it through; nothing more needed.",
                         now=morning + timedelta(hours=rng.randint(1, 30)),
                     )
+    NotificationSetting.objects.filter(member__user__username=SHOWCASE_USERNAME).update(
+        by_email=True
+    )
     return sent
