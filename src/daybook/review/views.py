@@ -5,13 +5,13 @@ Every decision goes through review/services.py, which holds the guardrails; thes
 choose what to show and turn refusals into messages.
 """
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,12 +20,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from daybook.core.time import local_date
 from daybook.people.models import Member, Team
-from daybook.timekeeping.models import WorkType
 from daybook.timekeeping.my_day import INPUT
+from daybook.timekeeping.selectors import wrap_types_offered
 from daybook.timekeeping.web import apply_errors, member_required, render_page
 
 from . import services
-from .choices import OPEN_FOLLOW_UP_STATES, FindingKind, FollowUpState, ReviewState
+from .choices import OPEN_FOLLOW_UP_STATES, FindingKind, FollowUpState, NoticeKind, ReviewState
 from .composer import Subject, fill, placeholder_values, suits
 from .forms import ExcuseForm, FollowUpForm, NotificationSettingForm, PolicyForm, ReplyForm
 from .models import MessageTemplate, Notice, NotificationSetting, ReviewPolicy
@@ -34,7 +34,7 @@ from .selectors import (
     day_timeline,
     follow_ups_for_day,
     may_review,
-    policy_for,
+    policies_for,
     requests_for,
     review_day_for,
     review_days,
@@ -68,10 +68,7 @@ def summary(view: DayView) -> str:
         minutes = round(sum(g.minutes for g in view.gaps))
         gaps = "gap" if len(view.gaps) == 1 else "gaps"
         parts.append(f"{len(view.gaps)} {gaps} ({minutes} min)")
-    kinds: dict[str, int] = {}
-    for finding in view.findings:
-        kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
-    for kind, count in kinds.items():
+    for kind, count in Counter(f.kind for f in view.findings).items():
         label = FindingKind(kind).label
         parts.append(label if count == 1 else f"{label} (x{count})")
     return " · ".join(parts) or "Nothing to ask about"
@@ -340,14 +337,12 @@ def requests_view(request: HttpRequest) -> HttpResponse:
             end = follow_up.gap_end.astimezone(member.zone)
             follow_up.start_value = f"{start:{INPUT}}"
             follow_up.end_value = f"{end:{INPUT}}"
-    notices = Notice.objects.filter(recipient=member).exclude(kind="follow_up")[:20]
+    notices = Notice.objects.filter(recipient=member).exclude(kind=NoticeKind.FOLLOW_UP)[:20]
     context = {
         "follow_ups": open_ones,
         "resolved": resolved,
         "notices": notices,
-        "wrap_types": WorkType.objects.filter(is_payroll_wrap=True, is_active=True).order_by(
-            "is_time_off", "name"
-        )[:4],
+        "wrap_types": wrap_types_offered(),
     }
     return render_page(request, "review/requests.html", context, partial="review/_requests.html")
 
@@ -409,11 +404,12 @@ def policy_settings_view(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only an administrator can change the review settings.")
     teams = list(Team.objects.order_by("name"))
     scope = request.POST.get("scope", "")
+    policies = policies_for(team.pk for team in teams)
+    own = set(ReviewPolicy.objects.values_list("team_id", flat=True))
     forms = {}
     for team in [None, *teams]:
         key = str(team.pk) if team else "organisation"
-        current = policy_for(team)
-        own = ReviewPolicy.objects.filter(team=team).first()
+        current = policies[team.pk if team else None]
         initial = {
             "gap_threshold_minutes": current.gap_threshold_minutes,
             "realtime_window_minutes": current.realtime_window_minutes,
@@ -421,11 +417,10 @@ def policy_settings_view(request: HttpRequest) -> HttpResponse:
         }
         bound = request.method == "POST" and scope == key
         form = PolicyForm(request.POST if bound else None, initial=initial, prefix=key)
-        forms[key] = (team, form, own is not None)
+        forms[key] = (team, form, (team.pk if team else None) in own)
         if bound and form.is_valid():
             try:
-                with transaction.atomic():
-                    services.policy_set(team=team, by=request.member, **form.cleaned_data)
+                services.policy_set(team=team, by=request.member, **form.cleaned_data)
             except ValidationError as error:
                 apply_errors(form, error)
             else:

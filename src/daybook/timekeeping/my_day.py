@@ -22,11 +22,11 @@ from daybook.review.engine import MemberDay, Policy
 from daybook.review.selectors import review_day_for, review_days
 
 from .models import DraftEntry, TimeEntry, Timer, WorkType
+from .selectors import wrap_types_offered
 
 # Entries are at most 24 hours long (see services.MAX_ENTRY), so one touching a day starts
 # no earlier than a day before it: this bound keeps the (member, start) index scan short.
 LONGEST_ENTRY = timedelta(hours=24)
-WRAP_BUTTONS = 4
 MIN_GAP_SHOWN = timedelta(minutes=1)
 INPUT = "%Y-%m-%dT%H:%M"  # what a datetime-local field reads
 DEFAULT_AXIS = (time(8), time(18))
@@ -287,11 +287,7 @@ def my_day(*, member: Member, day: date, now: datetime | None = None) -> MyDay:
     rows = list(_entries_touching(member, *week_bounds).values_list("start", "end", "created_at"))
     logged, realtime = _realtime_by_day(rows, zone, figures.policy.realtime_window)
     week_days = [week_from + timedelta(days=i) for i in range(7)]
-    wrap_types = list(
-        WorkType.objects.filter(is_payroll_wrap=True, is_active=True).order_by(
-            "is_time_off", "name"
-        )[:WRAP_BUTTONS]
-    )
+    wrap_types = wrap_types_offered()
     return MyDay(
         member=member,
         day=day,

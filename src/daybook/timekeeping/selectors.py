@@ -8,7 +8,7 @@ from daybook.people.models import Member
 from daybook.people.selectors import members_visible_to
 
 from .choices import LOCKED_STATES
-from .models import PeriodClose, TimeEntry
+from .models import PeriodClose, TimeEntry, WorkType
 
 
 def closed_through() -> date | None:
@@ -50,3 +50,15 @@ def overlapping_entries(*, member: Member, start, end, exclude_pk: int | None = 
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     return qs.select_related("ticket", "phase").order_by("start")
+
+
+WRAP_BUTTONS = 4
+
+
+def wrap_types_offered() -> list[WorkType]:
+    """The payroll wrap types offered as one-click buttons for a gap, working time first."""
+    return list(
+        WorkType.objects.filter(is_payroll_wrap=True, is_active=True).order_by(
+            "is_time_off", "name"
+        )[:WRAP_BUTTONS]
+    )
