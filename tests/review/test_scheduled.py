@@ -180,7 +180,7 @@ def test_timer_still_running_after_day_end_and_window_nudges_the_member_once(
     assert notice.recipient == tech
     assert notice.link == reverse("timekeeping:timer_stop")
     assert f"#{ticket.pk} {ticket.summary}" in notice.body
-    assert "running since 16:00" in notice.body  # her local time, not UTC (20:00)
+    assert "running since Fri 16:00" in notice.body  # her local time, not UTC (20:00)
     assert not Notice.objects.filter(recipient=lead).exists()
     assert [m.to for m in mailoutbox] == [["tess@example.test"]]
 
@@ -216,6 +216,11 @@ def test_timer_started_after_scheduled_hours_is_left_alone_that_evening(tech, ti
     assert nudges_send(now=at(FRIDAY, 19, 30)) == 0
     assert nudges_send(now=at(FRIDAY, 23, 30)) == 0
     assert nudges() == []
+    # Still running ten hours later: probably forgotten, so the member hears once.
+    assert nudges_send(now=at(SATURDAY, 4, 59)) == 0
+    assert nudges_send(now=at(SATURDAY, 5, 0)) == 1
+    assert nudges_send(now=at(SATURDAY, 9, 0)) == 0
+    assert [n.recipient for n in nudges()] == [tech]
 
 
 def test_timer_started_on_a_day_off_is_nudged_only_once_the_day_is_over(tech, ticket):

@@ -22,6 +22,7 @@ from .notify import notice_send
 from .selectors import DayView, day_figures, review_days
 
 DIGEST_DAYS = 7
+LONG_TIMER = timedelta(hours=10)
 # The digest goes out in this many hours from DAYBOOK_DIGEST_HOUR; after that, the next morning.
 DIGEST_WINDOW_HOURS = 3
 
@@ -105,7 +106,8 @@ def digests_send(now: datetime | None = None) -> int:
 
 def nudges_send(now: datetime | None = None) -> int:
     """Tell each member whose timer is still running after their working day ended (plus the
-    real-time window), once per timer. Returns how many nudges went out."""
+    real-time window), or has run for LONG_TIMER whenever it started, once per timer.
+    Returns how many nudges went out."""
     now = now or timezone.now()
     timers = list(Timer.objects.select_related("member__user", "ticket"))
     by_day: dict[date, list[Timer]] = defaultdict(list)
@@ -117,11 +119,14 @@ def nudges_send(now: datetime | None = None) -> int:
         days = day_figures(day=day, members=[t.member for t in day_timers], now=now)
         for timer in day_timers:
             figures = days[timer.member_id]
-            if now < figures.working_day_end + figures.policy.realtime_window:
-                continue
-            if not any(f.kind == FindingKind.TIMER_RUNNING for f in figures.findings):
-                continue
-            sent += _nudge(timer, now) is not None
+            after_day = now >= figures.working_day_end + figures.policy.realtime_window and any(
+                f.kind == FindingKind.TIMER_RUNNING for f in figures.findings
+            )
+            # Late work started after hours is the member's business, until it runs so long
+            # it was probably forgotten (an entry can be at most a day long).
+            forgotten = now - timer.started_at >= LONG_TIMER
+            if after_day or forgotten:
+                sent += _nudge(timer, now) is not None
     return sent
 
 
@@ -130,9 +135,9 @@ def _nudge(timer: Timer, now: datetime) -> Notice | None:
     started = timer.started_at.astimezone(member.zone)
     on = f" on #{timer.ticket_id} {timer.ticket.summary}" if timer.ticket_id else ""
     body = (
-        f"Hi {member.first_name}, your timer{on} has been running since {started:%H:%M} and "
-        "your working day has ended. If you have finished, stop it so the time lands on the "
-        "right day; if you are still at it, carry on and ignore this."
+        f"Hi {member.first_name}, your timer{on} has been running since "
+        f"{started:%a %H:%M} and your working day is over. If you have finished, stop it so "
+        "the time lands on the right day; if you are still at it, carry on and ignore this."
     )
     with transaction.atomic():
         return notice_send(
