@@ -110,8 +110,11 @@ def nudges_send(now: datetime | None = None) -> int:
     Returns how many nudges went out."""
     now = now or timezone.now()
     timers = list(Timer.objects.select_related("member__user", "ticket"))
+    nudged = set(
+        Notice.objects.filter(key__in=[_nudge_key(t) for t in timers]).values_list("key", flat=True)
+    )
     by_day: dict[date, list[Timer]] = defaultdict(list)
-    for timer in timers:
+    for timer in (t for t in timers if _nudge_key(t) not in nudged):
         by_day[local_date(timer.started_at, timer.member.zone)].append(timer)
     sent = 0
     for day, day_timers in by_day.items():
@@ -126,11 +129,15 @@ def nudges_send(now: datetime | None = None) -> int:
             # it was probably forgotten (an entry can be at most a day long).
             forgotten = now - timer.started_at >= LONG_TIMER
             if after_day or forgotten:
-                sent += _nudge(timer, now) is not None
+                sent += _nudge(timer) is not None
     return sent
 
 
-def _nudge(timer: Timer, now: datetime) -> Notice | None:
+def _nudge_key(timer: Timer) -> str:
+    return f"nudge:{timer.member_id}:{timer.started_at.isoformat()}"
+
+
+def _nudge(timer: Timer) -> Notice | None:
     member = timer.member
     started = timer.started_at.astimezone(member.zone)
     on = f" on #{timer.ticket_id} {timer.ticket.summary}" if timer.ticket_id else ""
@@ -146,5 +153,5 @@ def _nudge(timer: Timer, now: datetime) -> Notice | None:
             subject="Your timer is still running",
             body=body,
             link=reverse("timekeeping:timer_stop"),
-            key=f"nudge:{member.pk}:{timer.started_at.isoformat()}",
+            key=_nudge_key(timer),
         )
