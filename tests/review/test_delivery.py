@@ -19,7 +19,7 @@ from huey.contrib.djhuey import HUEY
 
 from daybook.review.choices import Channel, ChatKind, DeliveryStatus, NoticeKind
 from daybook.review.models import Delivery, Notice, NotificationSetting
-from daybook.review.notify import notice_send
+from daybook.review.notify import deliveries_requeue, notice_send
 from daybook.review.services import followup_send
 
 from .helpers import FRIDAY, at, log_entry
@@ -212,6 +212,21 @@ def test_email_is_only_queued_until_the_transaction_commits(
 
     assert len(smtp.messages) == 1
     assert only_delivery(notice).status == DeliveryStatus.SENT
+
+
+def test_a_delivery_lost_on_the_way_to_the_queue_is_queued_again(smtp, tech, time_machine):
+    # The queue was down when the write committed: nothing ran the commit callback.
+    time_machine.move_to(at(FRIDAY, 18), tick=False)
+    notice = send(tech)
+    assert only_delivery(notice).status == DeliveryStatus.QUEUED
+
+    time_machine.move_to(at(FRIDAY, 18, 29), tick=False)
+    assert deliveries_requeue() == 0  # give the queue its time first
+    time_machine.move_to(at(FRIDAY, 18, 31), tick=False)
+    assert deliveries_requeue() == 1
+    assert len(smtp.messages) == 1
+    assert only_delivery(notice).status == DeliveryStatus.SENT
+    assert deliveries_requeue() == 0
 
 
 def test_smtp_server_down_fails_after_every_retry_and_records_why(

@@ -4,9 +4,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from daybook.people.models import ScheduleBlock
+from daybook.review.models import ReviewPolicy
 from daybook.timekeeping.models import Timer, WorkRole, WorkType
 from tests.factories import AgreementFactory, PhaseFactory, TicketFactory, TimeEntryFactory
 
@@ -80,3 +82,13 @@ def test_agreement_cannot_end_before_it_starts_or_hold_negative_amounts():
         AgreementFactory(monthly_fee=Decimal("-100"))
     with pytest.raises(IntegrityError), transaction.atomic():
         AgreementFactory(prepaid_hours=Decimal("-1"))
+
+
+@pytest.mark.django_db
+def test_constraint_refusals_read_as_sentences():
+    work_type = WorkType(name="Holiday", is_time_off=True, is_payroll_wrap=False)
+    with pytest.raises(ValidationError, match="A time-off work type must also be payroll wrap"):
+        work_type.full_clean()
+    # The migration created the organisation's settings; a second row is refused in words.
+    with pytest.raises(ValidationError, match="already review settings for this scope"):
+        ReviewPolicy(team=None).full_clean()

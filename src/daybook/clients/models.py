@@ -100,6 +100,7 @@ class Agreement(models.Model):
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="agreement_ends_after_start",
+                violation_error_message="An agreement cannot end before it starts.",
             ),
             models.CheckConstraint(
                 condition=Q(monthly_fee__gte=0)
@@ -108,6 +109,9 @@ class Agreement(models.Model):
                 & (Q(hourly_rate__isnull=True) | Q(hourly_rate__gte=0))
                 & (Q(estimated_hours__isnull=True) | Q(estimated_hours__gte=0)),
                 name="agreement_amounts_not_negative",
+                violation_error_message=(
+                    "Fees, prepaid hours and amounts, rates and estimates cannot be negative."
+                ),
             ),
         ]
 
@@ -137,7 +141,11 @@ class AgreementRate(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["agreement", "work_role"], name="one_rate_per_role"),
-            models.CheckConstraint(condition=Q(rate__gte=0), name="agreement_rate_not_negative"),
+            models.CheckConstraint(
+                condition=Q(rate__gte=0),
+                name="agreement_rate_not_negative",
+                violation_error_message="The rate cannot be negative.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -69,9 +69,12 @@ class Member(models.Model):
             models.CheckConstraint(
                 condition=Q(expected_hours_per_day__gte=0) & Q(expected_hours_per_day__lte=24),
                 name="member_expected_hours_in_day",
+                violation_error_message="Expected hours per day must be from 0 to 24.",
             ),
             models.CheckConstraint(
-                condition=Q(cost_rate__gte=0), name="member_cost_rate_not_negative"
+                condition=Q(cost_rate__gte=0),
+                name="member_cost_rate_not_negative",
+                violation_error_message="The cost rate cannot be negative.",
             ),
         ]
 
@@ -106,10 +109,14 @@ class ScheduleBlock(models.Model):
         ordering = ["member", "weekday", "start"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(end__gt=models.F("start")), name="schedule_end_after_start"
+                condition=Q(end__gt=models.F("start")),
+                name="schedule_end_after_start",
+                violation_error_message="A schedule block must end after it starts.",
             ),
             models.CheckConstraint(
-                condition=Q(weekday__gte=0, weekday__lte=6), name="schedule_weekday_valid"
+                condition=Q(weekday__gte=0, weekday__lte=6),
+                name="schedule_weekday_valid",
+                violation_error_message="The weekday must be 0 (Monday) to 6 (Sunday).",
             ),
         ]
 

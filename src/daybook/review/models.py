@@ -58,7 +58,14 @@ class ReviewPolicy(models.Model):
         verbose_name_plural = "review policies"
         constraints = [
             # One organisation row (team empty) and at most one row per team.
-            models.UniqueConstraint(Coalesce("team", Value(0)), name="review_policy_one_per_scope"),
+            models.UniqueConstraint(
+                Coalesce("team", Value(0)),
+                name="review_policy_one_per_scope",
+                violation_error_message=(
+                    "There are already review settings for this scope (the organisation, "
+                    "or this team)."
+                ),
+            ),
             models.CheckConstraint(
                 condition=Q(gap_threshold_minutes__gt=0)
                 & Q(gap_threshold_minutes__lte=MINUTES_PER_DAY),

@@ -7,6 +7,7 @@ the outcome recorded on the row.
 
 import json
 import urllib.request
+from datetime import datetime, timedelta
 from http.client import HTTPException
 from urllib.error import HTTPError, URLError
 
@@ -160,3 +161,24 @@ def delivery_attempt(delivery_id: int, *, final: bool) -> bool:
     delivery.sent_at = timezone.now()
     delivery.save(update_fields=["attempts", "status", "sent_at"])
     return True
+
+
+# A delivery still untried this long after it was queued was lost on the way to the queue
+# (the queue was down when its write committed): it is queued again. Sending twice is
+# avoided by delivery_attempt, which skips a delivery already sent.
+STALE_QUEUED = timedelta(minutes=30)
+
+
+def deliveries_requeue(now: datetime | None = None) -> int:
+    """Queue again every delivery never tried since STALE_QUEUED ago. Returns how many."""
+    from . import tasks
+
+    now = now or timezone.now()
+    stale = list(
+        Delivery.objects.filter(
+            status=DeliveryStatus.QUEUED, attempts=0, created_at__lt=now - STALE_QUEUED
+        ).values_list("pk", flat=True)
+    )
+    for pk in stale:
+        tasks.delivery_queue(pk)
+    return len(stale)

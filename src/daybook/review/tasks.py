@@ -5,7 +5,7 @@ from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from .notify import delivery_attempt
+from .notify import deliveries_requeue, delivery_attempt
 from .scheduled import digests_send, nudges_send
 
 
@@ -39,3 +39,8 @@ def morning_digests() -> int:
 @db_periodic_task(crontab(minute="*/5"))
 def end_of_day_nudges() -> int:
     return nudges_send()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def requeue_lost_deliveries() -> int:
+    return deliveries_requeue()

@@ -51,6 +51,9 @@ class SlaTarget(models.Model):
             models.CheckConstraint(
                 condition=Q(resolve_minutes__gte=models.F("respond_minutes")),
                 name="sla_resolve_not_before_respond",
+                violation_error_message=(
+                    "The resolve target cannot be shorter than the respond target."
+                ),
             ),
         ]
 
@@ -179,7 +182,9 @@ class Phase(models.Model):
         ordering = ["project", "position", "name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(estimated_hours__gte=0), name="phase_estimate_not_negative"
+                condition=Q(estimated_hours__gte=0),
+                name="phase_estimate_not_negative",
+                violation_error_message="The estimate cannot be negative.",
             ),
         ]
 

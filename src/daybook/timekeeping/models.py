@@ -21,7 +21,11 @@ class WorkRole(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(rate__gte=0), name="work_role_rate_not_negative")
+            models.CheckConstraint(
+                condition=Q(rate__gte=0),
+                name="work_role_rate_not_negative",
+                violation_error_message="The rate cannot be negative.",
+            )
         ]
 
     def __str__(self) -> str:
@@ -51,11 +55,14 @@ class WorkType(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(rate_multiplier__gte=0), name="work_type_multiplier_not_negative"
+                condition=Q(rate_multiplier__gte=0),
+                name="work_type_multiplier_not_negative",
+                violation_error_message="The rate multiplier cannot be negative.",
             ),
             models.CheckConstraint(
                 condition=Q(is_time_off=False) | Q(is_payroll_wrap=True),
                 name="time_off_is_payroll_wrap",
+                violation_error_message="A time-off work type must also be payroll wrap.",
             ),
         ]
 
