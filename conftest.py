@@ -19,13 +19,29 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_reachable() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if connection.vendor == "postgresql":
-        return
-    needs_postgres = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)")
+    skips = []
+    if connection.vendor != "postgresql":
+        skips.append(("postgres", pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)")))
+    if any(item.get_closest_marker("redis") for item in items) and not redis_reachable():
+        reason = f"needs Redis at {REDIS_TEST_URL} (TEST_REDIS_URL)"
+        skips.append(("redis", pytest.mark.skip(reason=reason)))
     for item in items:
-        if item.get_closest_marker("postgres"):
-            item.add_marker(needs_postgres)
+        for marker, skip in skips:
+            if item.get_closest_marker(marker):
+                item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
