@@ -2,8 +2,12 @@
 call the report's selector, render. Bad input is a form error with status 400."""
 
 import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -65,6 +69,43 @@ def _form_errors(form) -> HttpResponseBadRequest:
     )
 
 
+@dataclass(frozen=True)
+class ReportView:
+    """How one report is shown: its filter form, page template and chart, and its CSV."""
+
+    form_class: type[forms.Form]
+    template: str
+    chart: Callable[[Any], dict]
+    filename: Callable[[Any], str]
+    rows: Callable[[Any], Iterable]
+    more: Callable[[Any], dict] = lambda report: {}
+
+
+def _report_page(request: HttpRequest, view: ReportView, run: Callable) -> HttpResponse:
+    """A report page: the filter form, then the report and its chart (400 on bad filters)."""
+    form = view.form_class(request.GET)
+    if not form.is_valid():
+        return render(request, view.template, {"form": form}, status=400)
+    report = run(form)
+    context = {
+        "form": form,
+        "report": report,
+        "chart": view.chart(report),
+        "query": request.GET.urlencode(),
+        **view.more(report),
+    }
+    return render(request, view.template, context)
+
+
+def _report_csv(request: HttpRequest, view: ReportView, run: Callable) -> HttpResponse:
+    """A report's CSV download, from the same filters as its page (400 with the errors)."""
+    form = view.form_class(request.GET)
+    if not form.is_valid():
+        return _form_errors(form)
+    report = run(form)
+    return csv_response(view.filename(report), view.rows(report))
+
+
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
@@ -89,39 +130,36 @@ def run_profitability(form: ProfitabilityForm) -> ProfitabilityReport:
     )
 
 
-@login_required
-@require_GET
-def profitability(request: HttpRequest) -> HttpResponse:
-    require_finance(request.user)
-    form = ProfitabilityForm(request.GET)
-    if not form.is_valid():
-        return render(request, "insights/profitability.html", {"form": form}, status=400)
-    report = run_profitability(form)
-    chart = {
+def _profitability_chart(report: ProfitabilityReport) -> dict:
+    return {
         "labels": [f"{r.company} — {r.agreement}" for r in report.rows],
         "revenue": [_float(r.revenue) for r in report.rows],
         "cost": [_float(r.labour_cost) for r in report.rows],
         "margin": [_float(r.margin) for r in report.rows],
     }
-    return render(
-        request,
-        "insights/profitability.html",
-        {"form": form, "report": report, "chart": chart, "query": request.GET.urlencode()},
-    )
+
+
+PROFITABILITY_VIEW = ReportView(
+    form_class=ProfitabilityForm,
+    template="insights/profitability.html",
+    chart=_profitability_chart,
+    filename=lambda r: f"profitability-{r.period.start}-{r.period.end}.csv",
+    rows=profitability_rows,
+)
+
+
+@login_required
+@require_GET
+def profitability(request: HttpRequest) -> HttpResponse:
+    require_finance(request.user)
+    return _report_page(request, PROFITABILITY_VIEW, run_profitability)
 
 
 @login_required
 @require_GET
 def profitability_csv(request: HttpRequest) -> HttpResponse:
     require_finance(request.user)
-    form = ProfitabilityForm(request.GET)
-    if not form.is_valid():
-        return _form_errors(form)
-    report = run_profitability(form)
-    period = report.period
-    return csv_response(
-        f"profitability-{period.start}-{period.end}.csv", profitability_rows(report)
-    )
+    return _report_csv(request, PROFITABILITY_VIEW, run_profitability)
 
 
 def _agreement_for(request: HttpRequest, pk: int) -> Agreement:
@@ -334,48 +372,47 @@ def run_sla(request: HttpRequest, form: PeriodForm) -> SlaReport:
     )
 
 
-@login_required
-@require_GET
-def sla(request: HttpRequest) -> HttpResponse:
-    team_scope(request.user)
-    form = PeriodForm(request.GET)
-    if not form.is_valid():
-        return render(request, "insights/sla.html", {"form": form}, status=400)
-    report = run_sla(request, form)
-    chart = {
+def _sla_chart(report: SlaReport) -> dict:
+    return {
         "labels": [w.key for w in report.weeks],
         "respond": [_float(w.respond_pct) for w in report.weeks],
         "resolve": [_float(w.resolve_pct) for w in report.weeks],
     }
-    groups = [
-        ("Priority", report.by_priority),
-        ("Board", report.by_board),
-        ("Company", report.by_company),
-        ("Agreement", report.by_agreement),
-    ]
-    return render(
-        request,
-        "insights/sla.html",
-        {
-            "form": form,
-            "report": report,
-            "chart": chart,
-            "groups": groups,
-            "query": request.GET.urlencode(),
-        },
-    )
+
+
+def _sla_groups(report: SlaReport) -> dict:
+    return {
+        "groups": [
+            ("Priority", report.by_priority),
+            ("Board", report.by_board),
+            ("Company", report.by_company),
+            ("Agreement", report.by_agreement),
+        ]
+    }
+
+
+SLA_VIEW = ReportView(
+    form_class=PeriodForm,
+    template="insights/sla.html",
+    chart=_sla_chart,
+    filename=lambda r: f"sla-{r.period.start}-{r.period.end}.csv",
+    rows=sla_rows,
+    more=_sla_groups,
+)
+
+
+@login_required
+@require_GET
+def sla(request: HttpRequest) -> HttpResponse:
+    team_scope(request.user)
+    return _report_page(request, SLA_VIEW, lambda form: run_sla(request, form))
 
 
 @login_required
 @require_GET
 def sla_csv(request: HttpRequest) -> HttpResponse:
     team_scope(request.user)
-    form = PeriodForm(request.GET)
-    if not form.is_valid():
-        return _form_errors(form)
-    report = run_sla(request, form)
-    period = report.period
-    return csv_response(f"sla-{period.start}-{period.end}.csv", sla_rows(report))
+    return _report_csv(request, SLA_VIEW, lambda form: run_sla(request, form))
 
 
 # --- Projects -------------------------------------------------------------------------------
@@ -389,35 +426,35 @@ def run_projects(request: HttpRequest, form: ProjectsForm) -> ProjectsReport:
     )
 
 
-@login_required
-@require_GET
-def projects(request: HttpRequest) -> HttpResponse:
-    team_scope(request.user)
-    form = ProjectsForm(request.GET)
-    if not form.is_valid():
-        return render(request, "insights/projects.html", {"form": form}, status=400)
-    report = run_projects(request, form)
-    chart = {
+def _projects_chart(report: ProjectsReport) -> dict:
+    return {
         "labels": [p.name for p in report.projects],
         "estimate": [_float(p.estimate) for p in report.projects],
         "actual": [_float(p.actual) for p in report.projects],
     }
-    return render(
-        request,
-        "insights/projects.html",
-        {"form": form, "report": report, "chart": chart, "query": request.GET.urlencode()},
-    )
+
+
+PROJECTS_VIEW = ReportView(
+    form_class=ProjectsForm,
+    template="insights/projects.html",
+    chart=_projects_chart,
+    filename=lambda r: f"projects-{r.as_of}.csv",
+    rows=projects_rows,
+)
+
+
+@login_required
+@require_GET
+def projects(request: HttpRequest) -> HttpResponse:
+    team_scope(request.user)
+    return _report_page(request, PROJECTS_VIEW, lambda form: run_projects(request, form))
 
 
 @login_required
 @require_GET
 def projects_csv(request: HttpRequest) -> HttpResponse:
     team_scope(request.user)
-    form = ProjectsForm(request.GET)
-    if not form.is_valid():
-        return _form_errors(form)
-    report = run_projects(request, form)
-    return csv_response(f"projects-{report.as_of}.csv", projects_rows(report))
+    return _report_csv(request, PROJECTS_VIEW, lambda form: run_projects(request, form))
 
 
 # --- Capacity -------------------------------------------------------------------------------
@@ -433,16 +470,9 @@ def run_capacity(request: HttpRequest, form: CapacityForm) -> CapacityReport:
     )
 
 
-@login_required
-@require_GET
-def capacity(request: HttpRequest) -> HttpResponse:
-    team_scope(request.user)
-    form = CapacityForm(request.GET)
-    if not form.is_valid():
-        return render(request, "insights/capacity.html", {"form": form}, status=400)
-    report = run_capacity(request, form)
+def _capacity_chart(report: CapacityReport) -> dict:
     teams = sorted({r.team for r in report.rows})
-    chart = {
+    return {
         "labels": [f"{w:%Y-%m-%d}" for w in report.weeks],
         "teams": [
             {
@@ -452,22 +482,29 @@ def capacity(request: HttpRequest) -> HttpResponse:
             for team in teams
         ],
     }
-    return render(
-        request,
-        "insights/capacity.html",
-        {"form": form, "report": report, "chart": chart, "query": request.GET.urlencode()},
-    )
+
+
+CAPACITY_VIEW = ReportView(
+    form_class=CapacityForm,
+    template="insights/capacity.html",
+    chart=_capacity_chart,
+    filename=lambda r: f"capacity-{r.weeks[0]}.csv",
+    rows=capacity_rows,
+)
+
+
+@login_required
+@require_GET
+def capacity(request: HttpRequest) -> HttpResponse:
+    team_scope(request.user)
+    return _report_page(request, CAPACITY_VIEW, lambda form: run_capacity(request, form))
 
 
 @login_required
 @require_GET
 def capacity_csv(request: HttpRequest) -> HttpResponse:
     team_scope(request.user)
-    form = CapacityForm(request.GET)
-    if not form.is_valid():
-        return _form_errors(form)
-    report = run_capacity(request, form)
-    return csv_response(f"capacity-{report.weeks[0]}.csv", capacity_rows(report))
+    return _report_csv(request, CAPACITY_VIEW, lambda form: run_capacity(request, form))
 
 
 # --- Workload -------------------------------------------------------------------------------
@@ -480,36 +517,35 @@ def run_workload(request: HttpRequest, form: PeriodForm) -> WorkloadReport:
     )
 
 
-@login_required
-@require_GET
-def workload(request: HttpRequest) -> HttpResponse:
-    form = PeriodForm(request.GET)
-    if not form.is_valid():
-        return render(request, "insights/workload.html", {"form": form}, status=400)
-    report = run_workload(request, form)
-    chart = {
+def _workload_chart(report: WorkloadReport) -> dict:
+    return {
         "labels": [m.member for m in report.members],
         "datasets": [
             {"label": name, "data": [_float(m.by_company[i].hours) for m in report.members]}
             for i, name in enumerate(report.companies)
         ],
     }
-    return render(
-        request,
-        "insights/workload.html",
-        {"form": form, "report": report, "chart": chart, "query": request.GET.urlencode()},
-    )
+
+
+WORKLOAD_VIEW = ReportView(
+    form_class=PeriodForm,
+    template="insights/workload.html",
+    chart=_workload_chart,
+    filename=lambda r: f"workload-{r.period.start}-{r.period.end}.csv",
+    rows=workload_rows,
+)
+
+
+@login_required
+@require_GET
+def workload(request: HttpRequest) -> HttpResponse:
+    return _report_page(request, WORKLOAD_VIEW, lambda form: run_workload(request, form))
 
 
 @login_required
 @require_GET
 def workload_csv(request: HttpRequest) -> HttpResponse:
-    form = PeriodForm(request.GET)
-    if not form.is_valid():
-        return _form_errors(form)
-    report = run_workload(request, form)
-    period = report.period
-    return csv_response(f"workload-{period.start}-{period.end}.csv", workload_rows(report))
+    return _report_csv(request, WORKLOAD_VIEW, lambda form: run_workload(request, form))
 
 
 # --- Financial forecast ---------------------------------------------------------------------
@@ -528,34 +564,34 @@ def run_forecast(form: ForecastForm) -> FinancialForecast:
     )
 
 
-@login_required
-@require_GET
-def forecast(request: HttpRequest) -> HttpResponse:
-    require_finance(request.user)
-    form = ForecastForm(request.GET)
-    if not form.is_valid():
-        return render(request, "insights/forecast.html", {"form": form}, status=400)
-    report = run_forecast(form)
-    chart = {
+def _forecast_chart(report: FinancialForecast) -> dict:
+    return {
         "labels": [f"{m.month:%Y-%m}" for m in report.months],
         "revenue": [_float(m.revenue) for m in report.months],
         "cost": [_float(m.labour_cost) for m in report.months],
         "margin": [_float(m.margin) for m in report.months],
         "projected": [m.projected for m in report.months],
     }
-    return render(
-        request,
-        "insights/forecast.html",
-        {"form": form, "report": report, "chart": chart, "query": request.GET.urlencode()},
-    )
+
+
+FORECAST_VIEW = ReportView(
+    form_class=ForecastForm,
+    template="insights/forecast.html",
+    chart=_forecast_chart,
+    filename=lambda r: f"forecast-{r.months[0].month:%Y-%m}.csv",
+    rows=forecast_rows,
+)
+
+
+@login_required
+@require_GET
+def forecast(request: HttpRequest) -> HttpResponse:
+    require_finance(request.user)
+    return _report_page(request, FORECAST_VIEW, run_forecast)
 
 
 @login_required
 @require_GET
 def forecast_csv(request: HttpRequest) -> HttpResponse:
     require_finance(request.user)
-    form = ForecastForm(request.GET)
-    if not form.is_valid():
-        return _form_errors(form)
-    report = run_forecast(form)
-    return csv_response(f"forecast-{report.months[0].month:%Y-%m}.csv", forecast_rows(report))
+    return _report_csv(request, FORECAST_VIEW, run_forecast)
