@@ -64,6 +64,20 @@ def entry(tech, ticket):
 
 
 @pytest.fixture
+def later(tech, ticket, entry):
+    """A second entry on the same ticket, 16:00-17:00."""
+    return log_time(
+        member=tech,
+        start=at(16),
+        end=at(17),
+        ticket=ticket,
+        work_type=entry.work_type,
+        notes="Called the vendor.",
+        by=tech,
+    )
+
+
+@pytest.fixture
 def signed_in(client, admin):
     client.force_login(admin.user)
     return client
@@ -164,16 +178,7 @@ def test_editing_notes_keeps_the_stored_rate(signed_in, entry):
     assert entry.bill_rate == Decimal("120.00")
 
 
-def test_moving_an_entry_onto_another_is_refused(signed_in, tech, ticket, entry):
-    later = log_time(
-        member=tech,
-        start=at(16),
-        end=at(17),
-        ticket=ticket,
-        work_type=entry.work_type,
-        notes="Called the vendor.",
-        by=tech,
-    )
+def test_moving_an_entry_onto_another_is_refused(signed_in, entry, later):
 
     response = edit(signed_in, later, start_1="14:30:00")
 
@@ -293,16 +298,8 @@ def test_finance_approves_and_invoices_and_invoiced_time_stays_invoiced(client, 
     assert any("already invoiced" in text for text in message_texts(response))
 
 
-def test_approving_is_all_or_nothing(signed_in, tech, ticket, entry):
-    other = log_time(
-        member=tech,
-        start=at(16),
-        end=at(17),
-        ticket=ticket,
-        work_type=entry.work_type,
-        notes="Called the vendor.",
-        by=tech,
-    )
+def test_approving_is_all_or_nothing(signed_in, entry, later):
+    other = later
     TimeEntry.objects.filter(pk=other.pk).update(approval_state=ApprovalState.INVOICED)
 
     run_action(signed_in, "mark_approved", entry, other)
