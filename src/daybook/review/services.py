@@ -111,18 +111,25 @@ def review_mark_clean(
     return _set_state(member=member, day=day, by=by, to=ReviewState.CLEAN, now=now)
 
 
+def _finish(
+    *, member: Member, day: date, by: Member, to: ReviewState, note: str, now: datetime | None
+) -> DayReview:
+    """Excuse or resolve the day, with an optional note; its open follow-ups close with it."""
+    now = now or timezone.now()
+    note = _clean_note(note)
+    _lock_members([member.pk])
+    _open_view(member=member, day=day, by=by, now=now)
+    row = _set_state(member=member, day=day, by=by, to=to, now=now, note=note)
+    _close_follow_ups(member=member, day=day, now=now)
+    return row
+
+
 @transaction.atomic
 def review_mark_excused(
     *, member: Member, day: date, by: Member, note: str = "", now: datetime | None = None
 ) -> DayReview:
     """The gaps or findings are understood and need nothing more."""
-    now = now or timezone.now()
-    note = _clean_note(note)
-    _lock_members([member.pk])
-    _open_view(member=member, day=day, by=by, now=now)
-    row = _set_state(member=member, day=day, by=by, to=ReviewState.EXCUSED, now=now, note=note)
-    _close_follow_ups(member=member, day=day, now=now)
-    return row
+    return _finish(member=member, day=day, by=by, to=ReviewState.EXCUSED, note=note, now=now)
 
 
 @transaction.atomic
@@ -130,13 +137,7 @@ def review_mark_resolved(
     *, member: Member, day: date, by: Member, note: str = "", now: datetime | None = None
 ) -> DayReview:
     """The member answered the follow-up and the day is sorted."""
-    now = now or timezone.now()
-    note = _clean_note(note)
-    _lock_members([member.pk])
-    _open_view(member=member, day=day, by=by, now=now)
-    row = _set_state(member=member, day=day, by=by, to=ReviewState.RESOLVED, now=now, note=note)
-    _close_follow_ups(member=member, day=day, now=now)
-    return row
+    return _finish(member=member, day=day, by=by, to=ReviewState.RESOLVED, note=note, now=now)
 
 
 @transaction.atomic
