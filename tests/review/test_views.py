@@ -43,7 +43,8 @@ def day_url(member, name="review:member_day", **extra):
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(db):
-    for url in [DAILY, reverse("review:requests"), reverse("review:settings")]:
+    pages = ["review:requests", "review:settings", "review:notifications", "review:trends"]
+    for url in [DAILY, *(reverse(name) for name in pages)]:
         response = Client().get(url)
         assert response.status_code == 302
         assert response.url.startswith("/accounts/login/")
@@ -58,6 +59,9 @@ def test_members_who_review_nobody_are_refused_the_review_pages(who, request, te
     response = client.post(day_url(tess, "review:follow_up"), {"subject": "x", "body": "y"})
     assert response.status_code == 403
     assert not FollowUp.objects.exists()
+    all_clean = reverse("review:mark_all_clean", kwargs={"day": FRIDAY})
+    assert client.post(all_clean).status_code == 403
+    assert not DayReview.objects.exists()
 
 
 def test_a_reviewer_of_another_team_cannot_open_the_members_day(other_manager, tess):
