@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from daybook.core.demo import build_demo
+    from daybook.demo.generator import build_demo
 
     call_command("migrate", verbosity=0)
     summary = build_demo(

@@ -54,11 +54,11 @@ class World:
     def __init__(self, rng: random.Random, n_members: int, n_companies: int):
         from django.contrib.auth import get_user_model
 
+        from daybook.catalogue.models import WorkRole, WorkType
         from daybook.clients.choices import AgreementType
         from daybook.clients.models import Agreement, Company
         from daybook.people.models import Member, Team
         from daybook.service.models import Board, SlaTarget
-        from daybook.timekeeping.models import WorkRole, WorkType
 
         self.rng = rng
         self.role = WorkRole.objects.create(name="Help Desk", rate=Decimal("100"))
@@ -183,7 +183,7 @@ def run_reports(world: World | ExistingWorld) -> list[tuple[str, float, int]]:
     from django.test.utils import CaptureQueriesContext
 
     from daybook.clients.choices import AgreementType
-    from daybook.insights.periods import Period, month_period
+    from daybook.core.periods import Period, month_period
     from daybook.insights.selectors import (
         agreement_detail,
         agreement_profitability,

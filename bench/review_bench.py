@@ -40,16 +40,19 @@ from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from daybook.catalogue.choices import BillableOption  # noqa: E402
+from daybook.catalogue.models import WorkRole, WorkType  # noqa: E402
 from daybook.clients.choices import AgreementType  # noqa: E402
 from daybook.clients.models import Agreement, Company  # noqa: E402
 from daybook.core.time import local_day_bounds  # noqa: E402
 from daybook.people.choices import Role  # noqa: E402
 from daybook.people.models import Member, ScheduleBlock, Team  # noqa: E402
 from daybook.review.models import DayReview  # noqa: E402
-from daybook.review.selectors import entries_touching, review_days  # noqa: E402
+from daybook.review.selectors import review_days  # noqa: E402
 from daybook.service.models import Board, Ticket  # noqa: E402
-from daybook.timekeeping.choices import BillableOption, EntrySource  # noqa: E402
-from daybook.timekeeping.models import TimeEntry, Timer, WorkRole, WorkType  # noqa: E402
+from daybook.timekeeping.choices import EntrySource  # noqa: E402
+from daybook.timekeeping.day_figures import entries_touching  # noqa: E402
+from daybook.timekeeping.models import TimeEntry, Timer  # noqa: E402
 
 DAY = date(2025, 3, 12)  # a Wednesday
 PREFIX = "bench-"

@@ -65,7 +65,7 @@ def setup(members: int, years: float) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from daybook.core.demo import build_demo
+    from daybook.demo.generator import build_demo
 
     started = time.perf_counter()
     summary = build_demo(size="large", members=members, years=years, progress=True)
@@ -197,7 +197,7 @@ def bench_member(member, repeat: int) -> list[dict]:
 
 
 def _any_client_work_type():
-    from daybook.timekeeping.models import WorkType
+    from daybook.catalogue.models import WorkType
 
     return WorkType.objects.filter(is_payroll_wrap=False, is_active=True).order_by("pk").first()
 

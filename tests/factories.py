@@ -8,13 +8,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from daybook.catalogue.choices import BillableOption
+from daybook.catalogue.models import WorkRole, WorkType
 from daybook.clients.choices import AgreementType
 from daybook.clients.models import Agreement, AgreementRate, Company
 from daybook.people.choices import Role
 from daybook.people.models import Member, ScheduleBlock, Team
 from daybook.service.models import Board, Phase, Project, Ticket
-from daybook.timekeeping.choices import BillableOption, EntrySource
-from daybook.timekeeping.models import TimeEntry, WorkRole, WorkType
+from daybook.timekeeping.choices import EntrySource
+from daybook.timekeeping.models import TimeEntry
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -7,6 +7,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
+from daybook.catalogue.api.urls import register as register_catalogue
 from daybook.clients.api.urls import register as register_clients
 from daybook.people.api.urls import register as register_people
 from daybook.review.api.urls import register as register_review
@@ -15,6 +16,7 @@ from daybook.timekeeping.api.urls import register as register_timekeeping
 
 router = DefaultRouter()
 for register in (
+    register_catalogue,
     register_people,
     register_clients,
     register_service,

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "huey.contrib.djhuey",
     "daybook.core",
+    "daybook.catalogue",
     "daybook.people",
     "daybook.clients",
     "daybook.service",
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "daybook.review",
     "daybook.insights",
     "daybook.interchange",
+    "daybook.demo",
 ]
 
 MIDDLEWARE = [
@@ -242,7 +244,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Time entries, timers, tickets, agreements and the people who log time.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "ENUM_NAME_OVERRIDES": {"BillableOptionEnum": "daybook.timekeeping.choices.BillableOption"},
+    "ENUM_NAME_OVERRIDES": {"BillableOptionEnum": "daybook.catalogue.choices.BillableOption"},
     # The API docs page loads Swagger UI from our own static files, not from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -8,6 +8,6 @@ urlpatterns = [
     path("insights/", include("daybook.insights.urls")),
     path("interchange/", include("daybook.interchange.urls")),
     path("time/", include("daybook.timekeeping.urls")),
-    path("tickets/", include("daybook.service.urls")),
+    path("tickets/", include("daybook.timekeeping.ticket_urls")),
     path("", include("daybook.core.urls")),
 ]

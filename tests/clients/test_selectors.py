@@ -2,7 +2,8 @@ from datetime import date
 
 import pytest
 
-from daybook.clients.choices import AgreementCheck, AgreementType
+from daybook.catalogue.choices import AgreementCheck
+from daybook.clients.choices import AgreementType
 from daybook.clients.selectors import agreement_check
 from tests.factories import AgreementFactory, WorkTypeFactory
 

@@ -12,16 +12,19 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from daybook.clients.choices import AgreementCheck, AgreementType
+from daybook.catalogue.choices import AgreementCheck, BillableOption
+from daybook.catalogue.models import WorkType
+from daybook.clients.choices import AgreementType
 from daybook.clients.models import Agreement, Company
 from daybook.clients.selectors import agreement_check
-from daybook.core.demo import DEMO_PASSWORD, DemoConflict, build_demo
-from daybook.core.demo.bulk import FastInsert
+from daybook.demo.bulk import FastInsert
+from daybook.demo.catalog import DEMO_PASSWORD
+from daybook.demo.generator import DemoConflict, build_demo
 from daybook.people.models import Member, Team
 from daybook.service.choices import Priority, TicketStatus
 from daybook.service.models import Project, SlaTarget, Ticket, TicketStatusChange
-from daybook.timekeeping.choices import BillableOption, EntrySource
-from daybook.timekeeping.models import TimeEntry, Timer, WorkType
+from daybook.timekeeping.choices import EntrySource
+from daybook.timekeeping.models import TimeEntry, Timer
 from daybook.timekeeping.rates import resolve_bill_rate
 
 TODAY = date(2025, 11, 20)  # "now" is noon UTC that day; the window crosses both DST changes

@@ -21,8 +21,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from daybook.catalogue.choices import BillableOption
 from daybook.clients.choices import AgreementType
-from daybook.timekeeping.choices import BillableOption
 from tests.factories import (
     AgreementFactory,
     BoardFactory,

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from daybook.insights.expressions import Seconds, sum_seconds, sum_seconds_times, to_hours
+from daybook.core.expressions import Seconds, sum_seconds, sum_seconds_times, to_hours
 from daybook.timekeeping.models import TimeEntry
 from tests.factories import TimeEntryFactory
 

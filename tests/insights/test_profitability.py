@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from daybook.insights.periods import Period, month_period, quarter_period
+from daybook.core.periods import Period, month_period, quarter_period
 from daybook.insights.selectors import agreement_detail, agreement_profitability, prorated_fee
 
 D = Decimal

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from daybook.insights.periods import month_period
+from daybook.core.periods import month_period
 from daybook.insights.selectors import sla_compliance
 from daybook.people.models import Team
 from daybook.service.choices import Priority, TicketStatus

@@ -11,8 +11,8 @@ import pytest
 import time_machine
 from pypdf import PdfReader
 
+from daybook.core.periods import month_period
 from daybook.insights.exports import statement_pdf, statement_rows
-from daybook.insights.periods import month_period
 from daybook.insights.selectors import client_statement, statement_check
 from daybook.insights.services import statement_issue
 from daybook.timekeeping.services import delete_entry, update_entry

@@ -11,8 +11,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 from rest_framework.authtoken.models import Token
 
+from daybook.core.periods import month_period
 from daybook.insights.models import IssuedStatement
-from daybook.insights.periods import month_period
 from daybook.insights.services import statement_issue
 
 MARCH = {"month": "2025-03"}

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from daybook.insights.periods import month_period
+from daybook.core.periods import month_period
 from daybook.insights.selectors import workload_distribution
 from daybook.people.models import Member
 from daybook.service.choices import TicketStatus

@@ -34,8 +34,8 @@ def test_roles_sync_is_repeatable_and_admin_holds_every_permission():
         (Role.MANAGER, "timekeeping.view_all_entries", False),
         (Role.FINANCE, "timekeeping.view_all_entries", True),
         (Role.FINANCE, "timekeeping.add_periodclose", True),
-        (Role.FINANCE, "timekeeping.add_worktype", False),
-        (Role.ADMIN, "timekeeping.add_worktype", True),
+        (Role.FINANCE, "catalogue.add_worktype", False),
+        (Role.ADMIN, "catalogue.add_worktype", True),
     ],
 )
 def test_role_permissions(db, role, perm, held):

@@ -5,10 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daybook.clients.choices import AgreementCheck
+from daybook.catalogue.choices import AgreementCheck
 from daybook.core.time import Span
-from daybook.review.choices import FindingKind
-from daybook.review.engine import (
+from daybook.timekeeping.choices import FindingKind
+from daybook.timekeeping.day import (
     EntryFacts,
     MemberDay,
     Policy,

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from daybook.core.time import Span, local_day_bounds, merge_spans
-from daybook.review.engine import EntryFacts, Policy, review_member_day, schedule_windows
+from daybook.timekeeping.day import EntryFacts, Policy, review_member_day, schedule_windows
 
 ZONES = [
     ZoneInfo("America/New_York"),

@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from daybook.review.choices import FindingKind, FollowUpState, NoticeKind, ReviewState
+from daybook.review.choices import FollowUpState, NoticeKind, ReviewState
 from daybook.review.composer import Subject
 from daybook.review.models import DayReview, FollowUp, Notice
 from daybook.review.services import (
@@ -14,6 +14,7 @@ from daybook.review.services import (
     followup_send,
     review_mark_resolved,
 )
+from daybook.timekeeping.choices import FindingKind
 from daybook.timekeeping.services import log_time, update_entry
 
 from .helpers import FRIDAY, at, log_entry

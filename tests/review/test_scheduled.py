@@ -14,8 +14,9 @@ from huey.contrib.djhuey import HUEY
 from daybook.people.choices import Role
 from daybook.review import tasks
 from daybook.review.choices import NoticeKind, ReviewState
-from daybook.review.models import DayReview, Notice, ReviewPolicy
+from daybook.review.models import DayReview, Notice
 from daybook.review.scheduled import digests_send, nudges_send
+from daybook.timekeeping.models import ReviewPolicy
 from daybook.timekeeping.services import timer_park, timer_start
 from tests.factories import MemberFactory, UserFactory
 

@@ -14,17 +14,13 @@ from daybook.clients.choices import AgreementType
 from daybook.core.time import Span, local_day_bounds
 from daybook.people.choices import Role
 from daybook.people.models import Member, ScheduleBlock
-from daybook.review.choices import IN_PROGRESS, FindingKind, ReviewState
-from daybook.review.engine import EntryFacts, Policy, review_member_day, schedule_windows
-from daybook.review.models import DayReview, ReviewPolicy
-from daybook.review.selectors import (
-    OPERATOR,
-    policy_for,
-    review_day_for,
-    review_days,
-    reviewable_members,
-)
-from daybook.timekeeping.models import TimeEntry, Timer
+from daybook.review.choices import IN_PROGRESS, ReviewState
+from daybook.review.models import DayReview
+from daybook.review.selectors import OPERATOR, review_day_for, review_days, reviewable_members
+from daybook.timekeeping.choices import FindingKind
+from daybook.timekeeping.day import EntryFacts, Policy, review_member_day, schedule_windows
+from daybook.timekeeping.day_figures import policy_for
+from daybook.timekeeping.models import ReviewPolicy, TimeEntry, Timer
 from tests.factories import (
     AgreementFactory,
     MemberFactory,

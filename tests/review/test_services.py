@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from daybook.review.choices import ReviewState
-from daybook.review.models import DayReview, ReviewPolicy
+from daybook.review.models import DayReview
 from daybook.review.selectors import review_day_for
 from daybook.review.services import (
     followup_send,
@@ -18,6 +18,7 @@ from daybook.review.services import (
     review_mark_resolved,
     review_reopen,
 )
+from daybook.timekeeping.models import ReviewPolicy
 from tests.factories import MemberFactory
 
 from .helpers import FRIDAY, at, log_entry

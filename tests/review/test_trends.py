@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from daybook.review.choices import FollowUpState, ReviewState
-from daybook.review.models import DayReview, FollowUp, ReviewPolicy
+from daybook.review.models import DayReview, FollowUp
 from daybook.review.trends import TeamWeek, team_trends
 from daybook.timekeeping.choices import EntrySource
+from daybook.timekeeping.models import ReviewPolicy
 from tests.factories import MemberFactory, UserFactory
 
 from .helpers import BERLIN, FRIDAY, at, log_entry

@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from daybook.review.choices import FollowUpState, ReviewState
 from daybook.review.composer import Subject
-from daybook.review.models import DayReview, FollowUp, Notice, NotificationSetting, ReviewPolicy
+from daybook.review.models import DayReview, FollowUp, Notice, NotificationSetting
 from daybook.review.services import followup_send
+from daybook.timekeeping.models import ReviewPolicy
 
 from .helpers import FRIDAY, at, log_entry
 

@@ -10,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from daybook.catalogue.choices import BillableOption
 from daybook.clients.choices import AgreementType
-from daybook.timekeeping.choices import ApprovalState, BillableOption, EntrySource
+from daybook.timekeeping.choices import ApprovalState, EntrySource
 from daybook.timekeeping.models import PeriodClose, TimeEntry
 from daybook.timekeeping.services import log_time
 from tests.admin_support import form_data, message_texts

@@ -8,10 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.settings import api_settings
 
+from daybook.catalogue.models import WorkType
 from daybook.clients.choices import AgreementType
 from daybook.people.models import Member
 from daybook.timekeeping.choices import ApprovalState, EntrySource
-from daybook.timekeeping.models import PeriodClose, TimeEntry, WorkType
+from daybook.timekeeping.models import PeriodClose, TimeEntry
 from daybook.timekeeping.services import log_time
 from tests.api_support import ANONYMOUS_REFUSED, client_for, ids
 from tests.factories import (

@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from daybook.catalogue.models import WorkRole, WorkType
 from daybook.people.models import ScheduleBlock
-from daybook.review.models import ReviewPolicy
-from daybook.timekeeping.models import Timer, WorkRole, WorkType
+from daybook.timekeeping.models import ReviewPolicy, Timer
 from tests.factories import AgreementFactory, PhaseFactory, TicketFactory, TimeEntryFactory
 
 START = datetime(2025, 3, 14, 14, tzinfo=UTC)

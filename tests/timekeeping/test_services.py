@@ -6,9 +6,10 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from daybook.catalogue.choices import BillableOption
 from daybook.clients.choices import AgreementType
 from daybook.service.choices import TicketStatus
-from daybook.timekeeping.choices import ApprovalState, BillableOption, EntrySource
+from daybook.timekeeping.choices import ApprovalState, EntrySource
 from daybook.timekeeping.models import PeriodClose, TimeEntry
 from daybook.timekeeping.services import delete_entry, log_time, update_entry
 from tests.factories import (

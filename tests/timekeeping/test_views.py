@@ -9,9 +9,10 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from daybook.catalogue.choices import BillableOption
 from daybook.clients.choices import AgreementType
 from daybook.service.choices import TicketStatus
-from daybook.timekeeping.choices import ApprovalState, BillableOption, EntrySource
+from daybook.timekeeping.choices import ApprovalState, EntrySource
 from daybook.timekeeping.models import DraftEntry, PeriodClose, TimeEntry, Timer
 from daybook.timekeeping.services import log_time, timer_park, update_entry, work_start
 from tests.factories import (
@@ -286,7 +287,7 @@ def test_agreement_problems_show_on_the_stop_form(web, tech, remote):
     body = response.content.decode()
     assert "Agreement expired or not yet started" in body
     # A technician cannot change the agreement, so no form for it.
-    assert reverse("service:ticket_agreement", args=[ticket.pk]) not in body
+    assert reverse("tickets:ticket_agreement", args=[ticket.pk]) not in body
 
 
 def stop_data(remote, tech, **overrides):

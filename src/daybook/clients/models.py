@@ -87,7 +87,7 @@ class Agreement(models.Model):
         max_digits=10, decimal_places=2, null=True, blank=True, validators=NOT_NEGATIVE
     )
     covered_work_types = models.ManyToManyField(
-        "timekeeping.WorkType",
+        "catalogue.WorkType",
         blank=True,
         related_name="covering_agreements",
         help_text="Work the fee or block covers. Empty: all client work types are covered.",
@@ -133,9 +133,7 @@ class AgreementRate(models.Model):
     """A work role's hourly rate on one agreement; beats the agreement's own hourly rate."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="role_rates")
-    work_role = models.ForeignKey(
-        "timekeeping.WorkRole", on_delete=models.CASCADE, related_name="+"
-    )
+    work_role = models.ForeignKey("catalogue.WorkRole", on_delete=models.CASCADE, related_name="+")
     rate = models.DecimalField(max_digits=10, decimal_places=2, validators=NOT_NEGATIVE)
 
     class Meta:

@@ -1,8 +1,8 @@
 from datetime import date
 
-from daybook.timekeeping.models import WorkType
+from daybook.catalogue.choices import AgreementCheck
+from daybook.catalogue.models import WorkType
 
-from .choices import AgreementCheck
 from .models import Agreement
 
 

@@ -4,20 +4,9 @@ and history pages that stay a record rather than an undo button."""
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
-from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from daybook.people.models import Member
-from daybook.people.selectors import member_for
-
 NO_MEMBER = "Your login has no member profile, so it cannot write here; ask an administrator."
-
-
-def request_member(request: HttpRequest) -> Member | None:
-    """The member behind the admin user, looked up once per request."""
-    if not hasattr(request, "_daybook_member"):
-        request._daybook_member = member_for(request.user)
-    return request._daybook_member
 
 
 class ServiceModelForm(forms.ModelForm):
@@ -34,7 +23,7 @@ class ServiceModelForm(forms.ModelForm):
     ModelAdmin's `get_form()`.
     """
 
-    by: Member | None = None
+    by: Model | None = None  # the writing member
 
     def write(self) -> Model:
         raise NotImplementedError

@@ -15,8 +15,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from daybook.core.filters import MALFORMED_TIME, NAIVE_TIME
-from daybook.people.models import Member
-from daybook.people.selectors import member_for
+from daybook.core.members import request_member
 
 NO_MEMBER = (
     "Your login has no member profile, so it cannot write anything through the API. "
@@ -64,14 +63,7 @@ class MemberRequiredForWrites(BasePermission):
         return request_member(request) is not None
 
 
-def request_member(request: Request) -> Member | None:
-    """The member behind a request, looked up once per request."""
-    if not hasattr(request, "_daybook_member"):
-        request._daybook_member = member_for(request.user)
-    return request._daybook_member
-
-
-def require_member(request: Request) -> Member:
+def require_member(request: Request) -> models.Model:
     member = request_member(request)
     if member is None:
         raise exceptions.PermissionDenied(NO_MEMBER)
@@ -109,7 +101,7 @@ class DaybookViewSetMixin(ServiceErrorsMixin):
     permissions_by_action: dict[str, list[str]] = {}
 
     @property
-    def member(self) -> Member:
+    def member(self):
         return require_member(self.request)
 
 

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from daybook.clients.models import Agreement
+from daybook.core.periods import Period
 from daybook.people.selectors import member_for
 
 from .access import require_finance
@@ -32,7 +33,6 @@ from .forms import (
     StatementForm,
 )
 from .models import IssuedStatement
-from .periods import Period
 from .selectors import agreement_detail, client_statement, statement_check
 from .services import statement_issue
 from .views import (

@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-from .periods import Period
+from daybook.core.periods import Period
 
 
 def fingerprint_payload(*, company_identifier: str, period: Period, rows: Iterable) -> bytes:

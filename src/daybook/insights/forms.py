@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from daybook.clients.choices import AgreementType
 from daybook.clients.models import Company
-
-from .periods import MAX_PERIOD_DAYS, Period, month_period, quarter_period
+from daybook.core.periods import MAX_PERIOD_DAYS, Period, month_period, quarter_period
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)

@@ -4,11 +4,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from daybook.clients.models import Company
+from daybook.core.periods import Period
 from daybook.people.models import Member
 
 from .access import require_finance
 from .models import IssuedStatement
-from .periods import Period
 from .selectors import CENT, client_statement
 
 

@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from daybook.core.web import member_required
 from daybook.people.models import Member
-from daybook.timekeeping.web import member_required
 
 from .calendar import member_calendar
 from .models import CalendarFeed

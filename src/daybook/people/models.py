@@ -56,7 +56,7 @@ class Member(models.Model):
         help_text="What an hour of this member costs the business.",
     )
     default_work_role = models.ForeignKey(
-        "timekeeping.WorkRole",
+        "catalogue.WorkRole",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

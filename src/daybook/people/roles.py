@@ -16,8 +16,8 @@ READ_SETUP = [
     "service.view_ticket",
     "service.view_project",
     "service.view_phase",
-    "timekeeping.view_workrole",
-    "timekeeping.view_worktype",
+    "catalogue.view_workrole",
+    "catalogue.view_worktype",
 ]
 OWN_TIME = [
     "timekeeping.view_timeentry",

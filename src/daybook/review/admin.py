@@ -2,16 +2,10 @@ from django.contrib import admin
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
+from daybook.timekeeping.models import ReviewPolicy
+
 from .composer import PLACEHOLDER_HELP
-from .models import (
-    DayReview,
-    Delivery,
-    FollowUp,
-    MessageTemplate,
-    Notice,
-    NotificationSetting,
-    ReviewPolicy,
-)
+from .models import DayReview, Delivery, FollowUp, MessageTemplate, Notice, NotificationSetting
 
 
 @admin.register(ReviewPolicy)

@@ -27,20 +27,6 @@ REVIEW_TRANSITIONS: dict[str, frozenset[str]] = {
 IN_PROGRESS = "in_progress"
 
 
-class FindingKind(models.TextChoices):
-    """Things about a day worth a second look. Computed from the entries, never stored."""
-
-    TIMER_RUNNING = "timer_running", "Timer still running"
-    MISSING_NOTES = "missing_notes", "No notes"
-    MISSING_WORK_ROLE = "missing_work_role", "No work role"
-    MISSING_WORK_TYPE = "missing_work_type", "No work type"
-    NO_AGREEMENT = "no_agreement", "No agreement"
-    AGREEMENT_OUT_OF_DATES = "agreement_out_of_dates", "Agreement not active that day"
-    NOT_COVERED = "not_covered", "Work type not covered by the agreement"
-    OVERLAP = "overlap", "Overlapping entries"
-    LATE_ENTRY = "late_entry", "Saved after the real-time window"
-
-
 class FollowUpState(models.TextChoices):
     """Where a question to a member stands."""
 

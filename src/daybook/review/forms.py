@@ -3,9 +3,11 @@ from datetime import UTC, datetime
 from django import forms
 from django.db import models
 
-from .choices import FindingKind
+from daybook.timekeeping.choices import FindingKind
+from daybook.timekeeping.models import ReviewPolicy
+
 from .composer import Subject
-from .models import MAX_NOTE_LENGTH, MessageTemplate, NotificationSetting, ReviewPolicy
+from .models import MAX_NOTE_LENGTH, MessageTemplate, NotificationSetting
 from .services import MAX_BODY_LENGTH, MAX_REPLY_LENGTH, MAX_SUBJECT_LENGTH
 
 

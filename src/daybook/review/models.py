@@ -1,89 +1,14 @@
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from daybook.core.models import TimeStampedModel
+from daybook.timekeeping.choices import FindingKind
 
-from .choices import (
-    Channel,
-    ChatKind,
-    DeliveryStatus,
-    FindingKind,
-    FollowUpState,
-    NoticeKind,
-    ReviewState,
-)
+from .choices import Channel, ChatKind, DeliveryStatus, FollowUpState, NoticeKind, ReviewState
 
-DEFAULT_GAP_THRESHOLD_MINUTES = 45
-DEFAULT_REALTIME_WINDOW_MINUTES = 15
-DEFAULT_GRACE_MINUTES = 30
-MINUTES_PER_DAY = 24 * 60
 MAX_NOTE_LENGTH = 2000
-
-
-class ReviewPolicy(models.Model):
-    """How day reviews judge gaps and timing. The row without a team is the organisation's
-    default; a team's own row replaces it for that team."""
-
-    team = models.ForeignKey(
-        "people.Team",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="review_policies",
-        help_text="Empty: the organisation default, used by every team without its own row.",
-    )
-    gap_threshold_minutes = models.PositiveSmallIntegerField(
-        default=DEFAULT_GAP_THRESHOLD_MINUTES,
-        validators=[MinValueValidator(1), MaxValueValidator(MINUTES_PER_DAY)],
-        help_text="Unlogged stretches inside the schedule this long or longer reach a reviewer; "
-        "shorter ones are only ever shown to the member.",
-    )
-    realtime_window_minutes = models.PositiveSmallIntegerField(
-        default=DEFAULT_REALTIME_WINDOW_MINUTES,
-        validators=[MinValueValidator(1), MaxValueValidator(MINUTES_PER_DAY)],
-        help_text="An entry saved within this many minutes of its end counts as real time.",
-    )
-    grace_minutes = models.PositiveSmallIntegerField(
-        default=DEFAULT_GRACE_MINUTES,
-        validators=[MaxValueValidator(MINUTES_PER_DAY)],
-        help_text="How long after a member's working day ends before a reviewer sees it.",
-    )
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name_plural = "review policies"
-        constraints = [
-            # One organisation row (team empty) and at most one row per team.
-            models.UniqueConstraint(
-                Coalesce("team", Value(0)),
-                name="review_policy_one_per_scope",
-                violation_error_message=(
-                    "There are already review settings for this scope (the organisation, "
-                    "or this team)."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=Q(gap_threshold_minutes__gt=0)
-                & Q(gap_threshold_minutes__lte=MINUTES_PER_DAY),
-                name="review_policy_gap_threshold_positive",
-            ),
-            models.CheckConstraint(
-                condition=Q(realtime_window_minutes__gt=0)
-                & Q(realtime_window_minutes__lte=MINUTES_PER_DAY),
-                name="review_policy_realtime_window_positive",
-            ),
-            models.CheckConstraint(
-                condition=Q(grace_minutes__gte=0) & Q(grace_minutes__lte=MINUTES_PER_DAY),
-                name="review_policy_grace_not_negative",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Review policy for {self.team}" if self.team_id else "Organisation review policy"
 
 
 class DayReview(TimeStampedModel):

@@ -14,12 +14,14 @@ from django.utils import timezone
 
 from daybook.core.time import local_date
 from daybook.people.models import Member
+from daybook.timekeeping.choices import FindingKind
+from daybook.timekeeping.day_figures import day_figures
 from daybook.timekeeping.models import Timer
 
-from .choices import FindingKind, NoticeKind, ReviewState
+from .choices import NoticeKind, ReviewState
 from .models import Notice
 from .notify import notice_send
-from .selectors import DayView, day_figures, review_days
+from .selectors import DayView, review_days
 
 DIGEST_DAYS = 7
 LONG_TIMER = timedelta(hours=10)

@@ -17,6 +17,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from daybook.people.models import Member, Team
 from daybook.people.selectors import members_visible_to
+from daybook.timekeeping.day_figures import day_figures
+from daybook.timekeeping.models import ReviewPolicy
 
 from .choices import (
     OPEN_FOLLOW_UP_STATES,
@@ -26,9 +28,9 @@ from .choices import (
     ReviewState,
 )
 from .composer import Subject, tone_warnings
-from .models import MAX_NOTE_LENGTH, DayReview, FollowUp, ReviewPolicy
+from .models import MAX_NOTE_LENGTH, DayReview, FollowUp
 from .notify import notice_send
-from .selectors import DayView, day_figures, review_day_for, review_days
+from .selectors import DayView, review_day_for, review_days
 
 
 def _lock_members(ids: list[int]) -> None:
@@ -217,7 +219,7 @@ def policy_set(
 ) -> ReviewPolicy:
     """Change the organisation's review settings (team None) or one team's. A team without
     its own row starts from the organisation's values."""
-    if not by.user.has_perm("review.change_reviewpolicy"):
+    if not by.user.has_perm("timekeeping.change_reviewpolicy"):
         raise PermissionDenied("Only an administrator can change the review settings.")
     row = ReviewPolicy.objects.select_for_update().filter(team=team).first()
     if row is None:

@@ -19,17 +19,16 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from daybook.insights.expressions import Seconds, sum_seconds, to_hours
-from daybook.insights.periods import bucket_case, local_week_starts
-from daybook.insights.selectors.common import HUNDRED, NO_TEAM, safe_ratio
+from daybook.core.expressions import HUNDRED, Seconds, safe_ratio, sum_seconds, to_hours
+from daybook.core.periods import bucket_case, local_week_starts
 from daybook.people.models import Member, Team
-from daybook.people.selectors import members_visible_to
+from daybook.people.selectors import NO_TEAM, members_visible_to
 from daybook.timekeeping.choices import EntrySource
+from daybook.timekeeping.day_figures import policies_for
 from daybook.timekeeping.models import TimeEntry
 
 from .choices import FollowUpState, ReviewState
 from .models import DayReview, FollowUp
-from .selectors import policies_for
 
 MAX_WEEKS = 52
 DEFAULT_WEEKS = 8

@@ -1,8 +1,5 @@
 from django.urls import path
 
-# Registers the "isodate" converter these patterns use.
-from daybook.timekeeping.urls import IsoDateConverter  # noqa: F401
-
 from . import trends_views, views
 
 app_name = "review"

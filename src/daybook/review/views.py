@@ -19,22 +19,24 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from daybook.core.time import local_date
+from daybook.core.web import apply_errors, member_required, render_page
 from daybook.people.models import Member, Team
+from daybook.timekeeping.choices import FindingKind
+from daybook.timekeeping.day_figures import policies_for
+from daybook.timekeeping.models import ReviewPolicy
 from daybook.timekeeping.my_day import INPUT
 from daybook.timekeeping.selectors import wrap_types_offered
-from daybook.timekeeping.web import apply_errors, member_required, render_page
 
 from . import services
-from .choices import OPEN_FOLLOW_UP_STATES, FindingKind, FollowUpState, NoticeKind, ReviewState
+from .choices import OPEN_FOLLOW_UP_STATES, FollowUpState, NoticeKind, ReviewState
 from .composer import Subject, fill, placeholder_values, suits
 from .forms import ExcuseForm, FollowUpForm, NotificationSettingForm, PolicyForm, ReplyForm
-from .models import MessageTemplate, Notice, NotificationSetting, ReviewPolicy
+from .models import MessageTemplate, Notice, NotificationSetting
 from .selectors import (
     DayView,
     day_timeline,
     follow_ups_for_day,
     may_review,
-    policies_for,
     requests_for,
     review_day_for,
     review_days,
@@ -400,7 +402,7 @@ def notification_settings_view(request: HttpRequest) -> HttpResponse:
 @member_required
 @require_http_methods(["GET", "POST"])
 def policy_settings_view(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("review.change_reviewpolicy"):
+    if not request.user.has_perm("timekeeping.change_reviewpolicy"):
         raise PermissionDenied("Only an administrator can change the review settings.")
     teams = list(Team.objects.order_by("name"))
     scope = request.POST.get("scope", "")

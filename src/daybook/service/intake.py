@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from daybook.catalogue.models import WorkType
 from daybook.clients.models import Agreement, Company
 from daybook.people.models import Member
-from daybook.timekeeping.models import WorkType
 
 from .choices import Priority
 from .models import Board, Ticket

@@ -13,7 +13,7 @@ class Board(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     default_work_type = models.ForeignKey(
-        "timekeeping.WorkType", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "catalogue.WorkType", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Meta:
@@ -75,7 +75,7 @@ class Ticket(models.Model):
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
     status = models.CharField(max_length=20, choices=TicketStatus.choices, default=TicketStatus.NEW)
     work_type = models.ForeignKey(
-        "timekeeping.WorkType",
+        "catalogue.WorkType",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

@@ -8,13 +8,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Subquery
 from django.utils import timezone
 
-from daybook.core.admin import AuditHistoryAdmin, ServiceModelForm, request_member
+from daybook.catalogue.choices import BillableOption
+from daybook.core.admin import AuditHistoryAdmin, ServiceModelForm
+from daybook.core.members import request_member
 from daybook.people.models import Member
 from daybook.people.selectors import members_visible_to
 
 from .approval import entries_set_approval, period_close
-from .choices import ApprovalState, BillableOption, EntrySource
-from .models import DraftEntry, PeriodClose, TimeEntry, Timer, WorkRole, WorkType
+from .choices import ApprovalState, EntrySource
+from .models import DraftEntry, PeriodClose, TimeEntry, Timer
 from .selectors import closed_through, entries_visible_to, entry_lock_reason
 from .services import (
     EDITABLE_FIELDS,
@@ -43,33 +45,6 @@ def _duration(span: timedelta) -> str:
     if hours:
         return f"{sign}{hours} h {minutes:02d} min"
     return f"{sign}{minutes} min"
-
-
-@admin.register(WorkRole)
-class WorkRoleAdmin(admin.ModelAdmin):
-    list_display = ["name", "rate"]
-    search_fields = ["name"]
-
-
-@admin.register(WorkType)
-class WorkTypeAdmin(admin.ModelAdmin):
-    list_display = [
-        "name",
-        "billable_default",
-        "rate_multiplier",
-        "is_payroll_wrap",
-        "is_time_off",
-        "counts_toward_utilization",
-        "is_active",
-    ]
-    list_filter = [
-        "is_active",
-        "billable_default",
-        "is_payroll_wrap",
-        "is_time_off",
-        "counts_toward_utilization",
-    ]
-    search_fields = ["name"]
 
 
 class TimeEntryAdminForm(ServiceModelForm):

@@ -1,12 +1,6 @@
 from django.db import models
 
 
-class BillableOption(models.TextChoices):
-    BILLABLE = "billable", "Billable"
-    DO_NOT_BILL = "do_not_bill", "Do Not Bill"
-    NO_CHARGE = "no_charge", "No Charge"
-
-
 class EntrySource(models.TextChoices):
     TIMER = "timer", "Timer"
     MANUAL = "manual", "Manual"
@@ -21,3 +15,17 @@ class ApprovalState(models.TextChoices):
 
 
 LOCKED_STATES = frozenset({ApprovalState.APPROVED, ApprovalState.INVOICED})
+
+
+class FindingKind(models.TextChoices):
+    """Things about a day worth a second look. Computed from the entries, never stored."""
+
+    TIMER_RUNNING = "timer_running", "Timer still running"
+    MISSING_NOTES = "missing_notes", "No notes"
+    MISSING_WORK_ROLE = "missing_work_role", "No work role"
+    MISSING_WORK_TYPE = "missing_work_type", "No work type"
+    NO_AGREEMENT = "no_agreement", "No agreement"
+    AGREEMENT_OUT_OF_DATES = "agreement_out_of_dates", "Agreement not active that day"
+    NOT_COVERED = "not_covered", "Work type not covered by the agreement"
+    OVERLAP = "overlap", "Overlapping entries"
+    LATE_ENTRY = "late_entry", "Saved after the real-time window"

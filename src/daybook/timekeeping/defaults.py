@@ -8,14 +8,13 @@ coverage), so saving is usually notes and one click.
 from dataclasses import dataclass
 from datetime import date
 
-from daybook.clients.choices import AgreementCheck
+from daybook.catalogue.choices import AgreementCheck, BillableOption
+from daybook.catalogue.models import WorkType
 from daybook.clients.models import Agreement
 from daybook.clients.selectors import agreement_check
 from daybook.people.models import Member
 from daybook.service.models import Phase, Ticket
 
-from .choices import BillableOption
-from .models import WorkType
 from .rates import default_billable
 
 

@@ -3,13 +3,15 @@
 import django_filters
 from django.db.models import Q, QuerySet
 
+from daybook.catalogue.choices import BillableOption
+from daybook.catalogue.models import WorkRole, WorkType
 from daybook.clients.models import Agreement, Company
 from daybook.core.filters import AwareIsoDateTimeFilter
 from daybook.people.models import Member
 from daybook.service.models import Phase, Ticket
 
-from .choices import ApprovalState, BillableOption, EntrySource
-from .models import TimeEntry, WorkRole, WorkType
+from .choices import ApprovalState, EntrySource
+from .models import TimeEntry
 
 
 class TimeEntryFilterSet(django_filters.FilterSet):
@@ -55,9 +57,3 @@ class TimeEntryFilterSet(django_filters.FilterSet):
 
     def filter_company(self, queryset: QuerySet, name: str, value: Company) -> QuerySet:
         return queryset.filter(Q(ticket__company=value) | Q(phase__project__company=value))
-
-
-class WorkTypeFilterSet(django_filters.FilterSet):
-    class Meta:
-        model = WorkType
-        fields = ["is_active", "is_payroll_wrap", "is_time_off", "billable_default"]

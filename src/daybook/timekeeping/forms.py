@@ -3,11 +3,10 @@
 from django import forms
 from django.db.models import Q
 
+from daybook.catalogue.choices import BillableOption
+from daybook.catalogue.models import WorkRole, WorkType
 from daybook.service.choices import ProjectStatus, TicketStatus
 from daybook.service.models import Phase, Ticket
-
-from .choices import BillableOption
-from .models import WorkRole, WorkType
 
 OPEN_PROJECT_STATUSES = (ProjectStatus.PLANNED, ProjectStatus.ACTIVE)
 DETAILS_ORDER = ["notes", "next_status", "work_type", "work_role", "billable", "internal_notes"]

@@ -1,73 +1,18 @@
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
+from daybook.catalogue.choices import BillableOption
+from daybook.catalogue.models import WorkRole, WorkType
 from daybook.core.models import TimeStampedModel
 
-from .choices import ApprovalState, BillableOption, EntrySource
+from .choices import ApprovalState, EntrySource
 
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
-
-
-class WorkRole(models.Model):
-    """The capacity someone works in, with its standard hourly bill rate."""
-
-    name = models.CharField(max_length=100, unique=True)
-    rate = models.DecimalField(max_digits=10, decimal_places=2, validators=NOT_NEGATIVE)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(rate__gte=0),
-                name="work_role_rate_not_negative",
-                violation_error_message="The rate cannot be negative.",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class WorkType(models.Model):
-    """The kind of work; payroll-wrap types are internal time that belongs to no client."""
-
-    name = models.CharField(max_length=100, unique=True)
-    billable_default = models.CharField(
-        max_length=12, choices=BillableOption.choices, default=BillableOption.BILLABLE
-    )
-    rate_multiplier = models.DecimalField(
-        max_digits=4, decimal_places=2, default=Decimal("1.00"), validators=NOT_NEGATIVE
-    )
-    is_payroll_wrap = models.BooleanField(
-        default=False, help_text="Internal time that fills the day but belongs to no client."
-    )
-    is_time_off = models.BooleanField(
-        default=False, help_text="Paid time off: reduces the hours a member is available."
-    )
-    counts_toward_utilization = models.BooleanField(default=True)
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(rate_multiplier__gte=0),
-                name="work_type_multiplier_not_negative",
-                violation_error_message="The rate multiplier cannot be negative.",
-            ),
-            models.CheckConstraint(
-                condition=Q(is_time_off=False) | Q(is_payroll_wrap=True),
-                name="time_off_is_payroll_wrap",
-                violation_error_message="A time-off work type must also be payroll wrap.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class TimeEntry(TimeStampedModel):
@@ -226,3 +171,71 @@ class DraftEntry(TimeStampedModel):
     def __str__(self) -> str:
         target = self.ticket or self.phase or "internal time"
         return f"{self.member} parked {target} {self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M}"
+
+
+DEFAULT_GAP_THRESHOLD_MINUTES = 45
+DEFAULT_REALTIME_WINDOW_MINUTES = 15
+DEFAULT_GRACE_MINUTES = 30
+MINUTES_PER_DAY = 24 * 60
+
+
+class ReviewPolicy(models.Model):
+    """How day reviews judge gaps and timing. The row without a team is the organisation's
+    default; a team's own row replaces it for that team."""
+
+    team = models.ForeignKey(
+        "people.Team",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="review_policies",
+        help_text="Empty: the organisation default, used by every team without its own row.",
+    )
+    gap_threshold_minutes = models.PositiveSmallIntegerField(
+        default=DEFAULT_GAP_THRESHOLD_MINUTES,
+        validators=[MinValueValidator(1), MaxValueValidator(MINUTES_PER_DAY)],
+        help_text="Unlogged stretches inside the schedule this long or longer reach a reviewer; "
+        "shorter ones are only ever shown to the member.",
+    )
+    realtime_window_minutes = models.PositiveSmallIntegerField(
+        default=DEFAULT_REALTIME_WINDOW_MINUTES,
+        validators=[MinValueValidator(1), MaxValueValidator(MINUTES_PER_DAY)],
+        help_text="An entry saved within this many minutes of its end counts as real time.",
+    )
+    grace_minutes = models.PositiveSmallIntegerField(
+        default=DEFAULT_GRACE_MINUTES,
+        validators=[MaxValueValidator(MINUTES_PER_DAY)],
+        help_text="How long after a member's working day ends before a reviewer sees it.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "review policies"
+        constraints = [
+            # One organisation row (team empty) and at most one row per team.
+            models.UniqueConstraint(
+                Coalesce("team", Value(0)),
+                name="review_policy_one_per_scope",
+                violation_error_message=(
+                    "There are already review settings for this scope (the organisation, "
+                    "or this team)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(gap_threshold_minutes__gt=0)
+                & Q(gap_threshold_minutes__lte=MINUTES_PER_DAY),
+                name="review_policy_gap_threshold_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(realtime_window_minutes__gt=0)
+                & Q(realtime_window_minutes__lte=MINUTES_PER_DAY),
+                name="review_policy_realtime_window_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(grace_minutes__gte=0) & Q(grace_minutes__lte=MINUTES_PER_DAY),
+                name="review_policy_grace_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review policy for {self.team}" if self.team_id else "Organisation review policy"

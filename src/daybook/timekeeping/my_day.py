@@ -1,6 +1,6 @@
 """Reads for a member's own day and week: the timeline, totals and real-time share.
 
-Gaps, expected hours and findings come from the review engine (daybook.review), the same
+Gaps, expected hours and findings come from the day engine (day.py), the same
 numbers a reviewer sees later; this module adds what the member needs to act on them: the
 entries with their tickets and companies, the running timer, parked drafts and the wrap
 types offered for a gap. Every read is bounded by the day or week, never by history.
@@ -16,12 +16,13 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from daybook.catalogue.models import WorkType
 from daybook.core.time import Span, local_day_bounds, minutes_by_local_day
 from daybook.people.models import Member
-from daybook.review.engine import MemberDay, Policy
-from daybook.review.selectors import review_day_for, review_days
+from daybook.timekeeping.day import MemberDay, Policy
 
-from .models import DraftEntry, TimeEntry, Timer, WorkType
+from .day_figures import day_figures
+from .models import DraftEntry, TimeEntry, Timer
 from .selectors import wrap_types_offered
 
 # Entries are at most 24 hours long (see services.MAX_ENTRY), so one touching a day starts
@@ -217,8 +218,7 @@ def my_day(*, member: Member, day: date, now: datetime | None = None) -> MyDay:
     """
     now = now or timezone.now()
     zone = member.zone
-    view = review_day_for(member=member, day=day, viewer=member.user, now=now)
-    figures = view.figures
+    figures = day_figures(day=day, members=[member], now=now)[member.pk]
     day_start, day_end = local_day_bounds(day, zone)
     entries = list(
         _entries_touching(member, day_start, day_end)
@@ -343,10 +343,7 @@ def my_week(*, member: Member, day: date, now: datetime | None = None) -> MyWeek
     zone = member.zone
     first = week_start(day)
     week_days = [first + timedelta(days=i) for i in range(7)]
-    figures = {
-        d: review_days(day=d, members=[member], viewer=member.user, now=now)[0].figures
-        for d in week_days
-    }
+    figures = {d: day_figures(day=d, members=[member], now=now)[member.pk] for d in week_days}
     week_bounds = (local_day_bounds(first, zone)[0], local_day_bounds(week_days[-1], zone)[1])
     rows = list(_entries_touching(member, *week_bounds).values_list("start", "end", "created_at"))
     window = figures[first].policy.realtime_window

@@ -2,11 +2,10 @@
 
 from decimal import Decimal
 
+from daybook.catalogue.choices import BillableOption
+from daybook.catalogue.models import WorkRole, WorkType
 from daybook.clients.choices import AgreementType
 from daybook.clients.models import Agreement, AgreementRate
-
-from .choices import BillableOption
-from .models import WorkRole, WorkType
 
 ZERO = Decimal("0.00")
 CENTS = Decimal("0.01")

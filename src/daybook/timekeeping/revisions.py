@@ -7,9 +7,12 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .choices import ApprovalState, BillableOption, EntrySource
+from daybook.catalogue.choices import BillableOption
+from daybook.catalogue.models import WorkRole, WorkType
+
+from .choices import ApprovalState, EntrySource
 from .history import entry_history
-from .models import TimeEntry, WorkRole, WorkType
+from .models import TimeEntry
 
 LABELS = {
     "member": "Member",

@@ -3,12 +3,13 @@ from datetime import date
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
+from daybook.catalogue.models import WorkType
 from daybook.core.time import local_date
 from daybook.people.models import Member
 from daybook.people.selectors import members_visible_to
 
 from .choices import LOCKED_STATES
-from .models import PeriodClose, TimeEntry, WorkType
+from .models import PeriodClose, TimeEntry
 
 
 def closed_through() -> date | None:

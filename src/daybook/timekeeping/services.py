@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from daybook.clients.choices import AgreementCheck
+from daybook.catalogue.choices import AgreementCheck, BillableOption
+from daybook.catalogue.models import WorkRole, WorkType
 from daybook.clients.selectors import agreement_check
 from daybook.core.time import local_date
 from daybook.people.models import Member
@@ -14,8 +15,8 @@ from daybook.service.choices import TicketStatus
 from daybook.service.models import Phase, Ticket
 from daybook.service.services import ticket_set_status
 
-from .choices import BillableOption, EntrySource
-from .models import DraftEntry, TimeEntry, Timer, WorkRole, WorkType
+from .choices import EntrySource
+from .models import DraftEntry, TimeEntry, Timer
 from .rates import default_billable, resolve_bill_rate
 from .selectors import closed_through, entry_lock_reason, overlapping_entries, span_lock_reason
 from .signals import entries_changed

@@ -13,13 +13,14 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from daybook.catalogue.choices import BillableOption
+from daybook.catalogue.models import WorkRole, WorkType
 from daybook.core.api import DaybookViewSetMixin, IdField, require_member
 from daybook.service.choices import TicketStatus
 from daybook.service.models import Phase, Ticket
 
 from . import services
-from .choices import BillableOption
-from .models import DraftEntry, TimeEntry, Timer, WorkRole, WorkType
+from .models import DraftEntry, TimeEntry, Timer
 
 NEXT_STATUSES = [
     TicketStatus.IN_PROGRESS,

@@ -1,21 +1,6 @@
-from datetime import date
-
-from django.urls import path, register_converter
+from django.urls import path
 
 from . import views
-
-
-class IsoDateConverter:
-    regex = r"\d{4}-\d{2}-\d{2}"
-
-    def to_python(self, value: str) -> date:
-        return date.fromisoformat(value)
-
-    def to_url(self, value: date) -> str:
-        return value.isoformat()
-
-
-register_converter(IsoDateConverter, "isodate")
 
 app_name = "timekeeping"
 urlpatterns = [

@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from daybook.catalogue.models import WorkType
 from daybook.core.time import local_date
+from daybook.core.web import apply_errors, member_required, render_page, safe_next
 from daybook.people.models import Member
 from daybook.service.models import Ticket
 
@@ -21,12 +23,11 @@ from . import services
 from .choices import EntrySource
 from .defaults import agreement_status, billable_for, entry_initial
 from .forms import EntryForm, SpanForm, StopForm, WrapForm
-from .models import DraftEntry, TimeEntry, WorkType
+from .models import DraftEntry, TimeEntry
 from .my_day import my_day, my_week
 from .revisions import entry_revisions
 from .selectors import entries_visible_to, entry_lock_reason
 from .templatetags.timekeeping import timer_bar
-from .web import apply_errors, member_required, render_page, safe_next
 
 ENTRY_RELATED = ("ticket__company", "phase__project", "work_type", "work_role", "agreement")
 

@@ -1,8 +1,8 @@
 from django.db import transaction
 from rest_framework import serializers
 
+from daybook.catalogue.models import WorkRole, WorkType
 from daybook.core.api import CleanModelSerializer, IdField
-from daybook.timekeeping.models import WorkRole, WorkType
 
 from ..models import Agreement, AgreementRate, Company
 

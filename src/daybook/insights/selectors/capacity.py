@@ -8,19 +8,14 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
+from daybook.core.expressions import HUNDRED, safe_ratio, sum_seconds, to_hours
+from daybook.core.periods import Period, bucket_case, local_week_starts
 from daybook.people.models import Member, ScheduleBlock, Team
+from daybook.people.selectors import NO_TEAM
 from daybook.service.models import Project
 from daybook.timekeeping.models import TimeEntry
 
-from ..expressions import sum_seconds, to_hours
-from ..periods import Period, bucket_case, local_week_starts
-from .common import (
-    HUNDRED,
-    NO_TEAM,
-    SIXTY,
-    ZERO,
-    safe_ratio,
-)
+from .common import SIXTY, ZERO
 from .projects import projects_report
 
 FORECAST_WEEKS = 4

@@ -6,16 +6,11 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from daybook.timekeeping.choices import BillableOption
-
-from ..expressions import SECONDS_PER_HOUR
-from ..periods import (
-    Period,
-    days_in_month,
-)
+from daybook.catalogue.choices import BillableOption
+from daybook.core.expressions import SECONDS_PER_HOUR
+from daybook.core.periods import Period, days_in_month
 
 ZERO = Decimal(0)
-HUNDRED = Decimal(100)
 BILLABLE = Q(billable=BillableOption.BILLABLE)
 
 
@@ -47,19 +42,12 @@ def prorated_fee(
 
 CENT = Decimal("0.01")
 SIXTY = Decimal(60)
-NO_TEAM = "No team"
 
 
 @dataclass(frozen=True)
 class WorkTypeHours:
     work_type: str
     hours: Decimal
-
-
-def safe_ratio(numerator: Decimal, denominator: Decimal, scale: Decimal = Decimal(1)):
-    if not denominator:
-        return None
-    return numerator * scale / denominator
 
 
 def as_date(value: date | datetime) -> date:

@@ -10,18 +10,12 @@ from django.db.models import Q
 
 from daybook.clients.choices import AgreementType
 from daybook.clients.models import Agreement
+from daybook.core.expressions import HUNDRED, safe_ratio, sum_seconds, sum_seconds_times, to_hours
+from daybook.core.periods import Period, bucket_case, local_month_starts
+from daybook.people.selectors import member_zone_groups
 from daybook.timekeeping.models import TimeEntry
 
-from ..expressions import sum_seconds, sum_seconds_times, to_hours
-from ..periods import Period, bucket_case, local_month_starts, member_zone_groups
-from .common import (
-    BILLABLE,
-    HUNDRED,
-    ZERO,
-    prorated_fee,
-    safe_ratio,
-    to_money,
-)
+from .common import BILLABLE, ZERO, prorated_fee, to_money
 from .profitability import agreement_hours_before, revenue_from_work
 
 TRAILING_MONTHS = 6

@@ -9,28 +9,21 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
+from daybook.catalogue.models import WorkType
 from daybook.clients.choices import AgreementType
 from daybook.clients.models import Agreement
-from daybook.timekeeping.models import TimeEntry, WorkType
-
-from ..expressions import sum_seconds, sum_seconds_times, to_hours
-from ..periods import (
+from daybook.core.expressions import HUNDRED, safe_ratio, sum_seconds, sum_seconds_times, to_hours
+from daybook.core.periods import (
     Period,
     bucket_case,
     local_month_starts,
     member_before_q,
     member_local_range_q,
-    member_zone_groups,
 )
-from .common import (
-    BILLABLE,
-    HUNDRED,
-    ZERO,
-    WorkTypeHours,
-    prorated_fee,
-    safe_ratio,
-    to_money,
-)
+from daybook.people.selectors import member_zone_groups
+from daybook.timekeeping.models import TimeEntry
+
+from .common import BILLABLE, ZERO, WorkTypeHours, prorated_fee, to_money
 
 
 @dataclass(frozen=True)

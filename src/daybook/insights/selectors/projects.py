@@ -7,23 +7,14 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from daybook.core.expressions import HUNDRED, safe_ratio, sum_seconds, to_hours
+from daybook.core.periods import Period, member_before_q, member_local_range_q
+from daybook.people.selectors import member_zone_groups
 from daybook.service.choices import ProjectStatus
 from daybook.service.models import Phase, Project
 from daybook.timekeeping.models import TimeEntry
 
-from ..expressions import sum_seconds, to_hours
-from ..periods import (
-    Period,
-    member_before_q,
-    member_local_range_q,
-    member_zone_groups,
-)
-from .common import (
-    HUNDRED,
-    ZERO,
-    WorkTypeHours,
-    safe_ratio,
-)
+from .common import ZERO, WorkTypeHours
 
 BURN_WINDOW_DAYS = 28
 

@@ -9,20 +9,12 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 
 from daybook.clients.models import Company
+from daybook.core.expressions import HUNDRED, Epoch, safe_ratio
+from daybook.core.periods import Period, local_range_q
 from daybook.service.choices import Priority, TicketStatus
 from daybook.service.models import SlaTarget, Ticket, TicketStatusChange
 
-from ..expressions import Epoch
-from ..periods import (
-    Period,
-    local_range_q,
-)
-from .common import (
-    HUNDRED,
-    SIXTY,
-    ZERO,
-    safe_ratio,
-)
+from .common import SIXTY, ZERO
 
 SLA_MET = "met"
 SLA_BREACHED = "breached"

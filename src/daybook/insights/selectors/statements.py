@@ -8,16 +8,14 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 
+from daybook.catalogue.choices import BillableOption
 from daybook.clients.choices import AgreementType
 from daybook.clients.models import Agreement
-from daybook.timekeeping.choices import BillableOption
+from daybook.core.expressions import sum_seconds, to_hours
+from daybook.core.periods import Period
 from daybook.timekeeping.models import TimeEntry
 
-from ..expressions import sum_seconds, to_hours
 from ..fingerprints import statement_fingerprint
-from ..periods import (
-    Period,
-)
 from .common import (
     BILLABLE,
     CENT,

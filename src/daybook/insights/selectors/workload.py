@@ -9,19 +9,14 @@ from django.db.models import Count, Min
 from django.db.models.functions import Coalesce
 
 from daybook.clients.models import Company
+from daybook.core.expressions import sum_seconds, to_hours
+from daybook.core.periods import Period, member_local_range_q
+from daybook.people.selectors import NO_TEAM
 from daybook.service.choices import OPEN_STATUSES
 from daybook.service.models import Board, Ticket
 from daybook.timekeeping.models import TimeEntry
 
-from ..expressions import sum_seconds, to_hours
-from ..periods import (
-    Period,
-    member_local_range_q,
-)
-from .common import (
-    NO_TEAM,
-    ZERO,
-)
+from .common import ZERO
 
 INTERNAL = "Internal"
 PROJECT_WORK = "Project phases"

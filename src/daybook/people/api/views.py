@@ -7,7 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from daybook.core.api import DaybookViewSetMixin, request_member
+from daybook.core.api import DaybookViewSetMixin
+from daybook.core.members import request_member
 
 from ..filtersets import MemberFilterSet
 from ..models import Member, Team

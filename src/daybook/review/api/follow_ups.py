@@ -15,8 +15,8 @@ from rest_framework.response import Response
 from daybook.core.api import AwareDateTimeField, DaybookViewSetMixin, IdField
 from daybook.people.models import Member
 from daybook.people.selectors import members_visible_to
+from daybook.timekeeping.choices import FindingKind
 
-from ..choices import FindingKind
 from ..composer import Subject
 from ..models import FollowUp
 from ..services import (

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from rest_framework import serializers
 
 from daybook.core.time import Span
+from daybook.timekeeping.day import Finding, MemberDay
 
-from ..engine import Finding, MemberDay
 from ..models import MAX_NOTE_LENGTH
 from ..selectors import DayView
 

@@ -1,9 +1,9 @@
 from rest_framework import serializers
 
+from daybook.catalogue.models import WorkType
 from daybook.clients.models import Agreement, Company
 from daybook.core.api import CleanModelSerializer, IdField, TextField
 from daybook.people.models import Member
-from daybook.timekeeping.models import WorkType
 
 from ..choices import Priority
 from ..intake import ensure_agreement_matches_company

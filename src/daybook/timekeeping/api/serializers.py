@@ -5,14 +5,14 @@ from datetime import date
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from daybook.clients.choices import AgreementCheck
+from daybook.catalogue.choices import AgreementCheck, BillableOption
+from daybook.catalogue.models import WorkRole, WorkType
 from daybook.clients.selectors import agreement_check
-from daybook.core.api import AwareDateTimeField, CleanModelSerializer, IdField, TextField
+from daybook.core.api import AwareDateTimeField, IdField, TextField
 from daybook.people.models import Member
 from daybook.service.models import Phase, Ticket
 
-from ..choices import BillableOption
-from ..models import TimeEntry, WorkRole, WorkType
+from ..models import TimeEntry
 
 COST_RATE_PERM = "timekeeping.view_all_entries"
 
@@ -20,27 +20,6 @@ COST_RATE_PERM = "timekeeping.view_all_entries"
 def may_see_cost_rates(context: dict) -> bool:
     request = context.get("request")
     return bool(request and request.user.has_perm(COST_RATE_PERM))
-
-
-class WorkRoleSerializer(CleanModelSerializer):
-    class Meta:
-        model = WorkRole
-        fields = ["id", "name", "rate"]
-
-
-class WorkTypeSerializer(CleanModelSerializer):
-    class Meta:
-        model = WorkType
-        fields = [
-            "id",
-            "name",
-            "billable_default",
-            "rate_multiplier",
-            "is_payroll_wrap",
-            "is_time_off",
-            "counts_toward_utilization",
-            "is_active",
-        ]
 
 
 class TimeEntrySerializer(serializers.ModelSerializer):

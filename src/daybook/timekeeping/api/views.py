@@ -1,4 +1,4 @@
-"""Time entries, work roles and work types over the API. Every write goes through services."""
+"""Time entries over the API. Every write goes through services."""
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
@@ -7,12 +7,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from daybook.core.api import DaybookViewSetMixin, SetupViewSet, model_permissions
+from daybook.core.api import DaybookViewSetMixin
 
 from ..choices import EntrySource
-from ..filtersets import TimeEntryFilterSet, WorkTypeFilterSet
+from ..filtersets import TimeEntryFilterSet
 from ..history import entry_history
-from ..models import TimeEntry, WorkRole, WorkType
+from ..models import TimeEntry
 from ..selectors import entries_visible_to
 from ..services import delete_entry, entry_edit, entry_log
 from .serializers import (
@@ -20,25 +20,7 @@ from .serializers import (
     HistoryRecordSerializer,
     TimeEntryInputSerializer,
     TimeEntrySerializer,
-    WorkRoleSerializer,
-    WorkTypeSerializer,
 )
-
-
-class WorkRoleViewSet(SetupViewSet):
-    queryset = WorkRole.objects.all()
-    serializer_class = WorkRoleSerializer
-    permissions_by_action = model_permissions("timekeeping", "workrole")
-    ordering_fields = ["name", "rate"]
-
-
-class WorkTypeViewSet(SetupViewSet):
-    queryset = WorkType.objects.all()
-    serializer_class = WorkTypeSerializer
-    filterset_class = WorkTypeFilterSet
-    permissions_by_action = model_permissions("timekeeping", "worktype")
-    ordering_fields = ["name"]
-
 
 ENTRY_VIEW = ["timekeeping.view_timeentry"]
 ENTRY_CHANGE = ["timekeeping.change_timeentry"]

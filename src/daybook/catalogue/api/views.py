@@ -1,0 +1,22 @@
+"""Work roles and work types over the API."""
+
+from daybook.core.api import SetupViewSet, model_permissions
+
+from ..filtersets import WorkTypeFilterSet
+from ..models import WorkRole, WorkType
+from .serializers import WorkRoleSerializer, WorkTypeSerializer
+
+
+class WorkRoleViewSet(SetupViewSet):
+    queryset = WorkRole.objects.all()
+    serializer_class = WorkRoleSerializer
+    permissions_by_action = model_permissions("catalogue", "workrole")
+    ordering_fields = ["name", "rate"]
+
+
+class WorkTypeViewSet(SetupViewSet):
+    queryset = WorkType.objects.all()
+    serializer_class = WorkTypeSerializer
+    filterset_class = WorkTypeFilterSet
+    permissions_by_action = model_permissions("catalogue", "worktype")
+    ordering_fields = ["name"]

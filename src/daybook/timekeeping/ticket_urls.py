@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import ticket_views as views
+
+app_name = "tickets"
+urlpatterns = [
+    path("", views.ticket_list, name="ticket_list"),
+    path("<int:pk>/", views.ticket_detail, name="ticket_detail"),
+    path("<int:pk>/status/", views.ticket_status, name="ticket_status"),
+    path("<int:pk>/switch/", views.ticket_switch, name="ticket_switch"),
+    path("<int:pk>/agreement/", views.ticket_agreement, name="ticket_agreement"),
+]
