@@ -23,7 +23,7 @@ help:
 	@echo "make demo    install, load the demo MSP and serve it on http://127.0.0.1:$(PORT)"
 	@echo "make test    lint, migration check, then the tests on SQLite and PostgreSQL"
 	@echo "make serve   install, migrate and serve without demo data"
-	@echo "make lint    ruff check and ruff format --check"
+	@echo "make lint    ruff check, ruff format --check and the layer contract (lint-imports)"
 	@echo "make format  let ruff format and fix what it can"
 	@echo "make bench   run the benchmarks bench/*_bench.py (slow; not part of make test)"
 	@echo "make assets  build the front-end files into $(VENDOR)/"
@@ -81,6 +81,7 @@ serve: venv assets
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test: lint assets
 	scripts/ensure-chromium
