@@ -41,6 +41,7 @@ $(VENV_STAMP): requirements/base.txt requirements/dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --require-hashes -r requirements/base.txt -r requirements/dev.txt
 	$(BIN)/python -m pip install --no-deps -e .
+	scripts/ensure-fonts
 	touch $@
 
 assets: $(ASSETS_STAMP)
@@ -62,7 +63,8 @@ $(ASSETS_STAMP): node_modules/.package-lock.json Makefile
 # --- running ------------------------------------------------------------------------------
 
 # The worker runs beside the web server: it sends follow-ups, digests and timer nudges
-# (printed to this terminal, since the demo's email goes to the console).
+# (printed to this terminal, since the demo's email goes to the console), on
+# DAYBOOK_WORKER_THREADS threads (default 4), so one slow webhook never holds up the rest.
 demo: venv assets
 	$(BIN)/daybook migrate --no-input
 	$(BIN)/daybook demo

@@ -1,4 +1,4 @@
-"""Benchmark of the technician's hot paths on the large demo data set.
+"""Benchmark of the technician's hot paths on the demo-generated data sets.
 
 Not a test: it prints server time (median, p95, max in ms) and query counts for
 - My Day (GET /time/day/) today, and on the member's last day with entries ("busy day"),
@@ -10,67 +10,23 @@ that grows with history shows up as a difference between the two rows.
 Requests go through Django's test client in-process: the times are the server's own work
 (routing, sessions, templates, queries), without network or browser.
 
-    # SQLite: a throwaway file under /tmp unless DAYBOOK_DATA_DIR is set
-    python bench/timekeeping_bench.py
-    # PostgreSQL: a database of your own (created if missing; loaded once, then reused)
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/timekeeping_bench \\
-        python bench/timekeeping_bench.py --members 500 --years 3
+    python bench/timekeeping_bench.py --sizes 10000 100000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/daybook_bench \\
+        python bench/timekeeping_bench.py --sizes 1000000
 
-The data set is `daybook demo --size large` (500 members, 3 years by default); a database
-that already holds the demo is reused as it is.
+The data sets come from bench/data.py (about `size` time entries each, loaded once and kept).
+The entries this benchmark logs are deleted at the end; the ticket it starts timers on stays
+In Progress.
 """
 
 import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "daybook.settings")
-# Measure what production runs: no debug pages, no debug template checks.
-os.environ.setdefault("DEBUG", "false")
+import data
 
 BENCH_NOTE = "timekeeping bench"
-
-
-def ensure_postgres_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def setup(members: int, years: float) -> None:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        ensure_postgres_database(url)
-    else:
-        os.environ.setdefault(
-            "DAYBOOK_DATA_DIR", str(Path(tempfile.gettempdir()) / "daybook-timekeeping-bench")
-        )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from daybook.demo.generator import build_demo
-
-    started = time.perf_counter()
-    summary = build_demo(size="large", members=members, years=years, progress=True)
-    if summary.created:
-        print(f"Loaded the large demo in {time.perf_counter() - started:.0f} s.")
 
 
 def pick_members():
@@ -155,7 +111,7 @@ def bench_member(member, repeat: int) -> list[dict]:
     busy_url = reverse(
         "timekeeping:my_day_on", kwargs={"day": last.start.astimezone(member.zone).date()}
     )
-    status_url = reverse("service:ticket_status", args=[ticket.pk])
+    status_url = reverse("tickets:ticket_status", args=[ticket.pk])
     stop_url = reverse("timekeeping:timer_stop")
     new_url = reverse("timekeeping:entry_new")
 
@@ -210,24 +166,22 @@ def clean_up() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--members", type=int, default=500)
-    parser.add_argument("--years", type=float, default=3)
+    data.add_arguments(parser)
     parser.add_argument("--repeat", type=int, default=40, help="requests per operation")
     args = parser.parse_args()
-    setup(args.members, args.years)
+    for size in args.sizes:
+        data_set = data.data_set(size, seed=args.seed, fresh=args.fresh)
+        print(f"\n{data_set.describe()}")
+        run(args.repeat)
 
-    from django.db import connection
 
-    from daybook.timekeeping.models import TimeEntry
-
-    total = TimeEntry.objects.count()
-    print(f"Engine: {connection.vendor}; {total:,} time entries in the database.")
-    print(f"{args.repeat} requests per operation; server time in ms.\n")
+def run(repeat: int) -> None:
+    print(f"{repeat} requests per operation; server time in ms.")
     header = f"{'member history':>16}  {'operation':<12} {'median':>7} {'p95':>7} {'max':>7}"
     print(f"{header} {'queries':>8} {'errors':>6}")
     try:
         for member, entries in pick_members():
-            for row in bench_member(member, args.repeat):
+            for row in bench_member(member, repeat):
                 low, high = row["query_range"]
                 spread = f"{low}" if low == high else f"{low}-{high}"
                 print(

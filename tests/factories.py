@@ -68,6 +68,8 @@ class MemberFactory(factory.django.DjangoModelFactory):
     expected_hours_per_day = Decimal("8.00")
     cost_rate = Decimal("40.00")
     default_work_role = factory.SubFactory(WorkRoleFactory)
+    # Long before any day a test looks at: days before a member's start are never reviewed.
+    start_date = date(2020, 1, 1)
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):

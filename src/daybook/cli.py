@@ -10,13 +10,16 @@ Commands:
   serve        run the web server (gunicorn, static files via WhiteNoise)
   migrate      apply database migrations
   createadmin  create an administrator login
-  worker       run the background worker (notifications, digests)
+  worker       run the background worker (notifications, digests) with
+               DAYBOOK_WORKER_THREADS threads (default 4; --workers N for one run)
   review       print a day's review: review --date D [--team T] [--format table|json|csv]
+  tone         the follow-up tone check: tone check "message", tone train
   <other>      any Django management command (check, shell, dbshell, ...)
 
 Run `daybook <command> --help` for a command's options."""
 
-# Commands whose management-command name differs from the CLI verb.
+# Commands whose management-command name differs from the CLI verb. `worker` gets its threads
+# from settings.HUEY["consumer"] (DAYBOOK_WORKER_THREADS), which run_huey reads.
 ALIASES = {"demo": "load_demo", "serve": "serve", "worker": "run_huey"}
 
 

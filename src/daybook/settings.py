@@ -1,6 +1,8 @@
 """Daybook settings: every value comes from the environment (see docs/configuration.md)."""
 
+import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -8,7 +10,9 @@ import dj_database_url
 import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
+from daybook.accounts.config import oidc_providers_from_env
 from daybook.core.env import env_bool, env_decimal, env_int, env_list, env_str
+from daybook.people.choices import Role
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BASE_DIR.parent.parent
@@ -58,14 +62,17 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
     "django_htmx",
     "huey.contrib.djhuey",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "daybook.core",
+    "daybook.accounts",
     "daybook.catalogue",
     "daybook.people",
     "daybook.clients",
@@ -84,10 +91,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Right after OTPMiddleware: a session owing its two-factor code is anonymous to the rest.
+    "daybook.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The Content-Security-Policy header on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into our refusal (accounts/throttle.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "daybook.urls"
@@ -165,8 +179,11 @@ STORAGES = {
 
 # Insights flags agreements whose effective hourly rate falls below this.
 DAYBOOK_TARGET_HOURLY_RATE = env_decimal("DAYBOOK_TARGET_HOURLY_RATE", "100")
-# Links in emails and chat messages start with this (no trailing slash).
-DAYBOOK_BASE_URL = env_str("DAYBOOK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in emails and chat messages start with this (no trailing slash). Unset, it is the
+# address `daybook serve` listens on, so a demo on another port still links to itself.
+DAYBOOK_BASE_URL = env_str("DAYBOOK_BASE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip(
+    "/"
+)
 # Notices that fail to send are tried again this many times, this many seconds apart.
 DAYBOOK_DELIVERY_RETRIES = env_int("DAYBOOK_DELIVERY_RETRIES", 3)
 DAYBOOK_DELIVERY_RETRY_SECONDS = env_int("DAYBOOK_DELIVERY_RETRY_SECONDS", 60)
@@ -177,14 +194,103 @@ if DAYBOOK_DELIVERY_RETRIES < 0 or DAYBOOK_DELIVERY_RETRY_SECONDS < 0:
 # How often open review pages and Requests refresh themselves, in seconds (not from the
 # environment: the browser tests shorten it).
 DAYBOOK_REVIEW_REFRESH_SECONDS = 30
+# Steps run inside the same transaction whenever a member's entries change, each called with
+# member= and days= (the local dates touched). Timekeeping sits below the apps that react, so it
+# finds them here, as MIDDLEWARE does, instead of importing them.
+DAYBOOK_AFTER_ENTRY_CHANGE = ["daybook.review.services.followups_refresh"]
 # Reviewers get the morning digest from this hour of their own day (0-23).
 DAYBOOK_DIGEST_HOUR = env_int("DAYBOOK_DIGEST_HOUR", 8)
 if not 0 <= DAYBOOK_DIGEST_HOUR <= 23:
     raise ImproperlyConfigured("DAYBOOK_DIGEST_HOUR must be an hour from 0 to 23.")
 
+# Outbound requests (core/outbound.py): the only hosts Daybook sends to, as exact names or
+# *.suffix. Slack's webhooks; Teams' old connector webhooks and its Workflows (Power Automate)
+# trigger addresses, old and new.
+DAYBOOK_OUTBOUND_HOSTS = [
+    host.lower().rstrip(".")
+    for host in env_list(
+        "DAYBOOK_OUTBOUND_HOSTS",
+        [
+            "hooks.slack.com",
+            "*.webhook.office.com",
+            "*.logic.azure.com",
+            "*.environment.api.powerplatform.com",
+        ],
+    )
+]
+for _host in DAYBOOK_OUTBOUND_HOSTS:
+    if not re.fullmatch(r"(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*|\[?[0-9a-f:.]+\]?", _host):
+        raise ImproperlyConfigured(
+            f"DAYBOOK_OUTBOUND_HOSTS entries must be host names or *.suffix, not {_host!r}"
+        )
+# The whole of one request, connection to last byte, in seconds.
+DAYBOOK_OUTBOUND_TIMEOUT_SECONDS = env_int("DAYBOOK_OUTBOUND_TIMEOUT_SECONDS", 10)
+if not 1 <= DAYBOOK_OUTBOUND_TIMEOUT_SECONDS <= 300:
+    raise ImproperlyConfigured("DAYBOOK_OUTBOUND_TIMEOUT_SECONDS must be from 1 to 300.")
+# For development against a receiver on this machine only; both are refused in production.
+DAYBOOK_OUTBOUND_ALLOW_HTTP = env_bool("DAYBOOK_OUTBOUND_ALLOW_HTTP", False)
+DAYBOOK_OUTBOUND_UNSAFE_ALLOW_LOOPBACK = env_bool("DAYBOOK_OUTBOUND_UNSAFE_ALLOW_LOOPBACK", False)
+if PRODUCTION and (DAYBOOK_OUTBOUND_ALLOW_HTTP or DAYBOOK_OUTBOUND_UNSAFE_ALLOW_LOOPBACK):
+    raise ImproperlyConfigured(
+        "DAYBOOK_OUTBOUND_ALLOW_HTTP and DAYBOOK_OUTBOUND_UNSAFE_ALLOW_LOOPBACK must be off "
+        "when DAYBOOK_ENV=production"
+    )
+# `daybook worker` runs this many threads, so one slow receiver never holds up the rest.
+DAYBOOK_WORKER_THREADS = env_int("DAYBOOK_WORKER_THREADS", 4)
+if not 1 <= DAYBOOK_WORKER_THREADS <= 64:
+    raise ImproperlyConfigured("DAYBOOK_WORKER_THREADS must be from 1 to 64.")
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "timekeeping:my_day"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Signing in (daybook.accounts; docs/configuration.md, "Signing in") ---
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a paused username and address before any password check.
+    "daybook.accounts.throttle.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+DAYBOOK_LOGIN_FAILURE_LIMIT = env_int("DAYBOOK_LOGIN_FAILURE_LIMIT", 5)
+DAYBOOK_LOGIN_COOLOFF_MINUTES = env_int("DAYBOOK_LOGIN_COOLOFF_MINUTES", 15)
+if DAYBOOK_LOGIN_FAILURE_LIMIT < 1 or DAYBOOK_LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "DAYBOOK_LOGIN_FAILURE_LIMIT and DAYBOOK_LOGIN_COOLOFF_MINUTES must be 1 or more."
+    )
+# How many reverse proxies in front of Daybook append to X-Forwarded-For (0: none, use the
+# connection's address). Sign-in pauses are per username and address, so this must be right.
+DAYBOOK_TRUSTED_PROXY_COUNT = env_int("DAYBOOK_TRUSTED_PROXY_COUNT", 0)
+if DAYBOOK_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("DAYBOOK_TRUSTED_PROXY_COUNT must be 0 or more.")
+AXES_FAILURE_LIMIT = DAYBOOK_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=DAYBOOK_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Tries during a pause are refused without starting it again, so the time we quote holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "daybook.accounts.throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "daybook.accounts.throttle.client_ip"
+AXES_VERBOSE = False  # no banner on every command; failures are still logged
+# API tokens last this many days unless their owner picks another number (1-365).
+DAYBOOK_API_TOKEN_DAYS = env_int("DAYBOOK_API_TOKEN_DAYS", 90)
+if not 1 <= DAYBOOK_API_TOKEN_DAYS <= 365:
+    raise ImproperlyConfigured("DAYBOOK_API_TOKEN_DAYS must be from 1 to 365.")
+# Roles whose members must sign in with an authenticator app code, e.g. "admin,finance".
+_roles = {role.value.lower(): role.value for role in Role}
+DAYBOOK_REQUIRE_2FA_FOR = []
+for _name in env_list("DAYBOOK_REQUIRE_2FA_FOR"):
+    if _name.lower() not in _roles:
+        raise ImproperlyConfigured(
+            f"DAYBOOK_REQUIRE_2FA_FOR may name {', '.join(r.lower() for r in _roles)}; "
+            f"{_name!r} is not a role."
+        )
+    DAYBOOK_REQUIRE_2FA_FOR.append(_roles[_name.lower()])
+OTP_TOTP_ISSUER = "Daybook"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Single sign-on with OpenID Connect: DAYBOOK_OIDC_PROVIDERS=entra,google and, for each,
+# DAYBOOK_OIDC_<NAME>_CLIENT_ID, _CLIENT_SECRET, _ISSUER (accounts/config.py reads them).
+DAYBOOK_OIDC_PROVIDERS = oidc_providers_from_env()
+# A verified email no login uses gets a new login (no password, no role) instead of a refusal.
+DAYBOOK_OIDC_CREATE_USERS = env_bool("DAYBOOK_OIDC_CREATE_USERS", False)
 
 _email = dj_email_url.parse(env_str("EMAIL_URL", "console:"))
 if "EMAIL_BACKEND" not in _email:
@@ -218,32 +324,47 @@ if REDIS_URL:
         }
     }
 else:
+    # The queue's file lives in the data folder; make it now, or every command would fail on
+    # a fresh DAYBOOK_DATA_DIR before anything else could create it.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "daybook",
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": ENVIRONMENT == "test",
     }
+# `daybook worker` (run_huey) starts this many worker threads unless told otherwise (-w, -k).
+HUEY["consumer"] = {"workers": DAYBOOK_WORKER_THREADS, "worker_type": "thread"}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "daybook.accounts.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Pages of PAGE_SIZE; a client may ask for up to DAYBOOK_API_MAX_PAGE_SIZE with page_size.
+    "DEFAULT_PAGINATION_CLASS": "daybook.core.pagination.DaybookPagination",
     "PAGE_SIZE": env_int("DAYBOOK_API_PAGE_SIZE", 50),
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "daybook.core.api.DaybookAutoSchema",
 }
+DAYBOOK_API_MAX_PAGE_SIZE = env_int("DAYBOOK_API_MAX_PAGE_SIZE", 500)
+if not 1 <= REST_FRAMEWORK["PAGE_SIZE"] <= DAYBOOK_API_MAX_PAGE_SIZE:
+    raise ImproperlyConfigured(
+        f"DAYBOOK_API_PAGE_SIZE must be from 1 to DAYBOOK_API_MAX_PAGE_SIZE "
+        f"({DAYBOOK_API_MAX_PAGE_SIZE}), not {REST_FRAMEWORK['PAGE_SIZE']}."
+    )
 SPECTACULAR_SETTINGS = {
     "TITLE": "Daybook API",
     "DESCRIPTION": "Time entries, timers, tickets, agreements and the people who log time.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Separate shapes for what a client sends and what it gets back: read-only fields are
+    # only in answers, and answers may leave out what a role does not see (money).
+    "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"BillableOptionEnum": "daybook.catalogue.choices.BillableOption"},
     # The API docs page loads Swagger UI from our own static files, not from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -252,13 +373,54 @@ SPECTACULAR_SETTINGS = {
 }
 
 if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind a TLS-terminating proxy (the usual set-up) the proxy says which scheme the
+    # browser used; trust that header only when told a proxy sets it.
+    if env_bool("DAYBOOK_BEHIND_PROXY", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Health checks come from the load balancer over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    # Preloading a domain into browsers is hard to undo, so it is the operator's choice
+    # (SECURE_HSTS_PRELOAD); the check that nags for it is off.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# --- Content-Security-Policy (django-csp; docs/configuration.md) ---
+# Scripts and styles come only from our own static files: no inline <script>, no on*=
+# handlers, no <style> blocks and no style= attributes in any page, and htmx runs without
+# eval (allowEval false in base.html). Values worked out on the server (timeline positions,
+# colours) reach the page as data-css-* attributes that core/static/core/daybook.js sets
+# through the CSSOM, which the policy allows. Pico's icons are data: images; Chart.js draws on
+# a canvas and sizes it through the CSSOM. The API docs page (Swagger UI) loads its start-up
+# script as a file of its own (api_urls.py), so it needs no exception either.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Error pages with DEBUG on and error mails list settings; hide every address that can carry
+# a password (DATABASE_URL, REDIS_URL, EMAIL_URL) along with Django's usual secrets.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "daybook.core.debug.SettingsFilter"
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # httpx logs every request's full address at INFO, and a webhook address is a secret.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }

@@ -9,5 +9,7 @@ urlpatterns = [
     path("interchange/", include("daybook.interchange.urls")),
     path("time/", include("daybook.timekeeping.urls")),
     path("tickets/", include("daybook.timekeeping.ticket_urls")),
+    path("people/", include("daybook.people.urls")),
+    path("accounts/", include("daybook.accounts.urls")),
     path("", include("daybook.core.urls")),
 ]

@@ -38,10 +38,32 @@ def chromium():
         browser.close()
 
 
+# Reports every refusal of the Content-Security-Policy on the console, where the fixture
+# below collects it; Chromium's own console message covers what happens before this runs.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || document.location.href}:${event.lineNumber}`);
+});
+"""
+
+
+def csp_complaint(text: str) -> bool:
+    return "Content Security Policy" in text or "CSP violation" in text
+
+
 @pytest.fixture
 def page_for(chromium, live_server):
-    """A browser tab signed in as a member, at desktop size unless told otherwise."""
+    """A browser tab signed in as a member, at desktop size unless told otherwise.
+
+    Every page must keep to the Content-Security-Policy: a violation on any tab fails the
+    test once it is over, naming what was blocked."""
     contexts = []
+    violations: list[str] = []
+
+    def collect(message) -> None:
+        if csp_complaint(message.text):
+            violations.append(message.text)
 
     def open_page(member, *, width: int = 1280, height: int = 900):
         client = Client()
@@ -58,12 +80,17 @@ def page_for(chromium, live_server):
             ]
         )
         context.set_default_timeout(10_000)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", collect)
         contexts.append(context)
         return context.new_page()
 
     yield open_page
     for context in contexts:
         context.close()
+    assert not violations, "The Content-Security-Policy refused something:\n" + "\n".join(
+        violations
+    )
 
 
 @pytest.fixture

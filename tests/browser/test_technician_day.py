@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from daybook.people.services import schedule_set
 from daybook.service.choices import TicketStatus
 from daybook.timekeeping.models import TimeEntry, Timer
-from daybook.timekeeping.services import log_time, work_start
+from daybook.timekeeping.services import entry_log, work_start
 from tests.factories import (
     AgreementFactory,
     BoardFactory,
@@ -57,7 +57,7 @@ def setup(tech, clock):
         board=board, agreement=acme, summary="Printer offline", opened_at=ny(8), assignee=tech
     )
     with time_machine.travel(ny(9, 32), tick=False):
-        log_time(
+        entry_log(
             member=tech,
             ticket=earlier,
             work_type=remote,
@@ -67,7 +67,7 @@ def setup(tech, clock):
             by=tech,
         )
     with time_machine.travel(ny(10, 31), tick=False):
-        log_time(
+        entry_log(
             member=tech,
             ticket=earlier,
             work_type=remote,

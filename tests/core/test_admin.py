@@ -8,11 +8,12 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from daybook.clients.models import Contact
+from daybook.people.models import Holiday
 from daybook.service.choices import TicketStatus
 from daybook.service.models import SlaTarget
-from daybook.service.services import ticket_set_status
+from daybook.service.services import ticket_flag_agreement, ticket_set_status
 from daybook.timekeeping.models import DraftEntry, PeriodClose, Timer
-from daybook.timekeeping.services import log_time
+from daybook.timekeeping.services import entry_log
 from tests.factories import (
     AgreementRateFactory,
     PhaseFactory,
@@ -48,7 +49,7 @@ def world(tech, finance):
         at=datetime(2025, 3, 3, 14, tzinfo=UTC),
     )
     phase = PhaseFactory()
-    log_time(
+    entry_log(
         member=tech,
         start=datetime(2025, 3, 3, 14, tzinfo=UTC),
         end=datetime(2025, 3, 3, 15, tzinfo=UTC),
@@ -65,6 +66,8 @@ def world(tech, finance):
         end=datetime(2025, 3, 3, 17, tzinfo=UTC),
     )
     PeriodClose.objects.create(closed_through=date(2025, 1, 31), closed_by=finance)
+    Holiday.objects.create(date=date(2025, 4, 18), name="Good Friday")
+    ticket_flag_agreement(ticket=ticket, by=tech, reason="Looks like project work.")
 
 
 @pytest.mark.parametrize(("model", "model_admin"), REGISTERED, ids=_ids(REGISTERED))

@@ -5,8 +5,10 @@ from django.urls import include, path
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
-from rest_framework.authtoken.models import Token
 
+from daybook.accounts.models import ApiToken
+from daybook.accounts.selectors import token_for_key
+from daybook.accounts.services import token_create
 from daybook.api_urls import router
 from daybook.core.api import ActionPermissions
 from tests.api_support import ANONYMOUS_REFUSED, client_for
@@ -90,7 +92,7 @@ def test_token_sign_in_works_for_scripts(tech):
     )
     assert response.status_code == 200
     token = response.json()["token"]
-    assert Token.objects.get(user=tech.user).key == token
+    assert token_for_key(key=token) == ApiToken.objects.get(user=tech.user)
 
     client = client_for(None)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -102,7 +104,7 @@ def test_token_sign_in_works_for_scripts(tech):
 def test_wrong_password_gets_no_token(tech):
     response = client_for(None).post("/api/auth/token/", {"username": "tess", "password": "no"})
     assert response.status_code == 400
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_an_unknown_token_is_refused(db):
@@ -115,9 +117,9 @@ def test_an_unknown_token_is_refused(db):
 
 def test_token_sign_in_for_a_login_without_a_member_still_cannot_write(db):
     root = UserFactory(username="root", is_superuser=True)
-    token = Token.objects.create(user=root)
+    _, key = token_create(user=root, name="Root script")
     client = client_for(None)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = client.post("/api/companies/", {"name": "X", "identifier": "x"}, format="json")
     assert response.status_code == 403
     assert "no member profile" in response.json()["detail"]

@@ -218,6 +218,15 @@ def test_small_demo_entries_carry_their_agreement_and_rates(demo):
         )
 
 
+def test_small_demo_entries_each_have_the_record_saving_them_leaves(demo):
+    # The audit history starts where a save through the entry service would start it.
+    records = TimeEntry.history.filter(history_type="+", history_user=None)
+    assert records.count() == TimeEntry.objects.count() == demo.counts["history records"]
+    assert set(records.values_list("id", flat=True)) == set(
+        TimeEntry.objects.values_list("pk", flat=True)
+    )
+
+
 def test_a_member_at_work_has_a_timer_started_minutes_ago(db):
     # Wednesday 10:00 in New York: the showcase technician is mid-morning.
     moment = datetime(2025, 11, 19, 15, tzinfo=UTC)

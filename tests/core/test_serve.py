@@ -6,21 +6,37 @@ import subprocess
 import sys
 import time
 import urllib.request
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from daybook.core.management.commands.serve import gunicorn_argv
 
 DAYBOOK = Path(sys.executable).with_name("daybook")
 
 
-def test_gunicorn_listens_on_every_interface_and_logs_requests():
-    argv = gunicorn_argv(port=8123, workers=3)
+def test_gunicorn_listens_where_told_and_logs_requests():
+    argv = gunicorn_argv(host="127.0.0.1", port=8123, workers=3)
     assert argv[1:4] == ["-m", "gunicorn", "daybook.wsgi:application"]
-    assert "0.0.0.0:8123" in argv
+    assert argv[argv.index("--bind") + 1] == "127.0.0.1:8123"
     assert argv[argv.index("--workers") + 1] == "3"
     assert argv[argv.index("--access-logfile") + 1] == "-"
+    assert gunicorn_argv(host="::1", port=8123, workers=1)[5] == "[::1]:8123"
+
+
+def test_serve_listens_only_on_this_machine_unless_told(monkeypatch):
+    """The demo has published passwords and DEBUG on: by default nobody else can reach it."""
+    started = []
+    monkeypatch.setattr(os, "execv", lambda program, argv: started.append(argv))
+    monkeypatch.delenv("HOST", raising=False)
+    call_command("serve", "--port", "8124", stdout=StringIO())
+    monkeypatch.setenv("HOST", "0.0.0.0")  # noqa: S104 - what an operator may ask for
+    call_command("serve", "--port", "8125", stdout=StringIO())
+    call_command("serve", "--port", "8126", "--host", "192.0.2.7", stdout=StringIO())
+    binds = [argv[argv.index("--bind") + 1] for argv in started]
+    assert binds == ["127.0.0.1:8124", "0.0.0.0:8125", "192.0.2.7:8126"]
 
 
 def free_port() -> int:
@@ -59,6 +75,8 @@ def test_serve_answers_health_checks_and_static_files(tmp_path):
         "SECRET_KEY": "only-for-this-test-" + "x" * 40,
         "ALLOWED_HOSTS": "127.0.0.1",
         "WEB_CONCURRENCY": "1",
+        # This test talks plain HTTP to the server; production otherwise redirects to HTTPS.
+        "SECURE_SSL_REDIRECT": "false",
     }
     for command in (["migrate", "--no-input"], ["collectstatic", "--no-input"]):
         done = subprocess.run(  # noqa: S603 - our own command

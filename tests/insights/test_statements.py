@@ -15,7 +15,7 @@ from daybook.core.periods import month_period
 from daybook.insights.exports import statement_pdf, statement_rows
 from daybook.insights.selectors import client_statement, statement_check
 from daybook.insights.services import statement_issue
-from daybook.timekeeping.services import delete_entry, update_entry
+from daybook.timekeeping.services import entry_delete, entry_edit
 
 D = Decimal
 MARCH = month_period(2025, 3)
@@ -24,8 +24,9 @@ ISSUED_AT = datetime(2025, 4, 2, 15, 0, tzinfo=UTC)
 
 @pytest.fixture(autouse=True)
 def built_on_first_of_april():
-    # The entries are written on 1 April, before any statement is issued.
-    with time_machine.travel(datetime(2025, 4, 1, 12, 0, tzinfo=UTC), tick=False):
+    # The entries are written on 1 April, before any statement is issued: in the evening, once
+    # Otto's 1 April in Berlin (e9) has opened, as a statement carries only opened days.
+    with time_machine.travel(datetime(2025, 4, 1, 20, 0, tzinfo=UTC), tick=False):
         yield
 
 
@@ -149,8 +150,8 @@ def test_entries_changed_after_issue_are_marked_with_history(msp, finance):
     with time_machine.travel(ISSUED_AT, tick=False):
         issued = statement_issue(company=msp.acme, period=MARCH, by=finance)
     with time_machine.travel(datetime(2025, 4, 3, 14, 0, tzinfo=UTC), tick=False):
-        update_entry(entry=msp.e["e2"], by=finance, notes="Restored the VPN; replaced a cable.")
-        update_entry(entry=msp.e["e3"], by=finance, billable="no_charge")  # now visible
+        entry_edit(entry=msp.e["e2"], by=finance, notes="Restored the VPN; replaced a cable.")
+        entry_edit(entry=msp.e["e3"], by=finance, billable="no_charge")  # now visible
     check = statement_check(issued=issued)
     assert not check.matches
     changes = {c.entry_id: c for c in check.changes}
@@ -173,7 +174,7 @@ def test_deleted_entry_shows_as_removed(msp, finance):
     with time_machine.travel(ISSUED_AT, tick=False):
         issued = statement_issue(company=msp.acme, period=MARCH, by=finance)
     with time_machine.travel(datetime(2025, 4, 3, 14, 0, tzinfo=UTC), tick=False):
-        delete_entry(entry=msp.e["e7"], by=finance)
+        entry_delete(entry=msp.e["e7"], by=finance)
     (change,) = statement_check(issued=issued).changes
     assert (change.entry_id, change.status) == (msp.e["e7"].pk, "removed")
     assert [h.action for h in change.history] == ["deleted"]

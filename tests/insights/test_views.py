@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 from pypdf import PdfReader
-from rest_framework.authtoken.models import Token
 
+from daybook.accounts.services import token_create
 from daybook.core.periods import month_period
 from daybook.insights.models import IssuedStatement
 from daybook.insights.services import statement_issue
@@ -21,6 +21,14 @@ MARCH = {"month": "2025-03"}
 @pytest.fixture(autouse=True)
 def frozen():
     with time_machine.travel(datetime(2025, 4, 1, 12, 0, tzinfo=UTC), tick=False):
+        yield
+
+
+@pytest.fixture
+def evening(frozen):
+    """1 April in the evening: Otto's 1 April in Berlin has opened, so a statement carries his
+    entry of that morning too (reports count only opened days; timekeeping/visibility.py)."""
+    with time_machine.travel(datetime(2025, 4, 1, 20, 0, tzinfo=UTC), tick=False):
         yield
 
 
@@ -47,10 +55,10 @@ def finance_only_urls(msp, issued):
 
 def finance_only_api(msp, issued):
     return [
-        (reverse("insights:api_profitability"), MARCH),
-        (reverse("insights:api_profitability_agreement", args=[msp.a2.pk]), MARCH),
-        (reverse("insights:api_statements"), {"company": msp.acme.pk, **MARCH}),
-        (reverse("insights:api_issued_statement", args=[issued.pk]), {}),
+        ("/api/reports/profitability/", MARCH),
+        (f"/api/reports/profitability/{msp.a2.pk}/", MARCH),
+        ("/api/reports/statements/", {"company": msp.acme.pk, **MARCH}),
+        (f"/api/reports/statements/{issued.pk}/", {}),
     ]
 
 
@@ -62,7 +70,7 @@ def test_technicians_and_managers_are_refused_money_reports(client, request, msp
         assert client.get(url, params).status_code == 403, url
     response = client.post(reverse("insights:statement_issue"), {"company": msp.acme.pk})
     assert response.status_code == 403
-    api = reverse("insights:api_statements")
+    api = "/api/reports/statements/"
     assert client.post(api, {"company": msp.acme.pk, **MARCH}).status_code == 403
     assert IssuedStatement.objects.count() == 1
 
@@ -121,11 +129,11 @@ def test_profitability_csv_matches_the_page(client, finance, msp):
 
 
 def test_profitability_api(client, finance, msp):
-    token = Token.objects.create(user=finance.user)
+    _, key = token_create(user=finance.user, name="Finance script")
     response = client.get(
-        reverse("insights:api_profitability"),
+        "/api/reports/profitability/",
         MARCH,
-        headers={"Authorization": f"Token {token.key}"},
+        headers={"Authorization": f"Token {key}"},
     )
     data = response.json()
     assert data["period"] == {"start": "2025-03-01", "end": "2025-03-31"}
@@ -154,8 +162,9 @@ def test_profitability_api(client, finance, msp):
 )
 def test_bad_filters_are_400_everywhere(client, finance, msp, params):
     client.force_login(finance.user)
-    for name in ("profitability", "profitability_csv", "api_profitability"):
-        assert client.get(reverse(f"insights:{name}"), params).status_code == 400, name
+    for url in (reverse("insights:profitability"), reverse("insights:profitability_csv"),
+                "/api/reports/profitability/"):  # fmt: skip
+        assert client.get(url, params).status_code == 400, url
     url = reverse("insights:profitability_agreement", args=[msp.a1.pk])
     if "target_rate" not in params and "company" not in params and "type" not in params:
         assert client.get(url, params).status_code == 400
@@ -165,7 +174,7 @@ def test_unknown_agreement_or_statement_is_404(client, finance, msp):
     client.force_login(finance.user)
     assert client.get(reverse("insights:profitability_agreement", args=[999999])).status_code == 404
     assert client.get(reverse("insights:issued_statement", args=[999999])).status_code == 404
-    api = reverse("insights:api_issued_statement", args=[999999])
+    api = "/api/reports/statements/999999/"
     assert client.get(api).status_code == 404
 
 
@@ -188,8 +197,9 @@ def test_drill_down_page_shows_burn_down(client, finance, msp):
 )
 def test_statement_with_unknown_company_is_400(client, finance, msp, params):
     client.force_login(finance.user)
-    for name in ("statement", "statement_csv", "statement_pdf", "api_statements"):
-        assert client.get(reverse(f"insights:{name}"), params).status_code == 400, name
+    for url in (reverse("insights:statement"), reverse("insights:statement_csv"),
+                reverse("insights:statement_pdf"), "/api/reports/statements/"):  # fmt: skip
+        assert client.get(url, params).status_code == 400, url
     assert client.post(reverse("insights:statement_issue"), params).status_code == 400
 
 
@@ -231,15 +241,15 @@ def test_statement_downloads(client, finance, msp, issued):
     assert "statement-acme-2025-03-01-2025-03-31.csv" in response["Content-Disposition"]
 
 
-def test_statement_api_issue_and_check(client, finance, msp):
+def test_statement_api_issue_and_check(client, evening, finance, msp):
     client.force_login(finance.user)
-    url = reverse("insights:api_statements")
+    url = "/api/reports/statements/"
     draft = client.get(url, {"company": msp.acme.pk, **MARCH}).json()
     assert draft["amount"] == "225.00"
     assert len(draft["rows"]) == 7
     created = client.post(url, {"company": msp.acme.pk, **MARCH}).json()
     assert created["fingerprint"] == draft["fingerprint"]
-    detail = client.get(reverse("insights:api_issued_statement", args=[created["id"]])).json()
+    detail = client.get(f"/api/reports/statements/{created['id']}/").json()
     assert detail["matches"] is True
     assert detail["changes"] == []
 

@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from daybook.interchange.models import CalendarFeed
 from daybook.interchange.services import feed_create
-from daybook.timekeeping.services import delete_entry, log_time, update_entry
+from daybook.timekeeping.services import entry_delete, entry_edit, entry_log
 from tests.factories import TicketFactory, WorkTypeFactory
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -114,7 +114,7 @@ def test_nobody_else_can_revoke_my_feed(client, tech, other_team_tech):
 def test_entries_arrive_with_stable_uids_utc_times_and_summaries(
     client, tech, ticket, remote, wrap
 ):
-    on_ticket = log_time(
+    on_ticket = entry_log(
         member=tech,
         ticket=ticket,
         work_type=remote,
@@ -122,7 +122,7 @@ def test_entries_arrive_with_stable_uids_utc_times_and_summaries(
         end=ny(13, 10, 30),
         notes="Cleared the queue.",
     )
-    internal = log_time(member=tech, work_type=wrap, start=ny(13, 12), end=ny(13, 12, 45))
+    internal = entry_log(member=tech, work_type=wrap, start=ny(13, 12), end=ny(13, 12, 45))
     feed = feed_create(member=tech)
     calendar = read(client, feed)
     assert str(calendar["VERSION"]) == "2.0"
@@ -159,7 +159,7 @@ def test_schedule_repeats_weekly_in_the_members_zone(client, tech):
 
 
 def test_an_edited_entry_moves_with_a_higher_sequence(client, tech, ticket, remote):
-    entry = log_time(
+    entry = entry_log(
         member=tech,
         ticket=ticket,
         work_type=remote,
@@ -170,7 +170,7 @@ def test_an_edited_entry_moves_with_a_higher_sequence(client, tech, ticket, remo
     feed = feed_create(member=tech)
     before = events(read(client, feed))[f"entry-{entry.pk}@daybook"]
     with time_machine.travel(NOW + timedelta(minutes=30), tick=False):
-        update_entry(entry=entry, by=tech, end=ny(13, 10, 15), notes="Second version.")
+        entry_edit(entry=entry, by=tech, end=ny(13, 10, 15), notes="Second version.")
         after = events(read(client, feed))[f"entry-{entry.pk}@daybook"]
     assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
     assert after.decoded("LAST-MODIFIED") > before.decoded("LAST-MODIFIED")
@@ -181,21 +181,40 @@ def test_an_edited_entry_moves_with_a_higher_sequence(client, tech, ticket, remo
 def test_deleted_entries_leave_the_feed_and_others_entries_never_appear(
     client, tech, other_team_tech, ticket, remote
 ):
-    mine = log_time(member=tech, ticket=ticket, work_type=remote, start=ny(13, 9), end=ny(13, 10))
-    theirs = log_time(
-        member=other_team_tech, ticket=ticket, work_type=remote, start=ny(13, 9), end=ny(13, 10)
+    mine = entry_log(
+        member=tech,
+        ticket=ticket,
+        work_type=remote,
+        start=ny(13, 9),
+        end=ny(13, 10),
+        notes="Restarted the spooler.",
+    )
+    theirs = entry_log(
+        member=other_team_tech,
+        ticket=ticket,
+        work_type=remote,
+        start=ny(13, 9),
+        end=ny(13, 10),
+        notes="Swapped the toner.",
     )
     feed = feed_create(member=tech)
     uids = set(events(read(client, feed)))
     assert f"entry-{mine.pk}@daybook" in uids
     assert f"entry-{theirs.pk}@daybook" not in uids
-    delete_entry(entry=mine, by=tech)
+    entry_delete(entry=mine, by=tech)
     assert f"entry-{mine.pk}@daybook" not in set(events(read(client, feed)))
 
 
 def test_feed_is_a_fixed_number_of_queries(client, tech, ticket, remote, django_assert_num_queries):
     for day in range(3, 13):
-        log_time(member=tech, ticket=ticket, work_type=remote, start=ny(day, 9), end=ny(day, 10))
+        entry_log(
+            member=tech,
+            ticket=ticket,
+            work_type=remote,
+            start=ny(day, 9),
+            end=ny(day, 10),
+            notes="Checked the print queue.",
+        )
     feed = feed_create(member=tech)
     with django_assert_num_queries(3):
         client.get(feed_url(feed))

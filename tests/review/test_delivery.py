@@ -1,25 +1,45 @@
 """Notices carried by email and chat webhooks, against real servers on 127.0.0.1: an SMTP
 server (aiosmtpd) and an HTTP server standing in for Slack and Teams. Tasks run inline
-(DAYBOOK_ENV=test); retries run at once because the retry delay is set to 0 here."""
+(DAYBOOK_ENV=test); retries run at once because the retry delay is set to 0 here.
+
+The webhook server is on loopback over http, which outbound requests refuse: the fixture
+below allows exactly that for these tests, as DAYBOOK_OUTBOUND_UNSAFE_ALLOW_LOOPBACK says."""
 
 import json
+import logging
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from uuid import uuid4
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
+from daybook import cli
+from daybook.core import outbound
 from daybook.review.choices import Channel, ChatKind, DeliveryStatus, NoticeKind
 from daybook.review.models import Delivery, Notice, NotificationSetting
-from daybook.review.notify import deliveries_requeue, notice_send
+from daybook.review.notify import (
+    claim_lifetime,
+    deliveries_requeue,
+    delivery_attempt,
+    delivery_claim,
+    message_id,
+    notice_send,
+)
 from daybook.review.services import followup_send
 
 from .helpers import FRIDAY, at, log_entry
@@ -30,6 +50,11 @@ BASE_URL = "https://daybook.example.test"
 RETRIES = 3
 # A scripted answer that is not HTTP at all: the client cannot even read a status line.
 NOT_HTTP = 0
+# A 500 whose reason and body are an internal service's banner, which must not come back.
+BANNER_ERROR = -1
+# An answer that arrives one byte a second.
+DRIP = -2
+BANNER = "SSH-2.0-OpenSSH_9.6p1 internal-bastion-7"
 
 
 def free_port() -> int:
@@ -43,6 +68,10 @@ def delivery_settings(settings):
     settings.DAYBOOK_BASE_URL = BASE_URL
     settings.DAYBOOK_DELIVERY_RETRIES = RETRIES
     settings.DAYBOOK_DELIVERY_RETRY_SECONDS = 0
+    # The local webhook server below: its address allowed, over http, on loopback.
+    settings.DAYBOOK_OUTBOUND_HOSTS = ["127.0.0.1"]
+    settings.DAYBOOK_OUTBOUND_ALLOW_HTTP = True
+    settings.DAYBOOK_OUTBOUND_UNSAFE_ALLOW_LOOPBACK = True
 
 
 # --- an SMTP server ---------------------------------------------------------------------------
@@ -96,16 +125,20 @@ class Post:
     path: str
     content_type: str
     payload: dict
+    key: str = ""
 
 
 @dataclass
 class Webhook:
     """A local HTTP server taking webhook POSTs. It answers with `answers` in turn (an HTTP
-    status or NOT_HTTP), then 200 once they run out."""
+    status, NOT_HTTP, BANNER_ERROR or DRIP), then 200 once they run out, each after `delay`
+    seconds."""
 
     url: str
     answers: list[int] = field(default_factory=list)
     posts: list[Post] = field(default_factory=list)
+    delay: float = 0
+    stop: threading.Event = field(default_factory=threading.Event)
 
 
 @pytest.fixture
@@ -116,10 +149,24 @@ def webhook() -> Iterator[Webhook]:
         def do_POST(self) -> None:
             length = int(self.headers["Content-Length"])
             payload = json.loads(self.rfile.read(length))
-            hook.posts.append(Post(self.path, self.headers["Content-Type"], payload))
+            key = self.headers.get("Idempotency-Key", "")
+            hook.posts.append(Post(self.path, self.headers["Content-Type"], payload, key))
             answer = hook.answers.pop(0) if hook.answers else HTTPStatus.OK
+            if hook.stop.wait(hook.delay):
+                return
             if answer == NOT_HTTP:
                 self.wfile.write(b"NOT HTTP\r\n\r\n")
+            elif answer == BANNER_ERROR:
+                self.send_response(HTTPStatus.INTERNAL_SERVER_ERROR, BANNER)
+                self.send_header("Content-Length", str(len(BANNER)))
+                self.end_headers()
+                self.wfile.write(BANNER.encode())
+            elif answer == DRIP:
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok":
+                    if hook.stop.wait(1):
+                        return
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
             elif answer >= HTTPStatus.BAD_REQUEST:
                 self.send_error(answer)
             else:
@@ -137,6 +184,7 @@ def webhook() -> Iterator[Webhook]:
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield hook
+    hook.stop.set()
     server.shutdown()
     server.server_close()
     thread.join()
@@ -349,7 +397,7 @@ def test_webhook_always_failing_ends_failed_after_every_retry(
     assert delivery.status == DeliveryStatus.FAILED
     assert delivery.attempts == RETRIES + 1
     assert delivery.sent_at is None
-    assert "HTTP Error 500" in delivery.last_error
+    assert delivery.last_error == "the receiver answered 500 (Internal Server Error)"
 
 
 def test_webhook_answering_garbage_is_recorded_as_a_failure(
@@ -364,7 +412,7 @@ def test_webhook_answering_garbage_is_recorded_as_a_failure(
     delivery = only_delivery(notice)
     assert delivery.status == DeliveryStatus.FAILED
     assert delivery.attempts == RETRIES + 1
-    assert "BadStatusLine" in delivery.last_error
+    assert delivery.last_error == "the answer from 127.0.0.1 was not valid HTTP"
 
 
 def test_webhook_removed_before_sending_fails_without_posting(
@@ -407,7 +455,7 @@ def test_a_failed_try_waits_for_the_retry_delay(
     delivery = only_delivery(notice)
     assert delivery.status == DeliveryStatus.RETRYING
     assert delivery.attempts == 1
-    assert "HTTP Error 503" in delivery.last_error
+    assert delivery.last_error == "the receiver answered 503 (Service Unavailable)"
     (retry,) = HUEY.scheduled()
     assert retry.name == "deliver"
     assert retry.args == (delivery.pk,)
@@ -463,3 +511,383 @@ def test_a_key_already_used_sends_nothing_more(smtp, tech, django_capture_on_com
     assert first is not None
     assert second is None
     assert len(smtp.messages) == 1
+
+
+# --- once, as far as the receiver allows ------------------------------------------------------
+
+
+def queued_delivery(member, channel: str = Channel.SLACK) -> Delivery:
+    """A delivery whose task has not run yet: rows only, nothing queued."""
+    notice = Notice.objects.create(
+        recipient=member,
+        kind=NoticeKind.FOLLOW_UP,
+        subject="About Friday",
+        body="Could you help me place the hour after noon?",
+    )
+    return Delivery.objects.create(notice=notice, channel=channel)
+
+
+def test_every_webhook_try_carries_the_delivery_uuid_as_its_idempotency_key(
+    webhook, tech, django_capture_on_commit_callbacks
+):
+    chat(tech, ChatKind.SLACK, webhook.url)
+    webhook.answers = [HTTPStatus.BAD_GATEWAY, HTTPStatus.BAD_GATEWAY]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = send(tech)
+
+    delivery = only_delivery(notice)
+    assert [post.key for post in webhook.posts] == [str(delivery.uuid)] * 3
+    assert (delivery.status, delivery.claimed_at, delivery.claim_token) == (
+        DeliveryStatus.SENT,
+        None,
+        None,
+    )
+
+
+def test_email_carries_a_message_id_made_from_the_delivery(
+    smtp, tech, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = send(tech)
+
+    delivery = only_delivery(notice)
+    (mail,) = smtp.messages
+    assert mail.message["Message-ID"] == message_id(delivery)
+    assert str(delivery.uuid) in mail.message["Message-ID"]
+
+
+def test_a_delivery_is_claimed_by_one_worker_only(tech):
+    delivery = queued_delivery(tech)
+    now = timezone.now()
+
+    first = delivery_claim(delivery.pk, now=now)
+    second = delivery_claim(delivery.pk, now=now)
+
+    assert first is not None
+    assert second is None
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENDING, 1)
+    assert delivery.claim_token == first.claim_token
+
+
+def test_a_worker_finds_the_delivery_claimed_by_another_and_sends_nothing(webhook, tech):
+    chat(tech, ChatKind.SLACK, webhook.url)
+    delivery = queued_delivery(tech)
+    assert delivery_claim(delivery.pk, now=timezone.now()) is not None  # worker A, still busy
+
+    assert delivery_attempt(delivery.pk, final=False) is False  # worker B
+
+    assert webhook.posts == []
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENDING, 1)
+
+
+def test_a_sent_delivery_is_never_sent_again(webhook, tech):
+    chat(tech, ChatKind.SLACK, webhook.url)
+    delivery = queued_delivery(tech)
+
+    assert delivery_attempt(delivery.pk, final=False) is True
+    assert delivery_attempt(delivery.pk, final=False) is True
+
+    assert len(webhook.posts) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_racing_for_one_delivery_send_it_once(webhook, tech):
+    chat(tech, ChatKind.SLACK, webhook.url)
+    webhook.delay = 0.3  # the first send is still under way when the second worker looks
+    delivery = queued_delivery(tech)
+    barrier = threading.Barrier(2)
+    outcomes: list[bool] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            outcomes.append(delivery_attempt(delivery.pk, final=True))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(webhook.posts) == 1
+    assert sorted(outcomes) == [False, True]
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 1)
+
+
+def test_a_claim_left_by_a_killed_worker_is_sent_once_after_it_expires(webhook, tech, time_machine):
+    chat(tech, ChatKind.SLACK, webhook.url)
+    time_machine.move_to(at(FRIDAY, 18), tick=False)
+    delivery = queued_delivery(tech)
+    assert delivery_claim(delivery.pk, now=timezone.now()) is not None
+    # ...and the worker was killed before it sent anything or recorded anything.
+
+    time_machine.move_to(at(FRIDAY, 18) + claim_lifetime() - timedelta(seconds=1), tick=False)
+    assert deliveries_requeue() == 0  # it may still be sending
+    assert webhook.posts == []
+
+    time_machine.move_to(at(FRIDAY, 18) + claim_lifetime() + timedelta(seconds=1), tick=False)
+    assert deliveries_requeue() == 1
+    assert [post.key for post in webhook.posts] == [str(delivery.uuid)]
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 2)
+    assert deliveries_requeue() == 0
+
+
+def test_a_resend_after_a_lost_outcome_carries_the_same_key(webhook, tech, time_machine):
+    # The worker was killed after the receiver took the message but before it was recorded.
+    chat(tech, ChatKind.SLACK, webhook.url)
+    time_machine.move_to(at(FRIDAY, 18), tick=False)
+    delivery = queued_delivery(tech)
+    claimed = delivery_claim(delivery.pk, now=timezone.now())
+    outbound.post_json(
+        webhook.url, {"text": "first"}, headers={"Idempotency-Key": str(claimed.uuid)}
+    )
+
+    time_machine.move_to(at(FRIDAY, 18, 30), tick=False)
+    assert deliveries_requeue() == 1
+
+    assert [post.key for post in webhook.posts] == [str(delivery.uuid)] * 2
+
+
+def test_a_resent_email_has_the_same_message_id(smtp, tech, time_machine):
+    time_machine.move_to(at(FRIDAY, 18), tick=False)
+    delivery = queued_delivery(tech, Channel.EMAIL)
+    assert delivery_attempt(delivery.pk, final=True) is True
+    # As if the worker had died right after the mail server took it.
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENDING, claimed_at=timezone.now(), claim_token=uuid4()
+    )
+
+    time_machine.move_to(at(FRIDAY, 18, 30), tick=False)
+    assert deliveries_requeue() == 1
+
+    first, second = smtp.messages
+    assert first.message["Message-ID"] == second.message["Message-ID"] == message_id(delivery)
+
+
+# --- nothing the receiver says comes back ----------------------------------------------------
+
+
+def test_a_webhook_error_is_stored_as_our_summary_never_the_remote_text(
+    webhook, tech, django_capture_on_commit_callbacks
+):
+    chat(tech, ChatKind.SLACK, webhook.url)
+    webhook.answers = [BANNER_ERROR] * 10
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = send(tech)
+
+    delivery = only_delivery(notice)
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.last_error == "the receiver answered 500 (Internal Server Error)"
+    assert "SSH" not in delivery.last_error
+
+
+def test_a_mail_server_refusal_is_stored_as_our_summary_never_its_text(
+    tech, settings, django_capture_on_commit_callbacks
+):
+    class Refusing:
+        async def handle_DATA(self, server, session, envelope) -> str:
+            return "554 5.7.1 relay-7.corp.internal refuses mail from 10.1.2.3"
+
+    controller = Controller(Refusing(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        use_smtp(settings, controller.port)
+        settings.DAYBOOK_DELIVERY_RETRIES = 0
+        with django_capture_on_commit_callbacks(execute=True):
+            notice = send(tech)
+    finally:
+        controller.stop()
+
+    delivery = only_delivery(notice)
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.last_error == "the mail server answered 554"
+
+
+# --- one slow receiver ------------------------------------------------------------------------
+
+
+def test_a_webhook_dripping_its_answer_is_cut_off_at_the_deadline(
+    webhook, tech, settings, django_capture_on_commit_callbacks
+):
+    settings.DAYBOOK_OUTBOUND_TIMEOUT_SECONDS = 2
+    settings.DAYBOOK_DELIVERY_RETRIES = 0
+    chat(tech, ChatKind.SLACK, webhook.url)
+    webhook.answers = [DRIP]
+
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = send(tech)
+    took = time.monotonic() - started
+
+    delivery = only_delivery(notice)
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.last_error == "timed out after 2 s"
+    assert took < 2 * 1.5
+
+
+def test_the_worker_runs_several_threads(monkeypatch):
+    from huey.contrib.djhuey import HUEY
+
+    started: list[dict] = []
+
+    class Consumer:
+        def run(self) -> None:
+            pass
+
+    def create_consumer(**options) -> Consumer:
+        started.append(options)
+        return Consumer()
+
+    monkeypatch.setattr(HUEY, "create_consumer", create_consumer)
+    monkeypatch.setattr(logging.getLogger("huey"), "handlers", [])
+
+    cli.main(["worker"])
+    cli.main(["worker", "--workers", "2"])
+
+    assert [(o["workers"], o["worker_type"]) for o in started] == [(4, "thread"), (2, "thread")]
+
+
+# --- internal addresses, at every door --------------------------------------------------------
+
+INTERNAL_URLS = [
+    "https://127.0.0.1/hook",
+    "https://10.0.0.5/hook",
+    "https://169.254.169.254/latest/meta-data/",
+    "https://[::1]/hook",
+    "https://[::ffff:127.0.0.1]/hook",
+    "https://intranet.example/hook",
+    "http://hooks.slack.com/services/T0/B0/X",
+]
+
+
+@pytest.fixture
+def production_outbound(settings, monkeypatch) -> None:
+    """The outbound rules as shipped, with intranet.example listed by a careless administrator
+    and resolving inside the network."""
+    settings.DAYBOOK_OUTBOUND_HOSTS = [
+        "hooks.slack.com",
+        "*.webhook.office.com",
+        "intranet.example",
+    ]
+    settings.DAYBOOK_OUTBOUND_ALLOW_HTTP = False
+    settings.DAYBOOK_OUTBOUND_UNSAFE_ALLOW_LOOPBACK = False
+    names = {"intranet.example": ["10.20.30.40"], "hooks.slack.com": ["34.120.1.10"]}
+    monkeypatch.setattr(outbound, "resolve", lambda host, port: names[host])
+
+
+def refusal_of(url: str) -> str:
+    if url.startswith("http:"):
+        return "Only https:// addresses are accepted"
+    return "Daybook does not send to"
+
+
+@pytest.mark.parametrize("url", INTERNAL_URLS)
+def test_an_internal_address_is_refused_on_the_settings_page(url, tech, production_outbound):
+    client = Client()
+    client.force_login(tech.user)
+
+    response = client.post(
+        reverse("review:notifications"), {"chat_kind": "slack", "chat_webhook_url": url}
+    )
+
+    assert response.status_code == 400
+    assert refusal_of(url) in response.content.decode()
+    assert not NotificationSetting.objects.exists()
+
+
+@pytest.mark.parametrize("url", INTERNAL_URLS)
+def test_an_internal_address_is_refused_in_the_admin(url, tech, admin, production_outbound):
+    client = Client()
+    client.force_login(admin.user)
+
+    response = client.post(
+        reverse("admin:review_notificationsetting_add"),
+        {"member": tech.pk, "by_email": "on", "chat_kind": "slack", "chat_webhook_url": url},
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert refusal_of(url) in response.content.decode()
+    assert not NotificationSetting.objects.exists()
+
+
+@pytest.mark.parametrize("url", INTERNAL_URLS)
+def test_an_internal_address_is_refused_by_the_model_for_any_other_door(
+    url, tech, production_outbound
+):
+    setting = NotificationSetting(member=tech, chat_kind=ChatKind.SLACK, chat_webhook_url=url)
+    with pytest.raises(ValidationError) as refused:
+        setting.full_clean()
+    assert refusal_of(url) in " ".join(refused.value.message_dict["chat_webhook_url"])
+
+
+def test_a_slack_address_is_accepted_on_the_settings_page(tech, production_outbound):
+    client = Client()
+    client.force_login(tech.user)
+    url = "https://hooks.slack.com/services/T0/B0/X"
+
+    response = client.post(
+        reverse("review:notifications"), {"chat_kind": "slack", "chat_webhook_url": url}
+    )
+
+    assert response.status_code == 302
+    assert NotificationSetting.objects.get(member=tech).chat_webhook_url == url
+
+
+@pytest.mark.parametrize("url", INTERNAL_URLS)
+def test_an_internal_address_saved_before_the_check_is_refused_when_sending(
+    url, tech, production_outbound, django_capture_on_commit_callbacks
+):
+    # Rows written directly skip validation: sending checks again, and fails at once.
+    chat(tech, ChatKind.SLACK, url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = send(tech)
+
+    delivery = only_delivery(notice)
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.attempts == 1
+    assert delivery.last_error.startswith(
+        "only https://" if url.startswith("http:") else "address refused: "
+    )
+
+
+def test_a_redirect_to_an_internal_address_is_not_followed(
+    tech, settings, django_capture_on_commit_callbacks
+):
+    settings.DAYBOOK_DELIVERY_RETRIES = 0
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(HTTPStatus.TEMPORARY_REDIRECT)
+            self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        chat(tech, ChatKind.SLACK, f"http://127.0.0.1:{server.server_address[1]}/hook")
+        with django_capture_on_commit_callbacks(execute=True):
+            notice = send(tech)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+    delivery = only_delivery(notice)
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.last_error == (
+        "the receiver answered with a redirect (307); redirects are not followed"
+    )

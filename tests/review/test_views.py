@@ -297,7 +297,9 @@ def test_notices_open_only_for_their_recipient(tess, lead, asked):
 # --- settings ------------------------------------------------------------------------------
 
 
-def test_member_sets_a_chat_webhook(tess):
+def test_member_sets_a_chat_webhook(tess, settings):
+    # Webhook hosts must be on the administrator's list (core/outbound.py).
+    settings.DAYBOOK_OUTBOUND_HOSTS = ["hooks.example"]
     url = reverse("review:notifications")
     response = client_for(tess).post(
         url, {"by_email": "on", "chat_kind": "slack", "chat_webhook_url": "hooks.example/T1"}

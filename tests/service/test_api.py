@@ -6,7 +6,7 @@ import time_machine
 from daybook.clients.choices import AgreementType
 from daybook.people.models import Member
 from daybook.service.choices import TicketStatus
-from daybook.service.models import Phase, Project, Ticket, TicketStatusChange
+from daybook.service.models import Phase, Project, SlaTarget, Ticket, TicketStatusChange
 from tests.api_support import ANONYMOUS_REFUSED, client_for, ids
 from tests.factories import (
     AgreementFactory,
@@ -343,3 +343,22 @@ def test_phase_with_a_negative_estimate_is_refused(lead, phase):
     assert "estimated_hours" in response.json()
     phase.refresh_from_db()
     assert phase.estimated_hours == 10
+
+
+def test_an_opened_ticket_shows_its_sla_clock(dispatcher, ticket):
+    SlaTarget.objects.create(priority=2, respond_minutes=30, resolve_minutes=480)
+    response = client_for(dispatcher).post(TICKETS, new_ticket(ticket, priority=2), format="json")
+    body = response.json()
+    assert (body["respond_target_minutes"], body["resolve_target_minutes"]) == (30, 480)
+    assert body["respond_due_at"] == "2025-03-14T15:30:00Z"
+    assert body["respond_breached_at"] is None
+
+
+def test_project_due_before_it_starts_is_refused(lead):
+    company = CompanyFactory()
+    body = {"company": company.pk, "name": "Office move", "start_date": "2025-04-01",
+            "due_date": "2025-03-01"}  # fmt: skip
+    response = client_for(lead).post(PROJECTS, body, format="json")
+    assert response.status_code == 400
+    assert "cannot be due" in response.json()["due_date"][0]
+    assert not Project.objects.exists()

@@ -14,7 +14,7 @@ from daybook.catalogue.choices import BillableOption
 from daybook.clients.choices import AgreementType
 from daybook.timekeeping.choices import ApprovalState, EntrySource
 from daybook.timekeeping.models import PeriodClose, TimeEntry
-from daybook.timekeeping.services import log_time
+from daybook.timekeeping.services import entry_log
 from tests.admin_support import form_data, message_texts
 from tests.factories import (
     AgreementFactory,
@@ -53,7 +53,7 @@ def ticket(db):
 
 @pytest.fixture
 def entry(tech, ticket):
-    return log_time(
+    return entry_log(
         member=tech,
         start=at(14),
         end=at(15),
@@ -67,7 +67,7 @@ def entry(tech, ticket):
 @pytest.fixture
 def later(tech, ticket, entry):
     """A second entry on the same ticket, 16:00-17:00."""
-    return log_time(
+    return entry_log(
         member=tech,
         start=at(16),
         end=at(17),
@@ -85,6 +85,8 @@ def signed_in(client, admin):
 
 
 def add_data(tech, ticket, work_type, start: datetime, end: datetime, **extra) -> dict:
+    # The form takes times in the member's own zone.
+    start, end = start.astimezone(tech.zone), end.astimezone(tech.zone)
     return {
         "member": tech.pk,
         "start_0": f"{start:%Y-%m-%d}",
@@ -143,6 +145,17 @@ def test_an_entry_ending_before_it_starts_is_refused(signed_in, tech, ticket, af
     assert not TimeEntry.objects.exists()
 
 
+def test_client_work_without_notes_is_refused_as_at_every_other_door(
+    signed_in, tech, ticket, after_hours
+):
+    data = add_data(tech, ticket, after_hours, at(14), at(15), notes="")
+    response = signed_in.post(ADD_URL, data)
+
+    assert response.status_code == 200
+    assert "Write what you did" in str(response.context["adminform"].form.errors["notes"])
+    assert not TimeEntry.objects.exists()
+
+
 def test_finance_may_log_for_anyone_and_is_recorded(client, finance, tech, ticket, after_hours):
     client.force_login(finance.user)
     response = client.post(ADD_URL, add_data(tech, ticket, after_hours, at(14), at(15)))
@@ -181,7 +194,7 @@ def test_editing_notes_keeps_the_stored_rate(signed_in, entry):
 
 def test_moving_an_entry_onto_another_is_refused(signed_in, entry, later):
 
-    response = edit(signed_in, later, start_1="14:30:00")
+    response = edit(signed_in, later, start_1="10:30:00")  # 14:30 UTC, in New York
 
     assert response.status_code == 200
     assert "overlaps" in str(response.context["adminform"].form.errors)
@@ -322,7 +335,7 @@ def test_the_list_costs_the_same_queries_for_more_entries(signed_in, tech, ticke
     with CaptureQueriesContext(connection) as few:
         signed_in.get(LIST_URL)
     for hour in range(16, 22):
-        log_time(
+        entry_log(
             member=tech,
             start=at(hour),
             end=at(hour, 45),
@@ -340,7 +353,7 @@ def test_the_list_costs_the_same_queries_for_more_entries(signed_in, tech, ticke
 def test_a_staff_manager_sees_only_the_teams_they_review(
     client, lead, tech, other_team_tech, ticket, entry
 ):
-    hidden = log_time(
+    hidden = entry_log(
         member=other_team_tech,
         start=at(14),
         end=at(15),
@@ -407,7 +420,7 @@ def test_saving_an_unchanged_locked_entry_still_says_why(signed_in, entry):
 
 def test_the_list_shows_how_long_after_the_work_an_entry_was_saved(signed_in, tech, ticket):
     with time_machine.travel(at(15, 12), tick=False):
-        log_time(
+        entry_log(
             member=tech,
             start=at(14),
             end=at(15),

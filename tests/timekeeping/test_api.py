@@ -13,7 +13,7 @@ from daybook.clients.choices import AgreementType
 from daybook.people.models import Member
 from daybook.timekeeping.choices import ApprovalState, EntrySource
 from daybook.timekeeping.models import PeriodClose, TimeEntry
-from daybook.timekeeping.services import log_time
+from daybook.timekeeping.services import entry_log
 from tests.api_support import ANONYMOUS_REFUSED, client_for, ids
 from tests.factories import (
     AgreementFactory,
@@ -38,6 +38,17 @@ def frozen_now():
         yield
 
 
+# Friday 18:00 in New York: the day (09-17) plus the 30-minute grace has ended, so others who
+# may see a member's time see Friday's entries (timekeeping/visibility.py).
+DAY_OPEN = datetime(2025, 3, 14, 22, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def day_open(frozen_now):
+    with time_machine.travel(DAY_OPEN, tick=False):
+        yield
+
+
 def ny(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2025, 3, day, hour, minute, tzinfo=NEW_YORK)
 
@@ -57,7 +68,7 @@ def ticket(db):
 
 
 def log(member, ticket, work_type, start, end, **kwargs) -> TimeEntry:
-    return log_time(
+    return entry_log(
         member=member,
         ticket=ticket,
         work_type=work_type,
@@ -164,14 +175,16 @@ def test_technician_cannot_change_or_delete_another_members_entry(tech, otto_ent
     assert snapshot(otto_entry) == before
 
 
-def test_manager_sees_their_teams_entries_but_not_other_teams(lead, tech_entry, otto_entry):
+def test_manager_sees_their_teams_entries_but_not_other_teams(
+    day_open, lead, tech_entry, otto_entry
+):
     client = client_for(lead)
     assert ids(client.get(LIST)) == {tech_entry.pk}
     assert client.get(detail(tech_entry)).status_code == 200
     assert client.get(detail(otto_entry)).status_code == 404
 
 
-def test_manager_may_read_but_not_change_a_team_members_entry(lead, tech_entry):
+def test_manager_may_read_but_not_change_a_team_members_entry(day_open, lead, tech_entry):
     before = snapshot(tech_entry)
     response = client_for(lead).patch(detail(tech_entry), {"notes": "Edited"}, format="json")
     assert response.status_code == 403
@@ -181,13 +194,15 @@ def test_manager_may_read_but_not_change_a_team_members_entry(lead, tech_entry):
 
 
 @pytest.mark.parametrize("viewer", ["finance", "admin"])
-def test_finance_and_admin_see_every_entry(request, viewer, tech_entry, otto_entry):
+def test_finance_and_admin_see_every_entry(request, day_open, viewer, tech_entry, otto_entry):
     client = client_for(request.getfixturevalue(viewer))
     assert ids(client.get(LIST)) == {tech_entry.pk, otto_entry.pk}
     assert client.get(detail(otto_entry)).status_code == 200
 
 
-def test_cost_rate_is_shown_only_to_those_who_see_every_entry(tech, finance, lead, tech_entry):
+def test_cost_rate_is_shown_only_to_those_who_see_every_entry(
+    day_open, tech, finance, lead, tech_entry
+):
     assert "cost_rate" not in client_for(tech).get(detail(tech_entry)).json()
     assert "cost_rate" not in client_for(lead).get(LIST).json()["results"][0]
     assert client_for(finance).get(detail(tech_entry)).json()["cost_rate"] == "40.00"
@@ -366,8 +381,10 @@ def test_logging_time_on_a_tm_ticket_resolves_the_agreement_role_rate(tech, fina
 
     assert response.status_code == 201, response.json()
     body = response.json()
-    # 150.00 agreement rate for Help Desk x 1.5 After Hours multiplier
-    assert body["bill_rate"] == "225.00"
+    # 150.00 agreement rate for Help Desk x 1.5 After Hours multiplier, stored and shown to
+    # those who may see money; a technician is not shown it.
+    assert "bill_rate" not in body
+    assert TimeEntry.objects.get(pk=body["id"]).bill_rate == Decimal("225.00")
     assert body["hours"] == "1.50"  # 09:00-10:30
     assert body["member"] == tech.pk
     assert body["agreement"] == agreement.pk
@@ -382,7 +399,10 @@ def test_logging_time_on_a_tm_ticket_resolves_the_agreement_role_rate(tech, fina
     assert "cost_rate" not in body
     entry = TimeEntry.objects.get(pk=body["id"])
     assert entry.cost_rate == tech.cost_rate == Decimal("40.00")
-    assert client_for(finance).get(detail(entry)).json()["cost_rate"] == "40.00"
+    with time_machine.travel(DAY_OPEN, tick=False):  # Finance sees it once the day is open
+        shown = client_for(finance).get(detail(entry)).json()
+    assert shown["cost_rate"] == "40.00"
+    assert shown["bill_rate"] == "225.00"
 
 
 def test_times_given_in_any_offset_mean_the_same_instant(tech, ticket, remote):
@@ -473,7 +493,9 @@ def test_history_shows_creation_and_each_change_with_old_and_new_values(tech, te
     ]
 
 
-def test_history_hides_cost_rate_changes_from_those_who_may_not_see_them(tech, finance, tech_entry):
+def test_history_hides_cost_rate_changes_from_those_who_may_not_see_them(
+    day_open, tech, finance, tech_entry
+):
     entry = TimeEntry.objects.get(pk=tech_entry.pk)
     entry.cost_rate = Decimal("55.00")
     entry.save()
@@ -482,7 +504,7 @@ def test_history_hides_cost_rate_changes_from_those_who_may_not_see_them(tech, f
     assert changes == [{"field": "cost_rate", "old": "40.00", "new": "55.00"}]
 
 
-def test_filters_by_member_company_and_start(finance, tech, lead, remote):
+def test_filters_by_member_company_and_start(day_open, finance, tech, lead, remote):
     acme = CompanyFactory(name="Acme")
     acme_ticket = TicketFactory(agreement=AgreementFactory(company=acme))
     other_ticket = TicketFactory()
@@ -490,7 +512,7 @@ def test_filters_by_member_company_and_start(finance, tech, lead, remote):
     early = log(tech, acme_ticket, remote, ny(13, 9), ny(13, 10))
     late = log(tech, other_ticket, remote, ny(14, 9), ny(14, 10))
     leads = log(lead, acme_ticket, remote, ny(14, 9), ny(14, 10))
-    phase_entry = log_time(
+    phase_entry = entry_log(
         member=lead,
         phase=acme_project_phase,
         work_type=remote,
@@ -582,8 +604,9 @@ def test_listing_entries_costs_the_same_queries_for_5_or_30_entries(
     assert rows == 5
     _entries_with_their_own_tickets(tech, 25, remote)
     client = client_for(finance)
-    # Session, user, permissions, count, page, covered work types: nothing per row.
-    with django_assert_max_num_queries(8):
+    # Session, user, permissions, count, page, covered work types, and for the visibility
+    # policy the members with their schedules and the review policies: nothing per row.
+    with django_assert_max_num_queries(10):
         client.get(LIST)
     thirty, rows = _count_list_queries(finance)
     assert rows == 30

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from daybook.timekeeping.models import TimeEntry
-from daybook.timekeeping.services import log_time
+from daybook.timekeeping.services import entry_log
 from tests.factories import TicketFactory, WorkTypeFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -24,7 +24,7 @@ def test_concurrent_overlapping_entries_save_only_one(tech):
     def attempt(offset: int) -> None:
         try:
             barrier.wait()
-            log_time(
+            entry_log(
                 member=tech,
                 ticket=ticket,
                 work_type=remote,

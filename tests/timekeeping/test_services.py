@@ -11,7 +11,7 @@ from daybook.clients.choices import AgreementType
 from daybook.service.choices import TicketStatus
 from daybook.timekeeping.choices import ApprovalState, EntrySource
 from daybook.timekeeping.models import PeriodClose, TimeEntry
-from daybook.timekeeping.services import delete_entry, log_time, update_entry
+from daybook.timekeeping.services import entry_delete, entry_edit, entry_log
 from tests.factories import (
     AgreementFactory,
     AgreementRateFactory,
@@ -51,7 +51,7 @@ def ticket(db):
 
 
 def log(member, ticket, work_type, start, end, **kwargs):
-    return log_time(
+    return entry_log(
         member=member,
         ticket=ticket,
         work_type=work_type,
@@ -62,7 +62,7 @@ def log(member, ticket, work_type, start, end, **kwargs):
     )
 
 
-def test_log_time_applies_ticket_agreement_and_stores_rates(tech, ticket, remote):
+def test_entry_log_applies_ticket_agreement_and_stores_rates(tech, ticket, remote):
     entry = log(tech, ticket, remote, ny(14, 9), ny(14, 10, 30))
     assert entry.agreement == ticket.agreement
     assert entry.billable == BillableOption.BILLABLE
@@ -78,7 +78,7 @@ def test_stored_rates_survive_a_later_rate_change(tech, ticket, remote):
     tech.save()
     tech.default_work_role.rate = Decimal("180.00")
     tech.default_work_role.save()
-    update_entry(entry=entry, by=tech, notes="Checked the backups and the UPS.")
+    entry_edit(entry=entry, by=tech, notes="Checked the backups and the UPS.")
     entry.refresh_from_db()
     assert entry.bill_rate == Decimal("100.00")
     assert entry.cost_rate == Decimal("40.00")
@@ -102,7 +102,7 @@ def test_payroll_wrap_has_no_ticket_agreement_or_revenue(tech, admin_wrap):
 def test_project_phase_time_is_applied_to_project_agreement(tech):
     project_work = WorkTypeFactory(name="Project Work")
     phase = PhaseFactory()
-    entry = log_time(
+    entry = entry_log(
         member=tech,
         phase=phase,
         work_type=project_work,
@@ -127,7 +127,7 @@ def test_project_phase_time_is_applied_to_project_agreement(tech):
         ({"internal_notes": "x" * 10_001}, "internal_notes", "at most 10000"),
     ],
 )
-def test_log_time_rejects_bad_input_and_saves_nothing(
+def test_entry_log_rejects_bad_input_and_saves_nothing(
     tech, ticket, remote, changes, field, message
 ):
     args = {
@@ -140,7 +140,7 @@ def test_log_time_rejects_bad_input_and_saves_nothing(
     }
     args.update(changes)
     with pytest.raises(ValidationError) as error:
-        log_time(**args)
+        entry_log(**args)
     assert field in error.value.message_dict
     assert message in " ".join(error.value.message_dict[field])
     assert TimeEntry.objects.count() == 0
@@ -148,7 +148,7 @@ def test_log_time_rejects_bad_input_and_saves_nothing(
 
 def test_ticket_and_phase_together_are_refused(tech, ticket, remote):
     with pytest.raises(ValidationError) as error:
-        log_time(
+        entry_log(
             member=tech,
             ticket=ticket,
             phase=PhaseFactory(),
@@ -161,7 +161,7 @@ def test_ticket_and_phase_together_are_refused(tech, ticket, remote):
 
 def test_wrap_time_cannot_go_on_a_ticket_or_be_billed(tech, ticket, admin_wrap):
     with pytest.raises(ValidationError) as error:
-        log_time(
+        entry_log(
             member=tech,
             ticket=ticket,
             work_type=admin_wrap,
@@ -219,7 +219,7 @@ def test_another_members_entry_does_not_overlap(tech, other_team_tech, ticket, r
 
 def test_update_may_keep_its_own_span_without_overlapping_itself(tech, ticket, remote):
     entry = log(tech, ticket, remote, ny(14, 9), ny(14, 10))
-    update_entry(entry=entry, by=tech, end=ny(14, 10, 15))
+    entry_edit(entry=entry, by=tech, end=ny(14, 10, 15))
     entry.refresh_from_db()
     assert entry.end == ny(14, 10, 15)
 
@@ -227,7 +227,7 @@ def test_update_may_keep_its_own_span_without_overlapping_itself(tech, ticket, r
 def test_update_recomputes_rate_when_work_type_changes(tech, ticket, remote):
     after_hours = WorkTypeFactory(name="After Hours", rate_multiplier=Decimal("1.5"))
     entry = log(tech, ticket, remote, ny(14, 9), ny(14, 10))
-    update_entry(entry=entry, by=tech, work_type=after_hours)
+    entry_edit(entry=entry, by=tech, work_type=after_hours)
     entry.refresh_from_db()
     assert entry.bill_rate == Decimal("150.00")
 
@@ -235,7 +235,7 @@ def test_update_recomputes_rate_when_work_type_changes(tech, ticket, remote):
 def test_update_refuses_unknown_fields(tech, ticket, remote):
     entry = log(tech, ticket, remote, ny(14, 9), ny(14, 10))
     with pytest.raises(ValidationError) as error:
-        update_entry(entry=entry, by=tech, bill_rate=Decimal("1"))
+        entry_edit(entry=entry, by=tech, bill_rate=Decimal("1"))
     assert "bill_rate" in error.value.message_dict
 
 
@@ -244,9 +244,9 @@ def test_approved_and_invoiced_entries_are_locked(tech, ticket, remote, state):
     entry = log(tech, ticket, remote, ny(14, 9), ny(14, 10))
     TimeEntry.objects.filter(pk=entry.pk).update(approval_state=state)
     with pytest.raises(ValidationError, match="can no longer change"):
-        update_entry(entry=entry, by=tech, notes="changed")
+        entry_edit(entry=entry, by=tech, notes="changed")
     with pytest.raises(ValidationError, match="can no longer change"):
-        delete_entry(entry=entry, by=tech)
+        entry_delete(entry=entry, by=tech)
     entry.refresh_from_db()
     assert entry.notes == "Checked the backups."
 
@@ -257,9 +257,9 @@ def test_closed_period_refuses_new_changed_and_deleted_time(tech, finance, ticke
     with pytest.raises(ValidationError, match="closed"):
         log(tech, ticket, remote, ny(12, 11), ny(12, 12))
     with pytest.raises(ValidationError, match="closed"):
-        update_entry(entry=entry, by=finance, notes="late fix")
+        entry_edit(entry=entry, by=finance, notes="late fix")
     with pytest.raises(ValidationError, match="closed"):
-        delete_entry(entry=entry, by=finance)
+        entry_delete(entry=entry, by=finance)
     # The day after the close is still open.
     log(tech, ticket, remote, ny(13, 9), ny(13, 10))
     assert TimeEntry.objects.count() == 2
@@ -278,33 +278,33 @@ def test_technician_cannot_write_another_members_time(tech, other_team_tech, tic
         log(other_team_tech, ticket, remote, ny(14, 9), ny(14, 10), by=tech)
     entry = log(other_team_tech, ticket, remote, ny(14, 9), ny(14, 10))
     with pytest.raises(PermissionDenied):
-        update_entry(entry=entry, by=tech, notes="not mine")
+        entry_edit(entry=entry, by=tech, notes="not mine")
     with pytest.raises(PermissionDenied):
-        delete_entry(entry=entry, by=tech)
+        entry_delete(entry=entry, by=tech)
 
 
 def test_manager_sees_but_cannot_rewrite_team_time(tech, lead, ticket, remote):
     entry = log(tech, ticket, remote, ny(14, 9), ny(14, 10))
     with pytest.raises(PermissionDenied):
-        update_entry(entry=entry, by=lead, notes="edited by lead")
+        entry_edit(entry=entry, by=lead, notes="edited by lead")
 
 
 def test_finance_may_correct_anyones_time(tech, finance, ticket, remote):
     entry = log(tech, ticket, remote, ny(14, 9), ny(14, 10))
-    update_entry(entry=entry, by=finance, notes="Corrected after the client call.")
-    delete_entry(entry=entry, by=finance)
+    entry_edit(entry=entry, by=finance, notes="Corrected after the client call.")
+    entry_delete(entry=entry, by=finance)
     assert not TimeEntry.objects.exists()
 
 
 def test_history_keeps_who_changed_what(tech, ticket, remote):
     entry = log(tech, ticket, remote, ny(14, 9), ny(14, 10), by=tech)
-    update_entry(entry=entry, by=tech, notes="Also cleared the print queue.")
+    entry_edit(entry=entry, by=tech, notes="Also cleared the print queue.")
     new, old = entry.history.all()[:2]
     delta = new.diff_against(old)
     assert [c.field for c in delta.changes] == ["notes"]
     assert delta.changes[0].old == "Checked the backups."
     assert new.history_user == tech.user
-    delete_entry(entry=entry, by=tech)
+    entry_delete(entry=entry, by=tech)
     assert TimeEntry.history.filter(id=entry.pk, history_type="-").exists()
 
 
@@ -371,7 +371,7 @@ def test_dst_night_entry_has_real_duration(tech, ticket, remote):
 def test_changing_the_role_keeps_the_members_billable_choice(tech, ticket, remote):
     engineer = WorkRoleFactory(name="Systems Engineer", rate=Decimal("160"))
     entry = log(tech, ticket, remote, ny(14, 9), ny(14, 10), billable=BillableOption.DO_NOT_BILL)
-    update_entry(entry=entry, by=tech, work_role=engineer)
+    entry_edit(entry=entry, by=tech, work_role=engineer)
     entry.refresh_from_db()
     assert (entry.billable, entry.bill_rate) == (BillableOption.DO_NOT_BILL, Decimal("0.00"))
 
@@ -385,3 +385,48 @@ def test_agreement_coverage_uses_the_members_local_date(tech, remote):
     managed.covered_work_types.add(remote)
     entry = log(tech, TicketFactory(agreement=managed), remote, ny(13, 20), ny(13, 21))
     assert entry.billable == BillableOption.NO_CHARGE
+
+
+# --- what follows an entry change -----------------------------------------------------------
+
+recorded_steps: list[tuple[int, list[date]]] = []
+
+
+def record_step(*, member, days) -> None:
+    recorded_steps.append((member.pk, sorted(days)))
+
+
+def refusing_step(*, member, days) -> None:
+    raise ValidationError("A follow-on step refused the change.")
+
+
+def test_every_entry_write_runs_the_steps_the_setting_lists(settings, tech, ticket, remote):
+    settings.DAYBOOK_AFTER_ENTRY_CHANGE = [f"{__name__}.record_step"]
+    recorded_steps.clear()
+    entry = log(tech, ticket, remote, ny(13, 9), ny(13, 10))
+    entry_edit(entry=entry, by=tech, start=ny(14, 9), end=ny(14, 10))
+    entry_delete(entry=entry, by=tech)
+    thursday, friday = date(2025, 3, 13), date(2025, 3, 14)
+    assert recorded_steps == [
+        (tech.pk, [thursday]),
+        (tech.pk, [thursday, friday]),  # moved: the day it left and the day it reached
+        (tech.pk, [friday]),
+    ]
+
+
+def test_a_refusing_follow_on_step_undoes_the_write(settings, tech, ticket, remote):
+    settings.DAYBOOK_AFTER_ENTRY_CHANGE = [f"{__name__}.refusing_step"]
+    with pytest.raises(ValidationError, match="refused"):
+        log(tech, ticket, remote, ny(13, 9), ny(13, 10))
+    assert not TimeEntry.objects.exists()
+
+
+def test_client_work_needs_notes_through_every_service(tech, ticket, remote, admin_wrap):
+    with pytest.raises(ValidationError) as error:
+        log(tech, ticket, remote, ny(14, 9), ny(14, 10), notes="  ")
+    assert "Write what you did" in " ".join(error.value.message_dict["notes"])
+    entry = log(tech, ticket, remote, ny(14, 9), ny(14, 10))
+    with pytest.raises(ValidationError, match="Write what you did"):
+        entry_edit(entry=entry, by=tech, notes="")
+    internal = log(tech, None, admin_wrap, ny(14, 12), ny(14, 13), notes="")
+    assert internal.notes == ""

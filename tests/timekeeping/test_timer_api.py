@@ -17,8 +17,8 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from daybook.accounts.services import token_create
 from daybook.service.choices import TicketStatus
 from daybook.timekeeping.choices import EntrySource
 from daybook.timekeeping.models import DraftEntry, TimeEntry, Timer
@@ -210,7 +210,7 @@ def _api_post(base: str, token: str, url: str, body: dict) -> tuple[int, str]:
 @pytest.mark.django_db(transaction=True)
 def test_web_and_api_racing_to_start_timers_leave_exactly_one(live_server, tech):
     tickets = [TicketFactory(summary=f"Racing ticket {i}") for i in range(4)]
-    token = Token.objects.create(user=tech.user).key
+    _, token = token_create(user=tech.user, name="Racing script")
     tabs = [Browser(live_server.url, tech.user) for _ in range(2)]
     csrf = []
     for tab, ticket in zip(tabs, tickets, strict=False):

@@ -97,6 +97,15 @@ def test_overlap_on_stop_keeps_the_timer_and_ticket_status(tech, ticket, remote)
     assert Timer.objects.filter(member=tech).exists()
 
 
+def test_internal_time_stops_without_notes_like_any_internal_entry(tech):
+    admin_time = WorkTypeFactory(name="Admin", is_payroll_wrap=True, billable_default="do_not_bill")
+    timer_start(member=tech, at=STARTED)
+    with time_machine.travel(STARTED + timedelta(minutes=30), tick=False):
+        entry = timer_stop(member=tech, work_type=admin_time, notes="")
+    assert (entry.ticket, entry.notes, entry.source) == (None, "", EntrySource.TIMER)
+    assert timer_current(member=tech) is None
+
+
 def test_stop_without_timer_is_a_clear_error(tech, remote):
     with pytest.raises(ValidationError, match="No timer"):
         timer_stop(member=tech, work_type=remote, notes="x")

@@ -14,7 +14,7 @@ from daybook.clients.choices import AgreementType
 from daybook.service.choices import TicketStatus
 from daybook.timekeeping.choices import ApprovalState, EntrySource
 from daybook.timekeeping.models import DraftEntry, PeriodClose, TimeEntry, Timer
-from daybook.timekeeping.services import log_time, timer_park, update_entry, work_start
+from daybook.timekeeping.services import entry_edit, entry_log, timer_park, work_start
 from tests.factories import (
     AgreementFactory,
     BoardFactory,
@@ -38,6 +38,14 @@ def ny(hour: int, minute: int = 0, day: int = 14, month: int = 3) -> datetime:
 @pytest.fixture(autouse=True)
 def frozen_now():
     with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def day_open(frozen_now):
+    """Friday 18:00 in New York: the day (09-17) and its 30-minute grace are over, so others
+    who may see the member's time see Friday's entries (timekeeping/visibility.py)."""
+    with time_machine.travel(ny(18), tick=False):
         yield
 
 
@@ -126,7 +134,7 @@ def test_another_members_entry_does_not_exist_for_an_outsider(client, tech, othe
     assert TimeEntry.objects.filter(pk=theirs.pk, notes=theirs.notes).exists()
 
 
-def test_reviewer_sees_history_of_team_entries_but_cannot_edit_them(client, tech, lead):
+def test_reviewer_sees_history_of_team_entries_but_cannot_edit_them(client, day_open, tech, lead):
     theirs = entry(tech, ny(9), ny(10))
     client.force_login(lead.user)
     assert client.get(reverse("timekeeping:entry_history", args=[theirs.pk])).status_code == 200
@@ -554,7 +562,7 @@ def test_entry_defaults_refresh_the_agreement_check_and_billable(web, tech, remo
 
 def logged_entry(tech, ticket, remote):
     with time_machine.travel(ny(10, 1), tick=False):
-        return log_time(
+        return entry_log(
             member=tech,
             ticket=ticket,
             work_type=remote,
@@ -643,7 +651,7 @@ def test_delete_own_entry_keeps_it_in_history(web, tech, ticket, remote):
     assert TimeEntry.history.filter(id=item.pk, history_type="-").exists()
 
 
-def test_finance_may_correct_anyones_entry(client, tech, finance, ticket, remote):
+def test_finance_may_correct_anyones_entry(client, day_open, tech, finance, ticket, remote):
     item = logged_entry(tech, ticket, remote)
     client.force_login(finance.user)
     url = reverse("timekeeping:entry_edit", args=[item.pk])
@@ -656,7 +664,7 @@ def test_finance_may_correct_anyones_entry(client, tech, finance, ticket, remote
 
 def test_history_shows_who_changed_what(web, tech, lead, ticket, remote):
     item = logged_entry(tech, ticket, remote)
-    update_entry(entry=item, by=tech, work_type=WorkTypeFactory(name="Onsite"))
+    entry_edit(entry=item, by=tech, work_type=WorkTypeFactory(name="Onsite"))
     body = web.get(reverse("timekeeping:entry_history", args=[item.pk])).content.decode()
     assert "Remote Support" in body
     assert "Onsite" in body

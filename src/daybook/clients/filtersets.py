@@ -1,5 +1,7 @@
 import django_filters
 
+from daybook.core.time import validate_date_window
+
 from .choices import AgreementType
 from .models import Agreement, Company
 
@@ -14,7 +16,9 @@ class AgreementFilterSet(django_filters.FilterSet):
     company = django_filters.ModelChoiceFilter(queryset=Company.objects.all())
     type = django_filters.ChoiceFilter(choices=AgreementType.choices)
     active_on = django_filters.DateFilter(
-        method="filter_active_on", label="Active on this date (YYYY-MM-DD)"
+        method="filter_active_on",
+        label="Active on this date (YYYY-MM-DD)",
+        validators=[validate_date_window],
     )
 
     class Meta:

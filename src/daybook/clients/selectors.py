@@ -3,7 +3,22 @@ from datetime import date
 from daybook.catalogue.choices import AgreementCheck
 from daybook.catalogue.models import WorkType
 
-from .models import Agreement
+from .models import Agreement, Company
+
+
+def agreement_company_error(*, agreement: Agreement | None, company: Company) -> str | None:
+    """Why this agreement cannot take work for this company, or None when it can.
+
+    Time on a ticket or project is applied to its agreement, so the agreement has to be that
+    same client's. The one place this rule is written; tickets and projects ask it through
+    every door.
+    """
+    if agreement is None or agreement.company_id == company.pk:
+        return None
+    return (
+        f"{agreement} belongs to another company than {company}; "
+        f"choose one of {company}'s agreements."
+    )
 
 
 def agreement_check(

@@ -1,21 +1,29 @@
 """Pieces every app's API shares: one permission rule per action, the requesting member,
-service errors turned into API answers, and serializers that save through full_clean."""
+service errors turned into API answers, serializers that save through full_clean, money shown
+only to those who may see it, dates kept to one window, and the schema's description of every
+answer an operation can give. (Paging is in core/pagination.py.)"""
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, mixins, serializers, viewsets
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from daybook.core.filters import MALFORMED_TIME, NAIVE_TIME
 from daybook.core.members import request_member
+from daybook.core.money import may_see_money
+from daybook.core.time import DATE_WINDOW_MESSAGE, in_date_window
 
 NO_MEMBER = (
     "Your login has no member profile, so it cannot write anything through the API. "
@@ -82,6 +90,16 @@ def drf_validation_error(exc: DjangoValidationError) -> exceptions.ValidationErr
     return exceptions.ValidationError(detail)
 
 
+def object_body(request: Request) -> Mapping:
+    """The request's body as a mapping of names to values. A JSON list, string or number is
+    refused with a 400 that says what to send, instead of reaching code that expects names."""
+    if not isinstance(request.data, Mapping):
+        raise exceptions.ValidationError(
+            {api_settings.NON_FIELD_ERRORS_KEY: ["Send the fields as one JSON object."]}
+        )
+    return request.data
+
+
 class ServiceErrorsMixin:
     """Refusals from services become API answers: ValidationError -> 400 by field,
     PermissionDenied -> 403 with the service's own message."""
@@ -135,21 +153,72 @@ class TextField(serializers.CharField):
 
 
 class AwareDateTimeField(serializers.DateTimeField):
-    """ISO 8601 with a zone or offset. A time without one is refused rather than guessed."""
+    """ISO 8601 with a zone or offset, on a date inside the window of core/time.py. A time
+    without a zone is refused rather than guessed."""
 
     default_error_messages = {
         "invalid": MALFORMED_TIME,
         "naive": NAIVE_TIME,
         "date": "Give a date and a time, not only a date.",
+        "date_window": DATE_WINDOW_MESSAGE,
     }
 
     def enforce_timezone(self, value: datetime) -> datetime:
         if timezone.is_naive(value):
             self.fail("naive")
+        # Checked before any zone conversion, which is what overflows at the calendar's ends.
+        if not in_date_window(value):
+            self.fail("date_window")
         return super().enforce_timezone(value)
 
 
-class CleanModelSerializer(serializers.ModelSerializer):
+class WindowDateField(serializers.DateField):
+    """A date written 2025-03-14, inside the window of core/time.py."""
+
+    default_error_messages = {"date_window": DATE_WINDOW_MESSAGE}
+
+    def to_internal_value(self, value) -> date:
+        day = super().to_internal_value(value)
+        if not in_date_window(day):
+            self.fail("date_window")
+        return day
+
+
+class MoneyFieldsMixin:
+    """Leaves the fields named in `money_fields` out of what this serializer shows, unless the
+    requesting user may see money (core/money.py). Nested serializers and lists ask once per
+    answer. Without a request in the context nobody is known, so nothing of money shows.
+
+    The schema (DaybookAutoSchema) marks these fields optional in answers and says who sees
+    them."""
+
+    money_fields: tuple[str, ...] = ()
+
+    def to_representation(self, instance) -> dict:
+        data = super().to_representation(instance)
+        if self.money_fields and not self.shows_money():
+            for name in self.money_fields:
+                data.pop(name, None)
+        return data
+
+    def shows_money(self) -> bool:
+        root = self.root
+        if not hasattr(root, "_daybook_shows_money"):
+            request = self.context.get("request")
+            root._daybook_shows_money = may_see_money(getattr(request, "user", None))
+        return root._daybook_shows_money
+
+
+class WindowModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose model dates are read with WindowDateField."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateField: WindowDateField,
+    }
+
+
+class CleanModelSerializer(WindowModelSerializer):
     """Saves through Model.full_clean, so the model's validators and constraints decide.
 
     For setup records (companies, agreements, projects...) that have no rules beyond what the
@@ -206,3 +275,101 @@ class SetupViewSet(
 ):
     """List, read, create and change. Setup records are not deleted through the API: entries
     and tickets point at them (retire them with is_active where the model has it)."""
+
+
+# --- the schema ------------------------------------------------------------------------------
+
+ERROR = {
+    "type": "object",
+    "properties": {"detail": {"type": "string", "description": "What went wrong, in words."}},
+    "required": ["detail"],
+}
+FIELD_ERRORS = {
+    "type": "object",
+    "description": "Messages by field name (non_field_errors for the request as a whole); "
+    "fields of nested objects and lists carry their own messages the same way. A body that "
+    'could not be read at all gets {"detail": ...} instead.',
+    "additionalProperties": {},
+}
+# status: (description, schema, the schema's component name)
+ERROR_RESPONSES: dict[str, tuple[str, dict, str]] = {
+    "400": (
+        "The request was not understood or not valid; nothing was changed.",
+        FIELD_ERRORS,
+        "ValidationErrors",
+    ),
+    "401": ("Not signed in, or the API token is not valid.", ERROR, "Error"),
+    "403": ("Signed in, but this role or this login may not do this.", ERROR, "Error"),
+    "404": (
+        "There is no such object, or it is not yours to see; or no such page.",
+        ERROR,
+        "Error",
+    ),
+    "415": (
+        "The body came in a media type the API does not read, or not in the one it names; "
+        "send JSON.",
+        ERROR,
+        "Error",
+    ),
+}
+MONEY_NOTE = "Only shown to users who may see money (Finance and Admin)."
+
+
+def error_response(code: str) -> OpenApiResponse:
+    """A documented error answer, for an operation that gives one the usual rules below do
+    not foresee (a 404 from an operation that names no object, say)."""
+    description, schema, _name = ERROR_RESPONSES[code]
+    return OpenApiResponse(response=schema, description=description)
+
+
+class DaybookAutoSchema(AutoSchema):
+    """drf-spectacular's schema, plus what every Daybook operation shares:
+
+    - the error answers an operation can give (400 where it takes input, 401 and 403 unless
+      anyone may call it, 404 where it names an object or pages a list, 415 where it reads a
+      body), each documented unless the operation documents that status itself;
+    - money fields (MoneyFieldsMixin) are optional in answers and say who sees them."""
+
+    def _get_response_bodies(self, direction: str = "response") -> dict:
+        responses = super()._get_response_bodies(direction)
+        for code in self._error_codes():
+            if code not in responses:
+                description, schema, name = ERROR_RESPONSES[code]
+                component = ResolvedComponent(
+                    name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name
+                )
+                self.registry.register_on_missing(component)
+                responses[code] = {
+                    "content": {"application/json": {"schema": component.ref}},
+                    "description": description,
+                }
+        return responses
+
+    def _error_codes(self) -> list[str]:
+        codes = []
+        parameters = self._get_parameters()
+        takes_input = bool(parameters) or self.method in ("POST", "PUT", "PATCH")
+        if takes_input:
+            codes.append("400")
+        if not all(issubclass(p, AllowAny) for p in self.view.permission_classes):
+            codes += ["401", "403"]
+        names_object = any(p["in"] == "path" for p in parameters)
+        if names_object or any(p["name"] == "page" for p in parameters):
+            codes.append("404")
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("415")
+        return codes
+
+    def _map_basic_serializer(self, serializer, direction: str) -> dict[str, Any]:
+        result = super()._map_basic_serializer(serializer, direction)
+        money = getattr(serializer, "money_fields", ())
+        if money and direction == "response":
+            result["required"] = [n for n in result.get("required", []) if n not in money]
+            if not result["required"]:
+                del result["required"]
+            for name in money:
+                field = result["properties"].get(name)
+                if field is not None and "$ref" not in field:
+                    note = field.get("description", "")
+                    field["description"] = f"{note} {MONEY_NOTE}".strip()
+        return result

@@ -5,6 +5,33 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
+
+# The one window of dates Daybook takes from anyone (pages, API, reports, URLs, commands). It
+# is wide enough for any real working day and narrow enough that adding a day or a week, or
+# moving to any time zone, never leaves the calendar Python can count (years 1 to 9999).
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+DATE_WINDOW_MESSAGE = "Give a date from 1970-01-01 to 2100-12-31."
+
+
+def in_date_window(day: date) -> bool:
+    """Whether a date, or the date of a moment as written, lies in the accepted window."""
+    if isinstance(day, datetime):
+        day = day.date()
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def year_in_window(year: int) -> bool:
+    """For a month or quarter given by its year: whether the whole year lies in the window."""
+    return EARLIEST_DATE.year <= year <= LATEST_DATE.year
+
+
+def validate_date_window(value: date) -> None:
+    """A validator for form, serializer and filter fields: dates and moments in the window."""
+    if value is not None and not in_date_window(value):
+        raise ValidationError(DATE_WINDOW_MESSAGE, code="date_window")
+
 
 def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """Start and end (exclusive) of a local calendar day, in UTC.

@@ -121,6 +121,15 @@ class PersonSpec:
     reviews_team: bool = False
 
 
+# Holidays in the demo's history: (days before yesterday, moved back to this weekday, name,
+# team name or None for the whole organisation). The team abroad keeps its own.
+HOLIDAYS = [
+    (10, 4, "Founders' day", None),
+    (13, 0, "Bank holiday", "Projects"),
+]
+# The showcase technician's day off, booked ahead: this many working days before yesterday.
+BOOKED_DAY_OFF_BACK = 6
+
 SERVICE_DESK = TeamSpec("Service Desk", ZONE_EAST)
 INFRASTRUCTURE = TeamSpec("Infrastructure", ZONE_CENTRAL)
 PROJECTS = TeamSpec("Projects", ZONE_UK)

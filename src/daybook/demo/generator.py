@@ -2,8 +2,10 @@
 
 `build_demo` is deterministic for a seed and a `today`: each part of the demo draws from its
 own random stream (named after the part), so a change to one part leaves the others alone.
-Rows are written with bulk_create in batches; the large size streams member by member, so
-memory stays bounded however many years are asked for.
+Rows are written in batches (bulk_create, or bulk.py for the millions of tickets and time
+entries); the large size streams member by member, so memory stays bounded however many
+years are asked for. Time entries are written as the entry service would save them: the
+rates it resolves, the agreement it applies, and the audit-history record it leaves.
 """
 
 import itertools
@@ -19,7 +21,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Model
 from django.utils import timezone
 from django.utils.text import slugify
 from tqdm import tqdm
@@ -27,15 +29,16 @@ from tqdm import tqdm
 from daybook.catalogue.models import WorkRole, WorkType
 from daybook.clients.choices import AgreementType
 from daybook.clients.models import Agreement, AgreementRate, Company, Contact
-from daybook.people.models import Member, Team
+from daybook.people.models import Holiday, Member, Team
 from daybook.people.services import member_create, schedule_set
 from daybook.service.choices import Priority, ProjectStatus, TicketStatus
 from daybook.service.models import Board, Phase, Project, SlaTarget, Ticket, TicketStatusChange
+from daybook.service.sla import CLOCK_FIELDS, SlaTargets, TargetTable
 from daybook.timekeeping.choices import ApprovalState
 from daybook.timekeeping.models import TimeEntry, Timer
 
 from . import catalog
-from .bulk import FastInsert
+from .bulk import FastInsert, analyze
 from .catalog import CompanySpec, PersonSpec, TeamSpec
 from .reviews import seed_reviews
 from .workday import (
@@ -171,9 +174,18 @@ def build_demo(
             builder.rows["follow-ups"] = seed_reviews(now=now)
     else:
         builder.build()
+        # Millions of rows arrived by COPY: without statistics the planner would still take
+        # the tables for empty ones.
+        analyze()
     seconds = clock.perf_counter() - started
     rows = dict(builder.rows)
     return DemoSummary(created=True, counts=rows, rows=sum(rows.values()), seconds=seconds)
+
+
+def _next_id(model: type[Model]) -> int:
+    """The first id after the table's last: the loader hands out ids itself, so rows can
+    point at each other (and history records at their rows) without reading anything back."""
+    return (model.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
 
 
 def _clock(value: str) -> time:
@@ -218,8 +230,10 @@ class _Builder:
         self.pending: list[tuple] = []
         self.ticket_rows = FastInsert(Ticket, TICKET_FIELDS)
         self.change_rows = FastInsert(TicketStatusChange, CHANGE_FIELDS)
-        self.entry_rows = FastInsert(TimeEntry, ENTRY_FIELDS)
+        # Each entry also gets the "created" history record saving it would have left.
+        self.entry_rows = FastInsert(TimeEntry, ENTRY_FIELDS, history_date="created_at")
         self.next_ticket_id = 0
+        self.next_entry_id = 0
 
     def rng(self, part: str) -> random.Random:
         return random.Random(f"daybook-demo:{self.seed}:{part}")
@@ -293,12 +307,14 @@ class _Builder:
             people = self._people()
             world = self._clients()
             plans = self._projects(people, world)
-        self.next_ticket_id = (Ticket.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
+        self.next_ticket_id = _next_id(Ticket)
+        self.next_entry_id = _next_id(TimeEntry)
         self._time(people, world)
         with transaction.atomic():
             if self.size.ticket_target is not None:
                 self._top_up_tickets(people, world)
             self.ticket_rows.reset_sequence()
+            self.entry_rows.reset_sequence()
             self._estimates(plans, world)
 
     def _count(self, name: str, number: int = 1) -> None:
@@ -333,14 +349,14 @@ class _Builder:
             )
             self.boards[name] = board
             self._count("boards", created)
-        self.sla: dict[tuple[int, int | None], tuple[int, int]] = {}
+        self.sla: TargetTable = {}
         for priority, (respond, resolve) in catalog.SLA_DEFAULTS.items():
             target, created = SlaTarget.objects.get_or_create(
                 priority=priority,
                 agreement=None,
                 defaults={"respond_minutes": respond, "resolve_minutes": resolve},
             )
-            self.sla[(priority, None)] = (target.respond_minutes, target.resolve_minutes)
+            self.sla[(priority, None)] = SlaTargets(target.respond_minutes, target.resolve_minutes)
             self._count("SLA targets", created)
 
     def _people(self) -> list[_Person]:
@@ -348,10 +364,14 @@ class _Builder:
         for spec in self.team_specs:
             teams[spec.name] = Team.objects.create(name=spec.name)
         self._count("teams", len(teams))
+        holidays = self._holidays(teams)
         people = []
         # One hash for the shared demo password: hashing is slow on purpose.
         password = make_password(catalog.DEMO_PASSWORD)
         for spec in self.specs:
+            zone = ZoneInfo(spec.time_zone)
+            last = self.now.astimezone(zone).date() - timedelta(days=1)
+            days = [last - timedelta(days=n) for n in reversed(range(self.size.days))]
             member = member_create(
                 username=spec.username,
                 role=spec.role,
@@ -364,6 +384,8 @@ class _Builder:
                 cost_rate=spec.cost_rate,
                 default_work_role=self.roles[spec.work_role],
                 superuser=spec.superuser,
+                # Everyone has worked here since the demo's time begins: every day is reviewed.
+                start_date=days[0],
             )
             if spec.login:
                 member.user.password = password
@@ -375,7 +397,6 @@ class _Builder:
             )
             if spec.reviews_team and spec.team:
                 teams[spec.team].reviewers.add(member)
-            zone = ZoneInfo(spec.time_zone)
             info = MemberInfo(
                 member_id=member.pk,
                 username=spec.username,
@@ -388,14 +409,31 @@ class _Builder:
                 profile=PROFILES[spec.profile],
                 in_team=spec.team is not None,
             )
-            last = self.now.astimezone(zone).date() - timedelta(days=1)
-            days = [last - timedelta(days=n) for n in reversed(range(self.size.days))]
-            people.append(_Person(spec, member, info, days))
+            # Nobody works their holidays in the demo.
+            off = holidays.get(None, set()) | holidays.get(spec.team, set())
+            people.append(_Person(spec, member, info, [d for d in days if d not in off]))
         self._count("members", len(people))
         self._count(
             "schedule blocks", sum(len(p.spec.schedule) * len(p.spec.weekdays) for p in people)
         )
         return people
+
+    def _holidays(self, teams: dict[str, Team]) -> dict[str | None, set[date]]:
+        """An organisation holiday and one for the team abroad, in the history but well
+        before the days the showcase puts its findings on. Dates by team name (None: all)."""
+        wanted: dict[str | None, set[date]] = defaultdict(set)
+        rows = []
+        for back, weekday, name, team_name in catalog.HOLIDAYS:
+            day = self.last_day - timedelta(days=back)
+            day -= timedelta(days=(day.weekday() - weekday) % 7)
+            team = teams.get(team_name) if team_name else None
+            if day < self.first_day or (team_name and team is None):
+                continue
+            rows.append(Holiday(date=day, name=name, team=team))
+            wanted[team_name].add(day)
+        Holiday.objects.bulk_create(rows)
+        self._count("holidays", len(rows))
+        return wanted
 
     def _company_specs(self) -> list[CompanySpec]:
         specs = list(catalog.COMPANIES)
@@ -418,6 +456,16 @@ class _Builder:
     def _clients(self) -> World:
         rng = self.rng("clients")
         specs = self._company_specs()
+        companies = self._companies(rng, specs)
+        agreements = self._service_agreements(rng, specs, companies)
+        self._coverage_and_rates(agreements)
+        self._premium_sla(agreements)
+        self.companies = companies
+        self.service_agreements = agreements
+        return self._world(specs, companies, agreements)
+
+    def _companies(self, rng: random.Random, specs: list[CompanySpec]) -> list[Company]:
+        """The client companies, each with an office contact."""
         companies = Company.objects.bulk_create(
             [
                 Company(
@@ -442,66 +490,90 @@ class _Builder:
         )
         self._count("companies", len(companies))
         self._count("contacts", len(companies))
+        return companies
 
+    def _service_agreements(
+        self, rng: random.Random, specs: list[CompanySpec], companies: list[Company]
+    ) -> list[tuple[CompanySpec, Agreement]]:
+        """Each client's current agreement (prospects have none); some managed clients also
+        have the time & materials agreement they were on before."""
         agreements: list[tuple[CompanySpec, Agreement]] = []
         earlier: list[Agreement] = []
         for spec, company in zip(specs, companies, strict=True):
             if spec.agreement is None:
                 continue
-            start = self.first_day - timedelta(days=rng.randint(60, 1000))
-            agreement = Agreement(company=company, type=spec.agreement, start_date=start)
-            if spec.agreement == AgreementType.MANAGED:
-                agreement.name = (
-                    "Premium managed services"
-                    if spec.premium
-                    else ("Remote support plan" if spec.remote_only else "Managed services")
-                )
-                agreement.monthly_fee = rng.choice(catalog.MANAGED_FEES)
-                if rng.random() < 0.2:  # they started on hourly billing before signing up
-                    earlier.append(
-                        Agreement(
-                            company=company,
-                            type=AgreementType.TIME_AND_MATERIALS,
-                            name="Time & materials (before the managed plan)",
-                            start_date=start - timedelta(days=rng.randint(200, 700)),
-                            end_date=start - timedelta(days=1),
-                        )
-                    )
-            elif spec.agreement == AgreementType.BLOCK_HOURS:
-                hours, amount = rng.choice(catalog.BLOCK_SIZES)
-                agreement.name = f"{hours:.0f}-hour block"
-                agreement.prepaid_hours = hours
-                agreement.prepaid_amount = amount
-                agreement.hourly_rate = (amount / hours).quantize(Decimal("0.01"))
-            else:
-                agreement.name = "Time & materials"
-                agreement.hourly_rate = catalog.TM_RATE if rng.random() < 0.5 else None
+            agreement, before = self._service_agreement(rng, spec, company)
             agreements.append((spec, agreement))
+            if before is not None:
+                earlier.append(before)
         Agreement.objects.bulk_create(
             [a for _, a in agreements] + earlier, batch_size=self.batch_size
         )
         self._count("agreements", len(agreements) + len(earlier))
+        return agreements
 
+    def _service_agreement(
+        self, rng: random.Random, spec: CompanySpec, company: Company
+    ) -> tuple[Agreement, Agreement | None]:
+        start = self.first_day - timedelta(days=rng.randint(60, 1000))
+        agreement = Agreement(company=company, type=spec.agreement, start_date=start)
+        earlier = None
+        if spec.agreement == AgreementType.MANAGED:
+            agreement.name = (
+                "Premium managed services"
+                if spec.premium
+                else ("Remote support plan" if spec.remote_only else "Managed services")
+            )
+            agreement.monthly_fee = rng.choice(catalog.MANAGED_FEES)
+            if rng.random() < 0.2:  # they started on hourly billing before signing up
+                earlier = Agreement(
+                    company=company,
+                    type=AgreementType.TIME_AND_MATERIALS,
+                    name="Time & materials (before the managed plan)",
+                    start_date=start - timedelta(days=rng.randint(200, 700)),
+                    end_date=start - timedelta(days=1),
+                )
+        elif spec.agreement == AgreementType.BLOCK_HOURS:
+            hours, amount = rng.choice(catalog.BLOCK_SIZES)
+            agreement.name = f"{hours:.0f}-hour block"
+            agreement.prepaid_hours = hours
+            agreement.prepaid_amount = amount
+            agreement.hourly_rate = (amount / hours).quantize(Decimal("0.01"))
+        else:
+            agreement.name = "Time & materials"
+            agreement.hourly_rate = catalog.TM_RATE if rng.random() < 0.5 else None
+        return agreement, earlier
+
+    def _coverage_and_rates(self, agreements: list[tuple[CompanySpec, Agreement]]) -> None:
+        """The work types managed and block-hours agreements cover, and the negotiated role
+        rates of the first time & materials client."""
         covered = {
             AgreementType.MANAGED: [catalog.REMOTE, catalog.ONSITE],
             AgreementType.BLOCK_HOURS: [catalog.REMOTE, catalog.ONSITE, catalog.AFTER_HOURS],
         }
         Through = Agreement.covered_work_types.through
         links = []
-        rates = []
-        sla = []
-        negotiated = False
         for spec, agreement in agreements:
-            names = covered.get(agreement.type, [])
-            if spec.remote_only:
-                names = [catalog.REMOTE]
+            names = [catalog.REMOTE] if spec.remote_only else covered.get(agreement.type, [])
             links += [Through(agreement=agreement, worktype=self.types[n]) for n in names]
-            if agreement.type == AgreementType.TIME_AND_MATERIALS and not negotiated:
-                negotiated = True
-                rates += [
-                    AgreementRate(agreement=agreement, work_role=self.roles[role], rate=rate)
-                    for role, rate in catalog.NEGOTIATED_RATES.items()
-                ]
+        negotiated = next(
+            (a for _, a in agreements if a.type == AgreementType.TIME_AND_MATERIALS), None
+        )
+        rates = []
+        if negotiated is not None:
+            rates = [
+                AgreementRate(agreement=negotiated, work_role=self.roles[role], rate=rate)
+                for role, rate in catalog.NEGOTIATED_RATES.items()
+            ]
+        Through.objects.bulk_create(links, batch_size=self.batch_size)
+        AgreementRate.objects.bulk_create(rates)
+        self._count("agreement coverage", len(links))
+        self._count("agreement rates", len(rates))
+
+    def _premium_sla(self, agreements: list[tuple[CompanySpec, Agreement]]) -> None:
+        """Premium clients' own, shorter SLA targets."""
+        sla = []
+        for spec, agreement in agreements:
             if spec.premium:
                 for priority, (respond, resolve) in catalog.SLA_PREMIUM.items():
                     sla.append(
@@ -512,14 +584,18 @@ class _Builder:
                             resolve_minutes=resolve,
                         )
                     )
-                    self.sla[(priority, agreement.pk)] = (respond, resolve)
-        Through.objects.bulk_create(links, batch_size=self.batch_size)
-        AgreementRate.objects.bulk_create(rates)
+                    self.sla[(priority, agreement.pk)] = SlaTargets(respond, resolve)
         SlaTarget.objects.bulk_create(sla)
-        self._count("agreement coverage", len(links))
-        self._count("agreement rates", len(rates))
         self._count("SLA targets", len(sla))
 
+    def _world(
+        self,
+        specs: list[CompanySpec],
+        companies: list[Company],
+        agreements: list[tuple[CompanySpec, Agreement]],
+    ) -> World:
+        """What the members' simulated days draw on: the clients by region and weight, and
+        the two clients the showcase findings need."""
         by_company = {a.company_id: a for _, a in agreements}
         clients = [
             (Client(company.pk, by_company.get(company.pk)), _region(spec.time_zone), spec.size)
@@ -534,8 +610,6 @@ class _Builder:
             None,
         )
         prospect = next((c for c, _, _ in clients if c.agreement is None), None)
-        self.companies = companies
-        self.service_agreements = agreements
         return World(
             now=self.now,
             work_types=self.types,
@@ -695,14 +769,17 @@ class _Builder:
             rng = self.rng(f"member:{person.spec.username}")
             scenarios: dict[date, set[str]] = {}
             timer_now = False
+            booked: set[date] = set()
             if person is showcase:
                 scenarios, timer_now = self._showcase(person)
+                booked = self._booked_day_off(person, set(scenarios))
             simulation = MemberSimulation(
                 world=world,
                 member=person.info,
                 rng=rng,
                 days=person.days,
-                time_off=self._time_off(rng, person, set(scenarios)),
+                time_off=self._time_off(rng, person, set(scenarios)) | booked,
+                booked_off=booked,
                 scenarios=scenarios,
                 timer_now=timer_now,
             )
@@ -738,6 +815,13 @@ class _Builder:
         scenarios = dict(zip(reversed(worked), flags, strict=False))
         return scenarios, timer_now
 
+    def _booked_day_off(self, person: _Person, keep: set[date]) -> set[date]:
+        """A day the showcase technician booked off well ahead, in the last fortnight: their
+        week shows it as time off, and the review leaves it out."""
+        worked = [d for d in person.days if d.weekday() in person.info.schedule and d not in keep]
+        back = catalog.BOOKED_DAY_OFF_BACK
+        return {worked[-back]} if len(worked) >= back else set()
+
     def _time_off(self, rng: random.Random, person: _Person, keep: set[date]) -> set[date]:
         """A holiday of a few days now and then, and the odd single day (sick or personal)."""
         worked = [d for d in person.days if d.weekday() in person.info.schedule and d not in keep]
@@ -759,6 +843,7 @@ class _Builder:
         for entry in output.entries:
             self.pending.append(
                 (
+                    self.next_entry_id,
                     info.member_id,
                     entry.start,
                     entry.end,
@@ -783,6 +868,7 @@ class _Builder:
                     entry.created_at,
                 )
             )
+            self.next_entry_id += 1
         if len(self.pending) >= self.batch_size:
             self._flush()
         if output.timer is not None:
@@ -815,11 +901,9 @@ class _Builder:
                     None,
                     ticket.assignee_id,
                     ticket.opened_at,
-                    ticket.first_response_at,
-                    ticket.resolved_at,
                     ticket.closed_at,
-                    ticket.respond_breached_at,
-                    ticket.resolve_breached_at,
+                    # The clock the simulated moves kept, through the services' own function.
+                    *(getattr(ticket.clock, name) for name in CLOCK_FIELDS),
                 )
             )
         self._insert(self.ticket_rows, rows, "tickets")
@@ -831,8 +915,13 @@ class _Builder:
         self._insert(self.change_rows, changes, "ticket status changes")
 
     def _insert(self, target: FastInsert, rows: list[tuple], name: str) -> None:
+        written = 0
         for start in range(0, len(rows), self.batch_size):
-            self._count(name, target.insert(rows[start : start + self.batch_size]))
+            written += target.insert(rows[start : start + self.batch_size])
+        if written:
+            self._count(name, written)
+            if target.history is not None:
+                self._count("history records", written)
 
     def _flush(self) -> None:
         self._insert(self.entry_rows, self.pending, "time entries")
@@ -861,19 +950,20 @@ class _Builder:
             summary = rng.choice(catalog.TICKET_SUMMARIES[board]).format(
                 who=rng.choice(catalog.WHO), thing=rng.choice(catalog.THING)
             )
+            client = world.clients.pick(rng, "us" if rng.random() < 0.75 else "uk")
             ticket = SimTicket(
                 board=self.boards[board],
-                client=world.clients.pick(rng, "us" if rng.random() < 0.75 else "uk"),
+                client=client,
                 priority=priority,
                 summary=summary[:1].upper() + summary[1:],
                 opened_at=opened,
                 assignee_id=None,
+                targets=world.sla_targets(priority, client.agreement),
             )
             if not fresh:
                 ticket.move(
                     TicketStatus.CLOSED, at=opened + timedelta(minutes=rng.randint(4, 50)), by=by
                 )
-            ticket.record_breaches(world.sla_targets(priority, ticket.agreement), self.now)
             tickets.append(ticket)
         self._save_tickets(tickets)
 
@@ -890,14 +980,12 @@ TICKET_FIELDS = [
     "work_type",
     "assignee",
     "opened_at",
-    "first_response_at",
-    "resolved_at",
     "closed_at",
-    "respond_breached_at",
-    "resolve_breached_at",
+    *CLOCK_FIELDS,
 ]
 CHANGE_FIELDS = ["ticket", "from_status", "to_status", "at", "by"]
 ENTRY_FIELDS = [
+    "id",
     "member",
     "start",
     "end",

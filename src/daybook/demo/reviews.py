@@ -25,7 +25,9 @@ def _about(view) -> tuple[Subject, str]:
     if view.gaps:
         gap = view.gaps[0]
         return Subject(gap_start=gap.start, gap_end=gap.end), ""
-    finding = view.findings[0]
+    # A day that needs attention without a gap has a finding for the member (not one the
+    # dispatcher sorts out, which nobody asks the member about).
+    finding = next(f for f in view.findings if not f.for_dispatch)
     return Subject(finding=finding.kind), finding.message
 
 

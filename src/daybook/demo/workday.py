@@ -21,6 +21,14 @@ from daybook.clients.models import Agreement
 from daybook.clients.selectors import agreement_check
 from daybook.service.choices import TICKET_TRANSITIONS, Priority, TicketStatus
 from daybook.service.models import Board
+from daybook.service.sla import (
+    SlaClock,
+    SlaTargets,
+    TargetTable,
+    clock_move,
+    clock_open,
+    targets_in,
+)
 from daybook.timekeeping.choices import EntrySource
 from daybook.timekeeping.rates import default_billable, resolve_bill_rate
 
@@ -138,13 +146,12 @@ class World:
     prospect_client: Client | None
     projects_by_member: dict[int, list[ProjectPlan]]
     pricing: Pricing
-    sla: dict[tuple[int, int | None], tuple[int, int]]  # (priority, agreement id) -> minutes
+    sla: TargetTable
     phase_minutes: Counter = field(default_factory=Counter)
 
-    def sla_targets(self, priority: int, agreement: Agreement | None) -> tuple[int, int]:
-        if agreement is not None and (priority, agreement.pk) in self.sla:
-            return self.sla[(priority, agreement.pk)]
-        return self.sla[(priority, None)]
+    def sla_targets(self, priority: int, agreement: Agreement | None) -> SlaTargets:
+        agreement_id = agreement.pk if agreement is not None else None
+        return targets_in(self.sla, priority=priority, agreement_id=agreement_id)
 
 
 @dataclass(frozen=True)
@@ -220,57 +227,31 @@ class SimTicket:
     summary: str
     opened_at: datetime
     assignee_id: int | None
+    targets: SlaTargets
     status: str = TicketStatus.NEW
-    first_response_at: datetime | None = None
-    resolved_at: datetime | None = None
     closed_at: datetime | None = None
-    respond_breached_at: datetime | None = None
-    resolve_breached_at: datetime | None = None
     last_touch: datetime | None = None
     changes: list[tuple[str, str, datetime, int | None]] = field(default_factory=list)
     pk: int | None = None  # set once saved
+    clock: SlaClock = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.clock = clock_open(opened_at=self.opened_at, targets=self.targets)
 
     @property
     def agreement(self) -> Agreement | None:
         return self.client.agreement
 
     def move(self, to: str, *, at: datetime, by: int | None) -> None:
-        """The same bookkeeping as service.services.ticket_set_status, without the database."""
+        """A status move, kept as ticket_set_status keeps it: the same workflow and the same
+        SLA clock, without the database."""
         if to not in TICKET_TRANSITIONS[self.status]:
             raise ValueError(f"demo ticket cannot move from {self.status} to {to}")
         self.changes.append((self.status, to, at, by))
-        if by is not None and self.first_response_at is None:
-            self.first_response_at = max(at, self.opened_at)
+        self.clock = clock_move(self.clock, to_status=to, at=at, by_member=by is not None)
         self.status = to
-        if to == TicketStatus.RESOLVED:
-            self.resolved_at = at
-        elif to == TicketStatus.CLOSED:
+        if to == TicketStatus.CLOSED:
             self.closed_at = at
-            self.resolved_at = self.resolved_at or at
-        else:
-            self.resolved_at = None
-
-    def record_breaches(self, targets: tuple[int, int], now: datetime) -> None:
-        """Stamp the SLA breaches this history implies. Waiting Client pauses the clocks."""
-        respond, resolve = (timedelta(minutes=m) for m in targets)
-        answered = self.first_response_at or now
-        if answered - self.opened_at > respond:
-            self.respond_breached_at = self.opened_at + respond
-        used = timedelta(0)
-        running_since: datetime | None = self.opened_at
-        for _, to, at, _ in self.changes:
-            if running_since is not None:
-                if used + (at - running_since) > resolve:
-                    self.resolve_breached_at = running_since + (resolve - used)
-                    return
-                used += at - running_since
-                running_since = None
-            if to in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
-                return
-            if to != TicketStatus.WAITING_CLIENT:
-                running_since = at
-        if running_since is not None and used + (now - running_since) > resolve:
-            self.resolve_breached_at = running_since + (resolve - used)
 
 
 @dataclass(slots=True)
@@ -337,6 +318,7 @@ class MemberSimulation:
         time_off: set[date],
         scenarios: dict[date, set[str]],
         timer_now: bool = False,
+        booked_off: set[date] | None = None,
     ) -> None:
         self.world = world
         self.member = member
@@ -344,6 +326,8 @@ class MemberSimulation:
         self.rng = rng
         self.days = days
         self.time_off = time_off
+        # Days off certainly booked ahead (the others are booked or sick days by chance).
+        self.booked_off = booked_off or set()
         self.scenarios = scenarios
         self.timer_now = timer_now
         self.tickets: list[SimTicket] = []
@@ -363,12 +347,9 @@ class MemberSimulation:
             self._timer_at(self.world.now - timedelta(minutes=25))
         now = self.world.now
         for ticket in self.tickets:
-            if (
-                ticket.status == TicketStatus.RESOLVED
-                and ticket.resolved_at + AUTO_CLOSE_AFTER <= now
-            ):
-                ticket.move(TicketStatus.CLOSED, at=ticket.resolved_at + AUTO_CLOSE_AFTER, by=None)
-            ticket.record_breaches(self.world.sla_targets(ticket.priority, ticket.agreement), now)
+            resolved_at = ticket.clock.resolved_at
+            if ticket.status == TicketStatus.RESOLVED and resolved_at + AUTO_CLOSE_AFTER <= now:
+                ticket.move(TicketStatus.CLOSED, at=resolved_at + AUTO_CLOSE_AFTER, by=None)
         return MemberDays(self.tickets, self.entries, self.timer)
 
     def _at(self, day: date, clock: time) -> datetime:
@@ -660,7 +641,9 @@ class MemberSimulation:
 
     def _time_off(self, day: date, spans: list[tuple[datetime, datetime]]) -> None:
         rng = self.rng
-        planned = rng.random() < 0.7
+        # Drawn either way, so a booked day leaves the rest of the random stream as it was.
+        chance = rng.random()
+        planned = day in self.booked_off or chance < 0.7
         if planned:  # booked well ahead
             created = spans[0][0] - rng.randint(3, 30) * timedelta(days=1)
         else:  # a sick day, entered on return
@@ -768,6 +751,7 @@ class MemberSimulation:
             summary=summary[:1].upper() + summary[1:],
             opened_at=first_touch - delay * MINUTE,
             assignee_id=self.member.member_id,
+            targets=self.world.sla_targets(priority, client.agreement),
             last_touch=first_touch - delay * MINUTE,
         )
         self.tickets.append(ticket)

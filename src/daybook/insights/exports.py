@@ -1,13 +1,12 @@
 """CSV and PDF renderings of the reports. Each takes a selector's result; nothing is
 recomputed here, only rounded for display."""
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from django.http import StreamingHttpResponse
-from django.utils.html import escape
+
+from daybook.core.csv import SafeWriter
 
 from .selectors import (
     CENT,
@@ -35,8 +34,9 @@ class _Echo:
 
 
 def csv_response(filename: str, rows: Iterable[Iterable]) -> StreamingHttpResponse:
-    """Stream rows as CSV: a generator all the way, so a large export never sits in memory."""
-    writer = csv.writer(_Echo())
+    """Stream rows as CSV: a generator all the way, so a large export never sits in memory.
+    Through SafeWriter: notes and names typed by people never open as spreadsheet formulas."""
+    writer = SafeWriter(_Echo())
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
     )
@@ -163,122 +163,11 @@ def statement_rows(statement: Statement, check: StatementCheck | None = None) ->
 def statement_pdf(
     statement: Statement, check: StatementCheck | None = None, *, issued=None
 ) -> bytes:
-    """A client statement as a PDF (A4 landscape) with its fingerprint printed on it."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    """A client statement as a PDF (A4 landscape) with its fingerprint printed on it; for an
+    issued one, who issued it and what changed since."""
+    from .pdf import statement_document  # reportlab loads only when a PDF is asked for
 
-    styles = getSampleStyleSheet()
-    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=12 * mm,
-        bottomMargin=12 * mm,
-        title=f"Statement {statement.company} {statement.period}",
-    )
-
-    def p(text: str) -> Paragraph:
-        return Paragraph(escape(text), small)
-
-    story = [
-        Paragraph(f"Statement for {escape(statement.company)}", styles["Title"]),
-        Paragraph(
-            f"Period {statement.period.start:%Y-%m-%d} to {statement.period.end:%Y-%m-%d} "
-            f"(days in {statement.time_zone})",
-            styles["Normal"],
-        ),
-    ]
-    if issued is not None:
-        story.append(
-            Paragraph(
-                f"Issued {issued.issued_at:%Y-%m-%d %H:%M} UTC by {issued.issued_by.name}",
-                styles["Normal"],
-            )
-        )
-    else:
-        story.append(Paragraph("Draft: not issued yet", styles["Normal"]))
-    story.append(Spacer(1, 4 * mm))
-    marked = {c.entry_id: c for c in check.changes} if check else {}
-    table = [["Date", "Member", "Hours", "Work type", "Reference", "Charge", "Amount", "Notes"]]
-    for row in statement.rows:
-        mark = " *" if row.entry_id in marked else ""
-        table.append(
-            [
-                row.day.isoformat() + mark,
-                p(row.member),
-                fmt(row.hours),
-                p(row.work_type),
-                p(row.reference),
-                row.charge,
-                fmt(row.amount),
-                p(row.notes),
-            ]
-        )
-    widths = [24 * mm, 32 * mm, 14 * mm, 30 * mm, 45 * mm, 22 * mm, 20 * mm, 86 * mm]
-    entries = Table(table, colWidths=widths, repeatRows=1)
-    entries.setStyle(
-        TableStyle(
-            [
-                ("FONTSIZE", (0, 0), (-1, -1), 8),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("ALIGN", (2, 0), (2, -1), "RIGHT"),
-                ("ALIGN", (6, 0), (6, -1), "RIGHT"),
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-            ]
-        )
-    )
-    story += [entries, Spacer(1, 5 * mm)]
-    totals = [["Agreement", "Hours", "Amount", "Block hours drawn", "Block hours remaining"]]
-    for total in statement.totals:
-        totals.append(
-            [
-                p(total.agreement),
-                fmt(total.hours),
-                fmt(total.amount),
-                fmt(total.block_drawn),
-                fmt(total.block_remaining),
-            ]
-        )
-    totals.append(["Total", fmt(statement.hours), fmt(statement.amount), "", ""])
-    summary = Table(totals, colWidths=[70 * mm, 25 * mm, 30 * mm, 40 * mm, 45 * mm])
-    summary.setStyle(
-        TableStyle(
-            [
-                ("FONTSIZE", (0, 0), (-1, -1), 8),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-            ]
-        )
-    )
-    story += [summary, Spacer(1, 5 * mm)]
-    story.append(Paragraph(f"Fingerprint (SHA-256): {statement.fingerprint}", small))
-    if check is not None and not check.matches:
-        story.append(
-            Paragraph(
-                f"Fingerprint when issued: {check.issued_fingerprint}. Entries marked * "
-                "changed after the statement was issued:",
-                small,
-            )
-        )
-        for change in check.changes:
-            for line in change.history or ():
-                story.append(
-                    p(
-                        f"Entry {change.entry_id} ({change.status}): {line.action} "
-                        f"{line.at:%Y-%m-%d %H:%M} UTC by {line.by}. {'; '.join(line.changes)}"
-                    )
-                )
-            if not change.history:
-                story.append(p(f"Entry {change.entry_id}: {change.status}"))
-    doc.build(story)
-    return buffer.getvalue()
+    return statement_document(statement, check, issued=issued)
 
 
 SLA_GROUP_HEADER = [

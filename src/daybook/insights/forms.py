@@ -11,10 +11,12 @@ from django.utils import timezone
 from daybook.clients.choices import AgreementType
 from daybook.clients.models import Company
 from daybook.core.periods import MAX_PERIOD_DAYS, Period, month_period, quarter_period
+from daybook.core.time import DATE_WINDOW_MESSAGE, validate_date_window, year_in_window
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
 DEFAULT_TARGET_RATE = Decimal("100.00")
+UNKNOWN_COMPANY = {"invalid_choice": "There is no company with this id."}
 
 
 def default_target_rate() -> Decimal:
@@ -34,8 +36,12 @@ class PeriodForm(forms.Form):
 
     month = forms.CharField(required=False, help_text="YYYY-MM")
     quarter = forms.CharField(required=False, help_text="YYYY-Qn")
-    start = forms.DateField(required=False, help_text="YYYY-MM-DD")
-    end = forms.DateField(required=False, help_text="YYYY-MM-DD, included")
+    start = forms.DateField(
+        required=False, help_text="YYYY-MM-DD", validators=[validate_date_window]
+    )
+    end = forms.DateField(
+        required=False, help_text="YYYY-MM-DD, included", validators=[validate_date_window]
+    )
 
     def clean_month(self):
         value = self.cleaned_data["month"].strip()
@@ -44,6 +50,8 @@ class PeriodForm(forms.Form):
         match = MONTH_RE.match(value)
         if not match or not 1 <= int(match[2]) <= 12:
             raise forms.ValidationError("Give a month as YYYY-MM, e.g. 2025-03.")
+        if not year_in_window(int(match[1])):
+            raise forms.ValidationError(DATE_WINDOW_MESSAGE)
         return month_period(int(match[1]), int(match[2]))
 
     def clean_quarter(self):
@@ -53,6 +61,8 @@ class PeriodForm(forms.Form):
         match = QUARTER_RE.match(value)
         if not match:
             raise forms.ValidationError("Give a quarter as YYYY-Qn, e.g. 2025-Q1.")
+        if not year_in_window(int(match[1])):
+            raise forms.ValidationError(DATE_WINDOW_MESSAGE)
         return quarter_period(int(match[1]), int(match[2]))
 
     def clean(self):
@@ -83,7 +93,9 @@ class ProfitabilityForm(PeriodForm):
     target_rate = forms.DecimalField(
         required=False, min_value=Decimal(0), max_digits=10, decimal_places=2
     )
-    company = forms.ModelChoiceField(queryset=Company.objects.all(), required=False)
+    company = forms.ModelChoiceField(
+        queryset=Company.objects.all(), required=False, error_messages=UNKNOWN_COMPANY
+    )
     type = forms.ChoiceField(choices=[("", "All types"), *AgreementType.choices], required=False)
 
     def clean_target_rate(self):
@@ -92,11 +104,16 @@ class ProfitabilityForm(PeriodForm):
 
 
 class StatementForm(PeriodForm):
-    company = forms.ModelChoiceField(queryset=Company.objects.all())
+    company = forms.ModelChoiceField(
+        queryset=Company.objects.all(),
+        error_messages={**UNKNOWN_COMPANY, "required": "Choose a company."},
+    )
 
 
 class ProjectsForm(forms.Form):
-    as_of = forms.DateField(required=False, help_text="YYYY-MM-DD; today when empty")
+    as_of = forms.DateField(
+        required=False, help_text="YYYY-MM-DD; today when empty", validators=[validate_date_window]
+    )
     include_done = forms.BooleanField(required=False, label="Include finished projects")
 
     def clean_as_of(self):
@@ -105,7 +122,9 @@ class ProjectsForm(forms.Form):
 
 class CapacityForm(forms.Form):
     first_week = forms.DateField(
-        required=False, help_text="Any day of the first week; eight weeks ago when empty"
+        required=False,
+        help_text="Any day of the first week; eight weeks ago when empty",
+        validators=[validate_date_window],
     )
     weeks = forms.IntegerField(required=False, min_value=1, max_value=26)
     target_utilization = forms.DecimalField(
@@ -160,6 +179,8 @@ class ForecastForm(forms.Form):
         match = MONTH_RE.match(value)
         if not match or not 1 <= int(match[2]) <= 12:
             raise forms.ValidationError("Give a month as YYYY-MM, e.g. 2025-03.")
+        if not year_in_window(int(match[1])):
+            raise forms.ValidationError(DATE_WINDOW_MESSAGE)
         return month_period(int(match[1]), int(match[2])).start
 
     def clean(self):

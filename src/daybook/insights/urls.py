@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import api, views
+from . import views
+from .api.views import SlaViewSet
 
 app_name = "insights"
 urlpatterns = [
@@ -30,22 +31,7 @@ urlpatterns = [
     path("workload.csv", views.workload_csv, name="workload_csv"),
     path("forecast/", views.forecast, name="forecast"),
     path("forecast.csv", views.forecast_csv, name="forecast_csv"),
-    # API
-    path("api/profitability/", api.ProfitabilityAPI.as_view(), name="api_profitability"),
-    path(
-        "api/profitability/agreements/<int:pk>/",
-        api.AgreementDetailAPI.as_view(),
-        name="api_profitability_agreement",
-    ),
-    path("api/statements/", api.StatementAPI.as_view(), name="api_statements"),
-    path(
-        "api/statements/<int:pk>/",
-        api.IssuedStatementAPI.as_view(),
-        name="api_issued_statement",
-    ),
-    path("api/sla/", api.SlaAPI.as_view(), name="api_sla"),
-    path("api/projects/", api.ProjectsAPI.as_view(), name="api_projects"),
-    path("api/capacity/", api.CapacityAPI.as_view(), name="api_capacity"),
-    path("api/workload/", api.WorkloadAPI.as_view(), name="api_workload"),
-    path("api/forecast/", api.ForecastAPI.as_view(), name="api_forecast"),
+    # The reports' API lives under /api/reports/. This one old address stays only while
+    # tests/insights/test_sla.py still asks for it; it serves the same endpoint.
+    path("api/sla/", SlaViewSet.as_view({"get": "list"}), name="api_sla"),
 ]

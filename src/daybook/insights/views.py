@@ -1,5 +1,6 @@
-"""Report pages and their CSV/PDF downloads. Thin: check access, validate the filter form,
-call the report's selector, render. Bad input is a form error with status 400."""
+"""Report pages and their CSV/PDF downloads. Thin: run the report (reports.py checks access,
+validates the filter form and calls the selector), render. Bad input is a form error with
+status 400."""
 
 import json
 from collections.abc import Callable, Iterable
@@ -7,18 +8,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from daybook.clients.models import Agreement
-from daybook.people.selectors import member_for, members_visible_to
-
-from .access import TEAMS, require_finance, require_team_reports, sees_finance, teams_for
+from . import reports
+from .access import TEAMS, require_finance, sees_finance
 from .exports import (
     capacity_rows,
     csv_response,
@@ -30,14 +27,7 @@ from .exports import (
     statement_rows,
     workload_rows,
 )
-from .forms import (
-    CapacityForm,
-    ForecastForm,
-    PeriodForm,
-    ProfitabilityForm,
-    ProjectsForm,
-    StatementForm,
-)
+from .forms import StatementForm
 from .models import IssuedStatement
 from .selectors import (
     CapacityReport,
@@ -45,18 +35,12 @@ from .selectors import (
     ProfitabilityReport,
     ProjectsReport,
     SlaReport,
+    Statement,
     WorkloadReport,
-    agreement_detail,
-    agreement_profitability,
-    capacity_report,
-    client_statement,
-    financial_forecast,
-    projects_report,
-    sla_compliance,
     statement_check,
-    workload_distribution,
 )
-from .services import statement_issue
+
+View = Callable[[HttpRequest], HttpResponse]
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -69,41 +53,68 @@ def _form_errors(form) -> HttpResponseBadRequest:
     )
 
 
-@dataclass(frozen=True)
-class ReportView:
-    """How one report is shown: its filter form, page template and chart, and its CSV."""
+def _period_stamp(report: Any) -> str:
+    return f"{report.period.start}-{report.period.end}"
 
-    form_class: type[forms.Form]
-    template: str
+
+@dataclass(frozen=True)
+class ReportPage:
+    """How one report is shown: the page insights/<name>.html with its chart, and the CSV
+    <name>-<stamp>.csv with its rows."""
+
+    name: str
+    report: reports.Report
     chart: Callable[[Any], dict]
-    filename: Callable[[Any], str]
     rows: Callable[[Any], Iterable]
+    stamp: Callable[[Any], object] = _period_stamp
     more: Callable[[Any], dict] = lambda report: {}
 
+    @property
+    def template(self) -> str:
+        return f"insights/{self.name}.html"
 
-def _report_page(request: HttpRequest, view: ReportView, run: Callable) -> HttpResponse:
-    """A report page: the filter form, then the report and its chart (400 on bad filters)."""
-    form = view.form_class(request.GET)
-    if not form.is_valid():
-        return render(request, view.template, {"form": form}, status=400)
-    report = run(form)
-    context = {
-        "form": form,
-        "report": report,
-        "chart": view.chart(report),
-        "query": request.GET.urlencode(),
-        **view.more(report),
-    }
-    return render(request, view.template, context)
+    def filename(self, report: Any) -> str:
+        return f"{self.name}-{self.stamp(report)}.csv"
 
 
-def _report_csv(request: HttpRequest, view: ReportView, run: Callable) -> HttpResponse:
-    """A report's CSV download, from the same filters as its page (400 with the errors)."""
-    form = view.form_class(request.GET)
-    if not form.is_valid():
-        return _form_errors(form)
-    report = run(form)
-    return csv_response(view.filename(report), view.rows(report))
+def report_download(report: reports.Report, respond: Callable[[Any], HttpResponse]) -> View:
+    """A report's CSV or PDF, from the same filters as its page. Bad filters are a 400 with
+    the form's errors as JSON."""
+
+    @login_required
+    @require_GET
+    def download(request: HttpRequest) -> HttpResponse:
+        form, result = report.run(request.user, request.GET)
+        if result is None:
+            return _form_errors(form)
+        return respond(result)
+
+    return download
+
+
+def report_views(page: ReportPage) -> tuple[View, View]:
+    """A report's page and its CSV download: the same filters, rule and numbers. Bad filters
+    are a 400 that shows the form's errors."""
+
+    @login_required
+    @require_GET
+    def show(request: HttpRequest) -> HttpResponse:
+        form, report = page.report.run(request.user, request.GET)
+        if report is None:
+            return render(request, page.template, {"form": form}, status=400)
+        context = {
+            "form": form,
+            "report": report,
+            "chart": page.chart(report),
+            "query": request.GET.urlencode(),
+            **page.more(report),
+        }
+        return render(request, page.template, context)
+
+    def csv_of(report: Any) -> HttpResponse:
+        return csv_response(page.filename(report), page.rows(report))
+
+    return show, report_download(page.report, csv_of)
 
 
 @login_required
@@ -120,92 +131,51 @@ def index(request: HttpRequest) -> HttpResponse:
 # --- Agreement profitability ---------------------------------------------------------------
 
 
-def run_profitability(form: ProfitabilityForm) -> ProfitabilityReport:
-    data = form.cleaned_data
-    return agreement_profitability(
-        period=data["period"],
-        target_rate=data["target_rate"],
-        company_id=data["company"].pk if data["company"] else None,
-        agreement_type=data["type"] or None,
-    )
-
-
-def _profitability_chart(report: ProfitabilityReport) -> dict:
+def _money_series(items: Iterable) -> dict:
+    """Revenue, labour cost and margin series for a chart, one point per item."""
+    items = list(items)
     return {
-        "labels": [f"{r.company} — {r.agreement}" for r in report.rows],
-        "revenue": [_float(r.revenue) for r in report.rows],
-        "cost": [_float(r.labour_cost) for r in report.rows],
-        "margin": [_float(r.margin) for r in report.rows],
+        "revenue": [_float(i.revenue) for i in items],
+        "cost": [_float(i.labour_cost) for i in items],
+        "margin": [_float(i.margin) for i in items],
     }
 
 
-PROFITABILITY_VIEW = ReportView(
-    form_class=ProfitabilityForm,
-    template="insights/profitability.html",
-    chart=_profitability_chart,
-    filename=lambda r: f"profitability-{r.period.start}-{r.period.end}.csv",
-    rows=profitability_rows,
+def _profitability_chart(report: ProfitabilityReport) -> dict:
+    labels = [f"{r.company} — {r.agreement}" for r in report.rows]
+    return {"labels": labels, **_money_series(report.rows)}
+
+
+profitability, profitability_csv = report_views(
+    ReportPage(
+        "profitability", reports.PROFITABILITY, chart=_profitability_chart, rows=profitability_rows
+    )
 )
 
 
 @login_required
 @require_GET
-def profitability(request: HttpRequest) -> HttpResponse:
-    require_finance(request.user)
-    return _report_page(request, PROFITABILITY_VIEW, run_profitability)
-
-
-@login_required
-@require_GET
-def profitability_csv(request: HttpRequest) -> HttpResponse:
-    require_finance(request.user)
-    return _report_csv(request, PROFITABILITY_VIEW, run_profitability)
-
-
-def _agreement_for(request: HttpRequest, pk: int) -> Agreement:
-    require_finance(request.user)
-    return get_object_or_404(Agreement.objects.select_related("company"), pk=pk)
-
-
-@login_required
-@require_GET
 def profitability_agreement(request: HttpRequest, pk: int) -> HttpResponse:
-    agreement = _agreement_for(request, pk)
-    form = PeriodForm(request.GET)
-    if not form.is_valid():
-        return render(
-            request,
-            "insights/agreement_detail.html",
-            {"form": form, "agreement": agreement},
-            status=400,
-        )
-    detail = agreement_detail(agreement=agreement, period=form.cleaned_data["period"])
-    chart = {
+    agreement = reports.agreement_for(request.user, pk)
+    form, detail = reports.AGREEMENT.run(request.user, request.GET, agreement=agreement)
+    context: dict[str, Any] = {"form": form, "agreement": agreement}
+    if detail is None:
+        return render(request, "insights/agreement_detail.html", context, status=400)
+    context["detail"] = detail
+    context["query"] = request.GET.urlencode()
+    context["chart"] = {
         "labels": [f"{p.month:%Y-%m}" for p in detail.burn_down],
         "remaining": [_float(p.remaining) for p in detail.burn_down],
         "drawn": [_float(p.drawn) for p in detail.burn_down],
     }
-    return render(
-        request,
-        "insights/agreement_detail.html",
-        {
-            "form": form,
-            "agreement": agreement,
-            "detail": detail,
-            "chart": chart,
-            "query": request.GET.urlencode(),
-        },
-    )
+    return render(request, "insights/agreement_detail.html", context)
 
 
 # --- Client statements ---------------------------------------------------------------------
 
 
-def _issued_for(request: HttpRequest, pk: int) -> IssuedStatement:
-    require_finance(request.user)
-    return get_object_or_404(
-        IssuedStatement.objects.select_related("company", "issued_by__user"), pk=pk
-    )
+def _issued(**filters) -> QuerySet[IssuedStatement]:
+    return IssuedStatement.objects.filter(**filters).select_related("company", "issued_by__user")
 
 
 @login_required
@@ -213,19 +183,11 @@ def _issued_for(request: HttpRequest, pk: int) -> IssuedStatement:
 def statement(request: HttpRequest) -> HttpResponse:
     require_finance(request.user)
     if "company" not in request.GET:
-        return render(
-            request,
-            "insights/statement.html",
-            {
-                "form": StatementForm(),
-                "issued": IssuedStatement.objects.select_related("company", "issued_by__user")[:20],
-            },
-        )
-    form = StatementForm(request.GET)
-    if not form.is_valid():
+        context = {"form": StatementForm(), "issued": _issued()[:20]}
+        return render(request, "insights/statement.html", context)
+    form, draft = reports.STATEMENT.run(request.user, request.GET)
+    if draft is None:
         return render(request, "insights/statement.html", {"form": form}, status=400)
-    company, period = form.cleaned_data["company"], form.cleaned_data["period"]
-    draft = client_statement(company=company, period=period)
     chart = {
         "labels": [t.agreement for t in draft.totals],
         "hours": [_float(t.hours) for t in draft.totals],
@@ -239,45 +201,16 @@ def statement(request: HttpRequest) -> HttpResponse:
             "rows": [(row, None) for row in draft.rows],
             "chart": chart,
             "query": request.GET.urlencode(),
-            "issued": IssuedStatement.objects.filter(company=company).select_related(
-                "company", "issued_by__user"
-            )[:20],
+            "issued": _issued(company_id=draft.company_id)[:20],
         },
     )
 
 
-def _draft(request: HttpRequest):
-    require_finance(request.user)
-    form = StatementForm(request.GET)
-    if not form.is_valid():
-        return None, form
-    data = form.cleaned_data
-    return client_statement(company=data["company"], period=data["period"]), form
-
-
-def _name(statement, suffix: str) -> str:
+def _name(statement: Statement, suffix: str) -> str:
     return (
         f"statement-{statement.company_identifier}-{statement.period.start}-"
         f"{statement.period.end}.{suffix}"
     )
-
-
-@login_required
-@require_GET
-def statement_csv(request: HttpRequest) -> HttpResponse:
-    draft, form = _draft(request)
-    if draft is None:
-        return _form_errors(form)
-    return csv_response(_name(draft, "csv"), statement_rows(draft))
-
-
-@login_required
-@require_GET
-def statement_pdf_view(request: HttpRequest) -> HttpResponse:
-    draft, form = _draft(request)
-    if draft is None:
-        return _form_errors(form)
-    return _pdf_response(statement_pdf(draft), _name(draft, "pdf"))
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -286,26 +219,27 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+statement_csv = report_download(
+    reports.STATEMENT, lambda draft: csv_response(_name(draft, "csv"), statement_rows(draft))
+)
+statement_pdf_view = report_download(
+    reports.STATEMENT, lambda draft: _pdf_response(statement_pdf(draft), _name(draft, "pdf"))
+)
+
+
 @login_required
 @require_POST
 def statement_issue_view(request: HttpRequest) -> HttpResponse:
-    require_finance(request.user)
-    member = member_for(request.user)
-    if member is None:
-        raise PermissionDenied("Only a member can issue a statement.")
-    form = StatementForm(request.POST)
-    if not form.is_valid():
+    form, issued = reports.issue_statement(request.user, request.POST)
+    if issued is None:
         return render(request, "insights/statement.html", {"form": form}, status=400)
-    issued = statement_issue(
-        company=form.cleaned_data["company"], period=form.cleaned_data["period"], by=member
-    )
     return redirect("insights:issued_statement", pk=issued.pk)
 
 
 @login_required
 @require_GET
 def issued_statement(request: HttpRequest, pk: int) -> HttpResponse:
-    issued = _issued_for(request, pk)
+    issued = reports.issued_for(request.user, pk)
     check = statement_check(issued=issued)
     rows = [(row, check.change_for(row.entry_id)) for row in check.current.rows]
     return render(
@@ -318,7 +252,7 @@ def issued_statement(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def issued_statement_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    issued = _issued_for(request, pk)
+    issued = reports.issued_for(request.user, pk)
     check = statement_check(issued=issued)
     return csv_response(_name(check.current, "csv"), statement_rows(check.current, check))
 
@@ -326,7 +260,7 @@ def issued_statement_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def issued_statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    issued = _issued_for(request, pk)
+    issued = reports.issued_for(request.user, pk)
     check = statement_check(issued=issued)
     return _pdf_response(
         statement_pdf(check.current, check, issued=issued), _name(check.current, "pdf")
@@ -346,11 +280,7 @@ def statement_verify(request: HttpRequest) -> HttpResponse:
             context["error"] = "A fingerprint is 64 hexadecimal characters."
             status = 400
         else:
-            issued = (
-                IssuedStatement.objects.filter(fingerprint=fingerprint)
-                .select_related("company", "issued_by__user")
-                .first()
-            )
+            issued = _issued(fingerprint=fingerprint).first()
             context["issued"] = issued
             if issued is not None:
                 context["check"] = statement_check(issued=issued)
@@ -358,18 +288,6 @@ def statement_verify(request: HttpRequest) -> HttpResponse:
 
 
 # --- SLA compliance --------------------------------------------------------------------------
-
-
-def team_scope(user):
-    """Finance and Admin: everyone (None); managers: the teams they review."""
-    require_team_reports(user)
-    return None if sees_finance(user) else teams_for(user)
-
-
-def run_sla(request: HttpRequest, form: PeriodForm) -> SlaReport:
-    return sla_compliance(
-        period=form.cleaned_data["period"], now=timezone.now(), teams=team_scope(request.user)
-    )
 
 
 def _sla_chart(report: SlaReport) -> dict:
@@ -391,39 +309,12 @@ def _sla_groups(report: SlaReport) -> dict:
     }
 
 
-SLA_VIEW = ReportView(
-    form_class=PeriodForm,
-    template="insights/sla.html",
-    chart=_sla_chart,
-    filename=lambda r: f"sla-{r.period.start}-{r.period.end}.csv",
-    rows=sla_rows,
-    more=_sla_groups,
+sla, sla_csv = report_views(
+    ReportPage("sla", reports.SLA, chart=_sla_chart, rows=sla_rows, more=_sla_groups)
 )
 
 
-@login_required
-@require_GET
-def sla(request: HttpRequest) -> HttpResponse:
-    team_scope(request.user)
-    return _report_page(request, SLA_VIEW, lambda form: run_sla(request, form))
-
-
-@login_required
-@require_GET
-def sla_csv(request: HttpRequest) -> HttpResponse:
-    team_scope(request.user)
-    return _report_csv(request, SLA_VIEW, lambda form: run_sla(request, form))
-
-
 # --- Projects -------------------------------------------------------------------------------
-
-
-def run_projects(request: HttpRequest, form: ProjectsForm) -> ProjectsReport:
-    return projects_report(
-        as_of=form.cleaned_data["as_of"],
-        teams=team_scope(request.user),
-        include_done=form.cleaned_data["include_done"],
-    )
 
 
 def _projects_chart(report: ProjectsReport) -> dict:
@@ -434,40 +325,18 @@ def _projects_chart(report: ProjectsReport) -> dict:
     }
 
 
-PROJECTS_VIEW = ReportView(
-    form_class=ProjectsForm,
-    template="insights/projects.html",
-    chart=_projects_chart,
-    filename=lambda r: f"projects-{r.as_of}.csv",
-    rows=projects_rows,
+projects, projects_csv = report_views(
+    ReportPage(
+        "projects",
+        reports.PROJECTS,
+        chart=_projects_chart,
+        rows=projects_rows,
+        stamp=lambda r: r.as_of,
+    )
 )
 
 
-@login_required
-@require_GET
-def projects(request: HttpRequest) -> HttpResponse:
-    team_scope(request.user)
-    return _report_page(request, PROJECTS_VIEW, lambda form: run_projects(request, form))
-
-
-@login_required
-@require_GET
-def projects_csv(request: HttpRequest) -> HttpResponse:
-    team_scope(request.user)
-    return _report_csv(request, PROJECTS_VIEW, lambda form: run_projects(request, form))
-
-
 # --- Capacity -------------------------------------------------------------------------------
-
-
-def run_capacity(request: HttpRequest, form: CapacityForm) -> CapacityReport:
-    data = form.cleaned_data
-    return capacity_report(
-        first_week=data["first_week"],
-        weeks=data["weeks"],
-        target_utilization=data["target_utilization"],
-        teams=team_scope(request.user),
-    )
 
 
 def _capacity_chart(report: CapacityReport) -> dict:
@@ -484,37 +353,18 @@ def _capacity_chart(report: CapacityReport) -> dict:
     }
 
 
-CAPACITY_VIEW = ReportView(
-    form_class=CapacityForm,
-    template="insights/capacity.html",
-    chart=_capacity_chart,
-    filename=lambda r: f"capacity-{r.weeks[0]}.csv",
-    rows=capacity_rows,
+capacity, capacity_csv = report_views(
+    ReportPage(
+        "capacity",
+        reports.CAPACITY,
+        chart=_capacity_chart,
+        rows=capacity_rows,
+        stamp=lambda r: r.weeks[0],
+    )
 )
 
 
-@login_required
-@require_GET
-def capacity(request: HttpRequest) -> HttpResponse:
-    team_scope(request.user)
-    return _report_page(request, CAPACITY_VIEW, lambda form: run_capacity(request, form))
-
-
-@login_required
-@require_GET
-def capacity_csv(request: HttpRequest) -> HttpResponse:
-    team_scope(request.user)
-    return _report_csv(request, CAPACITY_VIEW, lambda form: run_capacity(request, form))
-
-
 # --- Workload -------------------------------------------------------------------------------
-
-
-def run_workload(request: HttpRequest, form: PeriodForm) -> WorkloadReport:
-    # Finance and Admin: everyone; managers: themselves and their teams; others: themselves.
-    return workload_distribution(
-        period=form.cleaned_data["period"], members=members_visible_to(request.user)
-    )
 
 
 def _workload_chart(report: WorkloadReport) -> dict:
@@ -527,71 +377,28 @@ def _workload_chart(report: WorkloadReport) -> dict:
     }
 
 
-WORKLOAD_VIEW = ReportView(
-    form_class=PeriodForm,
-    template="insights/workload.html",
-    chart=_workload_chart,
-    filename=lambda r: f"workload-{r.period.start}-{r.period.end}.csv",
-    rows=workload_rows,
+workload, workload_csv = report_views(
+    ReportPage("workload", reports.WORKLOAD, chart=_workload_chart, rows=workload_rows)
 )
-
-
-@login_required
-@require_GET
-def workload(request: HttpRequest) -> HttpResponse:
-    return _report_page(request, WORKLOAD_VIEW, lambda form: run_workload(request, form))
-
-
-@login_required
-@require_GET
-def workload_csv(request: HttpRequest) -> HttpResponse:
-    return _report_csv(request, WORKLOAD_VIEW, lambda form: run_workload(request, form))
 
 
 # --- Financial forecast ---------------------------------------------------------------------
 
 
-def run_forecast(form: ForecastForm) -> FinancialForecast:
-    data = form.cleaned_data
-    extra = {} if data["hire_hours"] is None else {"hire_hours_per_month": data["hire_hours"]}
-    return financial_forecast(
-        last_month=data["last_month"],
-        months_ahead=data["months"],
-        raise_pct=data["raise_pct"],
-        new_hires=data["new_hires"],
-        hire_cost_rate=data["hire_cost_rate"],
-        **extra,
-    )
-
-
 def _forecast_chart(report: FinancialForecast) -> dict:
     return {
         "labels": [f"{m.month:%Y-%m}" for m in report.months],
-        "revenue": [_float(m.revenue) for m in report.months],
-        "cost": [_float(m.labour_cost) for m in report.months],
-        "margin": [_float(m.margin) for m in report.months],
+        **_money_series(report.months),
         "projected": [m.projected for m in report.months],
     }
 
 
-FORECAST_VIEW = ReportView(
-    form_class=ForecastForm,
-    template="insights/forecast.html",
-    chart=_forecast_chart,
-    filename=lambda r: f"forecast-{r.months[0].month:%Y-%m}.csv",
-    rows=forecast_rows,
+forecast, forecast_csv = report_views(
+    ReportPage(
+        "forecast",
+        reports.FORECAST,
+        chart=_forecast_chart,
+        rows=forecast_rows,
+        stamp=lambda r: f"{r.months[0].month:%Y-%m}",
+    )
 )
-
-
-@login_required
-@require_GET
-def forecast(request: HttpRequest) -> HttpResponse:
-    require_finance(request.user)
-    return _report_page(request, FORECAST_VIEW, run_forecast)
-
-
-@login_required
-@require_GET
-def forecast_csv(request: HttpRequest) -> HttpResponse:
-    require_finance(request.user)
-    return _report_csv(request, FORECAST_VIEW, run_forecast)

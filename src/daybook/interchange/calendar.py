@@ -16,6 +16,7 @@ from icalendar import Calendar, Event
 
 from daybook.people.choices import Weekday
 from daybook.people.models import Member, ScheduleBlock
+from daybook.timekeeping.labels import entry_label
 from daybook.timekeeping.models import TimeEntry
 
 # How far back the feed reaches: enough for any calendar, small enough to stay quick.
@@ -30,14 +31,6 @@ BYDAY = {
     Weekday.SATURDAY: "SA",
     Weekday.SUNDAY: "SU",
 }
-
-
-def entry_summary(entry: TimeEntry) -> str:
-    if entry.ticket_id:
-        return f"#{entry.ticket_id} {entry.ticket.summary}"
-    if entry.phase_id:
-        return f"{entry.phase.project.name} / {entry.phase.name}"
-    return entry.work_type.name
 
 
 def _sequence(entry: TimeEntry) -> int:
@@ -55,7 +48,7 @@ def _entry_event(entry: TimeEntry, stamp: datetime) -> Event:
     event.add("dtstamp", _utc(stamp))
     event.add("dtstart", _utc(entry.start))
     event.add("dtend", _utc(entry.end))
-    event.add("summary", entry_summary(entry))
+    event.add("summary", entry_label(entry))
     if entry.notes:
         event.add("description", entry.notes)
     event.add("created", _utc(entry.created_at))

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from daybook.people.models import Member
+from daybook.people.services import members_lock
 
 from .models import CalendarFeed
 
@@ -16,8 +17,9 @@ def feed_create(*, member: Member, at: datetime | None = None) -> CalendarFeed:
     """A new private feed address. An address already in use is revoked, so only the newest
     one works: creating a new one is also how a leaked address is replaced."""
     at = at or timezone.now()
-    # Lock the member's row so two clicks cannot leave two live feeds.
-    Member.objects.select_for_update().filter(pk=member.pk).first()
+    # Lock the member's row so two clicks cannot leave two live feeds (the one member lock
+    # every app takes, so locks are always taken in the same order and way).
+    members_lock([member.pk])
     CalendarFeed.objects.filter(member=member, revoked_at__isnull=True).update(revoked_at=at)
     return CalendarFeed.objects.create(member=member, token=secrets.token_urlsafe(32))
 

@@ -1,10 +1,14 @@
 import itertools
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.contrib import admin
 from django.db.models import Count
+from django.utils import timezone
 
-from .models import Member, ScheduleBlock, Team
+from daybook.core.time import local_date
+
+from .models import Holiday, Member, ScheduleBlock, Team
 from .selectors import members_visible_to
 
 
@@ -32,6 +36,24 @@ class ScheduleFormSet(forms.BaseInlineFormSet):
                     )
 
 
+class MemberForm(forms.ModelForm):
+    class Meta:
+        model = Member
+        fields = "__all__"  # noqa: DJ007 - the admin edits every field of a member
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("start_date"):
+            # A member starts on the day they are created, on their own calendar. An unknown
+            # zone is refused by the model's validator with a sentence, after this.
+            try:
+                zone = ZoneInfo(data.get("time_zone") or self.instance.time_zone)
+            except (ValueError, ZoneInfoNotFoundError):
+                return data
+            data["start_date"] = local_date(timezone.now(), zone)
+        return data
+
+
 class ScheduleBlockInline(admin.TabularInline):
     model = ScheduleBlock
     formset = ScheduleFormSet
@@ -52,6 +74,8 @@ class MemberAdmin(admin.ModelAdmin):
         "cost_rate",
         "default_work_role",
         "roles",
+        "start_date",
+        "end_date",
     ]
     list_filter = ["team", "time_zone", "user__groups"]
     list_select_related = ["user", "team", "default_work_role"]
@@ -63,6 +87,7 @@ class MemberAdmin(admin.ModelAdmin):
     ]
     autocomplete_fields = ["user"]
     inlines = [ScheduleBlockInline]
+    form = MemberForm
 
     def get_queryset(self, request):
         return (
@@ -110,3 +135,19 @@ class TeamAdmin(admin.ModelAdmin):
     @admin.display(description="Reviewers")
     def reviewer_names(self, obj: Team) -> str:
         return ", ".join(member.name for member in obj.reviewers.all()) or "—"
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    """Organisation holidays (no team) and each team's own; the model's constraints refuse a
+    second holiday for the same team and date with a sentence."""
+
+    list_display = ["date", "name", "scope"]
+    list_filter = ["team"]
+    list_select_related = ["team"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+
+    @admin.display(description="For", ordering="team__name")
+    def scope(self, obj: Holiday) -> str:
+        return obj.team.name if obj.team_id else "Everyone"

@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -5,7 +6,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 
 from daybook.core.validators import validate_time_zone
 
@@ -14,6 +16,12 @@ from .choices import Weekday
 
 def default_time_zone() -> str:
     return settings.TIME_ZONE
+
+
+def default_start_date() -> date:
+    """Today in the organisation's zone. A model default cannot see the member's own zone;
+    `member_create` passes today in that zone instead."""
+    return timezone.localdate(timezone.now(), ZoneInfo(settings.TIME_ZONE))
 
 
 class Team(models.Model):
@@ -62,6 +70,19 @@ class Member(models.Model):
         blank=True,
         related_name="+",
     )
+    start_date = models.DateField(
+        default=default_start_date,
+        blank=True,
+        help_text=(
+            "The first local day this member works here; no day before it is reviewed. "
+            "Left empty: the day the member is created, in their time zone."
+        ),
+    )
+    end_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The last local day this member works here, once they leave.",
+    )
 
     class Meta:
         ordering = ["user__first_name", "user__last_name", "user__username"]
@@ -75,6 +96,11 @@ class Member(models.Model):
                 condition=Q(cost_rate__gte=0),
                 name="member_cost_rate_not_negative",
                 violation_error_message="The cost rate cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="member_ends_after_start",
+                violation_error_message="A member cannot leave before their start date.",
             ),
         ]
 
@@ -92,6 +118,10 @@ class Member(models.Model):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    def works_on(self, day: date) -> bool:
+        """Whether `day` (a local date) falls between the start date and the end date."""
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
 
 
 class ScheduleBlock(models.Model):
@@ -122,3 +152,41 @@ class ScheduleBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class Holiday(models.Model):
+    """A day nobody on the team works: a public holiday, an office closure. A row without a
+    team is the organisation's and applies to every member; a team's row (teams in other
+    countries keep other holidays) applies to that team's members only."""
+
+    date = models.DateField()
+    name = models.CharField(max_length=100)
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="holidays",
+        help_text="Leave empty for a holiday of the whole organisation.",
+    )
+
+    class Meta:
+        ordering = ["date", "team__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "date"],
+                name="one_holiday_per_team_and_date",
+                violation_error_message="This team already has a holiday on that date.",
+            ),
+            models.UniqueConstraint(
+                fields=["date"],
+                condition=Q(team__isnull=True),
+                name="one_organisation_holiday_per_date",
+                violation_error_message="The organisation already has a holiday on that date.",
+            ),
+        ]
+        indexes = [models.Index(fields=["date"])]
+
+    def __str__(self) -> str:
+        scope = self.team.name if self.team_id else "everyone"
+        return f"{self.name} ({self.date:%Y-%m-%d}, {scope})"

@@ -1,7 +1,10 @@
-from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from collections.abc import Iterable
+from datetime import date
 
-from .models import Member
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+
+from .models import Holiday, Member
 
 
 def member_for(user: AbstractBaseUser) -> Member | None:
@@ -33,3 +36,38 @@ def member_zone_groups() -> dict[str, list[int]]:
 
 # How reports and trends name the group of members who belong to no team.
 NO_TEAM = "No team"
+
+
+def holidays_on(*, day: date, team_ids: Iterable[int | None]) -> dict[int | None, str]:
+    """The holiday's name on `day` for each of these teams (None: members without a team), in
+    one query. The organisation's holiday covers every team; a team's own holiday on the same
+    date gives its own name. Teams with no holiday that day are left out."""
+    wanted = {team_id for team_id in team_ids if team_id is not None}
+    rows = Holiday.objects.filter(Q(team__isnull=True) | Q(team_id__in=wanted), date=day)
+    names = dict(rows.values_list("team_id", "name"))
+    result = {team_id: names[team_id] for team_id in wanted if team_id in names}
+    if None in names:
+        for team_id in [None, *wanted]:
+            result.setdefault(team_id, names[None])
+    return result
+
+
+def with_holidays(members: QuerySet[Member], day: date) -> list[Member]:
+    """The members, each with `holiday_name` (their team's holiday on `day`, else the
+    organisation's, else None) worked out inside the members query, and `holiday_day` set to
+    `day` so a reader can tell which day the name is for (`day_figures` then skips its own
+    holiday query)."""
+    names = (
+        Holiday.objects.filter(Q(team=OuterRef("team")) | Q(team__isnull=True), date=day)
+        .order_by(F("team").asc(nulls_last=True))
+        .values("name")[:1]
+    )
+    people = list(members.annotate(holiday_name=Subquery(names)))
+    for member in people:
+        member.holiday_day = day
+    return people
+
+
+def active_on(day: date) -> Q:
+    """Members who work here on `day`: started on or before it and not yet left."""
+    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))

@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.db import models
+from django.db.models import Q
 from simple_history.admin import SimpleHistoryAdmin
 
 from daybook.timekeeping.models import ReviewPolicy
+from daybook.timekeeping.visibility import visible_entry_q
 
+from .choices import NoticeKind
 from .composer import PLACEHOLDER_HELP
 from .models import DayReview, Delivery, FollowUp, MessageTemplate, Notice, NotificationSetting
 
@@ -81,6 +84,15 @@ class NoticeAdmin(admin.ModelAdmin):
     list_filter = ["kind", "deliveries__status"]
     list_select_related = ["recipient__user"]
     inlines = [DeliveryInline]
+
+    def get_queryset(self, request):
+        # A nudge about a timer still running speaks of the member's day before its review
+        # opens (timekeeping/visibility.py): others see it once that day has opened.
+        about_the_day = Q(kind=NoticeKind.NUDGE)
+        visible = visible_entry_q(
+            request.user, lookup="created_at__lte", member_field="recipient_id"
+        )
+        return super().get_queryset(request).filter(~about_the_day | visible)
 
     def has_add_permission(self, request) -> bool:
         return False

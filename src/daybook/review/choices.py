@@ -45,6 +45,8 @@ class NoticeKind(models.TextChoices):
     REPLY = "reply", "Reply to your request"
     DIGEST = "digest", "Days ready for review"
     NUDGE = "nudge", "Timer still running"
+    MESSAGE = "message", "New message about a request"
+    REMINDER = "reminder", "Time not logged yet"
 
 
 class Channel(models.TextChoices):
@@ -63,6 +65,8 @@ class ChatKind(models.TextChoices):
 
 class DeliveryStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
+    # A worker has claimed it and is sending it now (see Delivery.claimed_at).
+    SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     RETRYING = "retrying", "Retrying"
     FAILED = "failed", "Failed"

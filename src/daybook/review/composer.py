@@ -1,13 +1,18 @@
 """Follow-up messages: filling a template's placeholders from a day, and the tone check that
-warns a reviewer before a message that reads as blame goes out."""
+warns a reviewer before a message that reads as blame goes out (the classifier itself lives in
+review/tone/; this is where follow-ups ask it, and where its quotes are marked for a preview)."""
 
-import re
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from .tone import ToneResult, check_tone
 
 PLACEHOLDERS: dict[str, str] = {
     "first_name": "the member's first name",
@@ -114,79 +119,35 @@ def fill(text: str, values: dict[str, str]) -> str:
     return text.format_map(values)
 
 
-@dataclass(frozen=True)
-class ToneWarning:
-    phrase: str
-    advice: str
+def message_text(*, subject: str = "", body: str) -> str:
+    """What the member reads, as one text: the subject line (if any), then the message."""
+    return f"{subject}\n{body}" if subject.strip() else body
 
 
-# Each pattern is a way a message can sound like blame, with what to do instead. The check
-# warns; it never blocks, because the reviewer knows the context.
-_TONE_RULES: list[tuple[re.Pattern[str], str]] = [
-    (
-        re.compile(r"\bexplain\b(?: (?:yourself|this|that|the|your|why|where|what))?", re.I),
-        "Asking someone to explain reads as a charge. Ask which ticket or project the time "
-        "belongs to instead.",
-    ),
-    (
-        re.compile(r"\bjustify\b|\baccount for (?:yourself|your time)\b", re.I),
-        "Asking someone to justify their time assumes they did something wrong. Ask for help "
-        "placing it instead.",
-    ),
-    (
-        re.compile(
-            r"\bwhy (?:didn't|did not|haven't|have not|weren't|wasn't|aren't|don't|do not) you\b",
-            re.I,
-        ),
-        "“Why didn't you…” puts the member on the defensive. Ask what they were working on.",
-    ),
-    (
-        re.compile(r"\bwhere were you\b|\bwhat were you doing\b", re.I),
-        "This sounds like checking up on the person. Ask where the time should be logged.",
-    ),
-    (
-        re.compile(
-            r"\b(?:unacceptable|inexcusable|lazy|laziness|slacking|careless|sloppy|"
-            r"negligent|irresponsible)\b",
-            re.I,
-        ),
-        "A word of blame. Assume the member was busy with real work and ask about the time.",
-    ),
-    (
-        re.compile(r"\bwast(?:e|ed|ing)\b", re.I),
-        "“Waste” judges the work before you know what it was.",
-    ),
-    (
-        re.compile(r"\byou (?:always|never|keep)\b|\b(?:yet|once) again\b", re.I),
-        "Sweeping words turn one day into a pattern of blame. Ask about this day only.",
-    ),
-    (
-        re.compile(r"\bfail(?:ed|ing|ure)? to\b", re.I),
-        "“Failed to” frames the day as a failure. Say what is missing and ask for help.",
-    ),
-    (
-        re.compile(
-            r"\b(?:or else|final warning|last warning|disciplinary|written up|consequences)\b",
-            re.I,
-        ),
-        "A threat has no place in a follow-up. It asks for help with the record, nothing more.",
-    ),
-    (
-        re.compile(r"!{2,}"),
-        "Several exclamation marks read as shouting.",
-    ),
-    (
-        re.compile(r"\b[A-Z]{4,}(?:\W+[A-Z]{4,})+\b"),
-        "Words in capitals read as shouting.",
-    ),
-]
+def message_tone(*, subject: str = "", body: str) -> ToneResult:
+    """The tone check over what the member reads. The same check runs as the reviewer types,
+    when a follow-up is sent and when a reviewer replies."""
+    return check_tone(message_text(subject=subject, body=body))
 
 
-def tone_warnings(text: str) -> list[ToneWarning]:
-    """Phrases in `text` that may read as accusatory, each with a suggestion, in order."""
-    found: list[tuple[int, ToneWarning]] = []
-    for pattern, advice in _TONE_RULES:
-        match = pattern.search(text)
-        if match:
-            found.append((match.start(), ToneWarning(phrase=match.group(0), advice=advice)))
-    return [warning for _, warning in sorted(found, key=lambda pair: pair[0])]
+def highlighted(text: str, quotes: Iterable[str]) -> SafeString:
+    """`text`, escaped, with every place a quote appears wrapped in <mark>; overlapping or
+    touching marks are joined, so a phrase inside a quoted sentence is marked once."""
+    spans: list[tuple[int, int]] = []
+    for quote in {q for q in quotes if q}:
+        found = text.find(quote)
+        while found != -1:
+            spans.append((found, found + len(quote)))
+            found = text.find(quote, found + len(quote))
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    parts, at = [], 0
+    for start, end in merged:
+        parts += [escape(text[at:start]), format_html("<mark>{}</mark>", text[start:end])]
+        at = end
+    parts.append(escape(text[at:]))
+    return format_html_join("", "{}", ((part,) for part in parts))

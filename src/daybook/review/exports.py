@@ -1,9 +1,10 @@
 """Flat rows of a day review for tables and CSV, built from the same DayViews as the API."""
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass, fields
+
+from daybook.core.csv import SafeWriter
 
 from .selectors import DayView
 
@@ -78,9 +79,10 @@ def review_row(view: DayView) -> ReviewRow:
 
 
 def csv_lines(views: Iterable[DayView]) -> Iterator[str]:
-    """CSV text line by line: one row per member, with gaps and findings spelled out."""
+    """CSV text line by line: one row per member, with gaps and findings spelled out.
+    Through SafeWriter: team and member names never open as spreadsheet formulas."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeWriter(buffer)
 
     def flush() -> str:
         text = buffer.getvalue()

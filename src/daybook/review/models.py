@@ -1,9 +1,13 @@
+from uuid import uuid4
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from daybook.core.models import TimeStampedModel
+from daybook.core.outbound import validate_outbound_url
 from daybook.timekeeping.choices import FindingKind
 
 from .choices import Channel, ChatKind, DeliveryStatus, FollowUpState, NoticeKind, ReviewState
@@ -125,6 +129,30 @@ class FollowUp(TimeStampedModel):
         return self.state != FollowUpState.RESOLVED
 
 
+class FollowUpMessage(models.Model):
+    """One message in a follow-up's conversation after the question that opened it: the
+    member's answer or a reviewer's reply. The opening question stays on the FollowUp."""
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        "people.Member", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["follow_up", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Message on {self.follow_up}"
+
+    @property
+    def from_member(self) -> bool:
+        """Written by the member asked (not by a reviewer)."""
+        return self.author_id is not None and self.author_id == self.follow_up.member_id
+
+
 class NotificationSetting(models.Model):
     """How one member wants notices besides the app: email, a chat webhook, both or neither."""
 
@@ -133,10 +161,17 @@ class NotificationSetting(models.Model):
     )
     by_email = models.BooleanField(default=True, help_text="Send notices to my email address.")
     chat_kind = models.CharField(max_length=8, choices=ChatKind.choices, blank=True)
+    # The validator refuses hosts off the administrator's list and internal addresses, for
+    # every door that saves this (settings page, admin, API); sending checks again.
     chat_webhook_url = models.URLField(
         blank=True,
         max_length=500,
+        validators=[validate_outbound_url],
         help_text="An incoming webhook address from Slack or Microsoft Teams.",
+    )
+    remind_unlogged = models.BooleanField(
+        default=True,
+        help_text="Remind me when my working day ends with time not logged yet.",
     )
 
     class Meta:
@@ -177,15 +212,21 @@ class Notice(models.Model):
 
 
 class Delivery(models.Model):
-    """One attempt to carry a notice over one channel, with what happened."""
+    """One notice carried over one channel, with what happened. A worker claims the row
+    (status sending, claimed_at, claim_token) before it sends, so only one sends at a time."""
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=8, choices=Channel.choices)
+    # Sent with every try (Idempotency-Key header, email Message-ID), so a receiver can tell a
+    # second try of the same message from a new one.
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -194,7 +235,15 @@ class Delivery(models.Model):
         ordering = ["notice_id", "channel"]
         constraints = [
             models.UniqueConstraint(fields=["notice", "channel"], name="one_delivery_per_channel"),
+            models.CheckConstraint(
+                condition=~Q(status=DeliveryStatus.SENDING)
+                | Q(claimed_at__isnull=False, claim_token__isnull=False),
+                name="delivery_sending_is_claimed",
+                violation_error_message="A delivery being sent must say who claimed it, and when.",
+            ),
         ]
+        # The requeue looks for deliveries left queued or claimed too long.
+        indexes = [models.Index(fields=["status", "claimed_at"], name="delivery_status_claimed")]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.get_status_display().lower()}"

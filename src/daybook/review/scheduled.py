@@ -1,7 +1,8 @@
-"""The scheduled notices: each reviewer's morning digest and the member's end-of-day nudge.
+"""The scheduled notices: each reviewer's morning digest, and for the member, the end-of-day
+nudge about a running timer and the reminder about time not logged yet.
 
-Both are safe to run as often as the worker likes: a notice key makes each one go out once.
-The nudge goes to the member only; reviewers never hear about a running timer this way.
+All are safe to run as often as the worker likes: a notice key makes each one go out once.
+The nudge and the reminder go to the member only; reviewers never hear of either.
 """
 
 from collections import defaultdict
@@ -12,10 +13,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from daybook.core.formatting import duration_text
 from daybook.core.time import local_date
 from daybook.people.models import Member
 from daybook.timekeeping.choices import FindingKind
+from daybook.timekeeping.day import MemberDay
 from daybook.timekeeping.day_figures import day_figures
+from daybook.timekeeping.labels import entry_label
 from daybook.timekeeping.models import Timer
 
 from .choices import NoticeKind, ReviewState
@@ -142,7 +146,7 @@ def _nudge_key(timer: Timer) -> str:
 def _nudge(timer: Timer) -> Notice | None:
     member = timer.member
     started = timer.started_at.astimezone(member.zone)
-    on = f" on #{timer.ticket_id} {timer.ticket.summary}" if timer.ticket_id else ""
+    on = f" on {entry_label(timer)}" if timer.ticket_id else ""
     body = (
         f"Hi {member.first_name}, your timer{on} has been running since "
         f"{started:%a %H:%M} and your working day is over. If you have finished, stop it so "
@@ -156,4 +160,76 @@ def _nudge(timer: Timer) -> Notice | None:
             body=body,
             link=reverse("timekeeping:timer_stop"),
             key=_nudge_key(timer),
+        )
+
+
+# --- the member's end-of-day reminder ---------------------------------------------------------
+
+# Today's and yesterday's days are looked at, so a working day that ends late in the evening
+# still gets its reminder when the worker next runs after midnight.
+REMINDER_LOOK_BACK_DAYS = 1
+# A reminder is worth sending while the day is fresh; one the worker could not send within
+# this long after the day's review opened is dropped (nobody wants last week's reminder).
+REMINDER_WINDOW = timedelta(hours=6)
+
+
+def _reminder_key(member_id: int, day: date) -> str:
+    return f"reminder:{member_id}:{day.isoformat()}"
+
+
+def reminders_send(now: datetime | None = None) -> int:
+    """Remind each member whose working day has ended (plus the review grace) with a gap at
+    or over the threshold that it is not logged yet, once per member and day, and only the
+    member: a kind word while they still remember, never a report to their reviewers. It
+    goes out within REMINDER_WINDOW of the day's review opening, or not at all. Members who
+    turned the reminder off in their notification settings get none. Returns how many
+    reminders went out."""
+    now = now or timezone.now()
+    members = list(
+        Member.objects.filter(user__is_active=True)
+        .exclude(notification_setting__remind_unlogged=False)
+        .select_related("user", "team")
+    )
+    by_day: dict[date, list[Member]] = defaultdict(list)
+    for member in members:
+        today = local_date(now, member.zone)
+        for back in range(REMINDER_LOOK_BACK_DAYS + 1):
+            by_day[today - timedelta(days=back)].append(member)
+    keys = [_reminder_key(m.pk, day) for day, day_members in by_day.items() for m in day_members]
+    reminded = set(Notice.objects.filter(key__in=keys).values_list("key", flat=True))
+    sent = 0
+    for day, day_members in sorted(by_day.items()):
+        waiting = [m for m in day_members if _reminder_key(m.pk, day) not in reminded]
+        # The member's own view of the day, like the nudge: it goes to them alone.
+        days = day_figures(day=day, members=waiting, now=now)
+        for member in waiting:
+            figures = days[member.pk]
+            opens = figures.review_opens_at
+            if figures.gaps and opens <= now < opens + REMINDER_WINDOW:
+                sent += _remind(member, figures, today=local_date(now, member.zone)) is not None
+    return sent
+
+
+def _remind(member: Member, figures: MemberDay, *, today: date) -> Notice | None:
+    day = figures.day
+    zone = member.zone
+    missing = duration_text(sum(gap.minutes for gap in figures.gaps), compact=True)
+    when = "today" if day == today else f"{day:%A} {day.day} {day:%B}"
+    spans = ", ".join(
+        f"{gap.start.astimezone(zone):%H:%M}\N{EN DASH}{gap.end.astimezone(zone):%H:%M}"
+        for gap in figures.gaps
+    )
+    body = (
+        f"Hi {member.first_name}, {missing} of {when} is not logged yet ({spans}). "
+        "Fill it in while you still remember what it was; My Day shows where it goes. "
+        "This reminder is for you alone."
+    )
+    with transaction.atomic():
+        return notice_send(
+            recipient=member,
+            kind=NoticeKind.REMINDER,
+            subject=f"{missing} of {when} is not logged yet \N{EM DASH} fill it while you remember",
+            body=body,
+            link=reverse("timekeeping:my_day_on", kwargs={"day": day}),
+            key=_reminder_key(member.pk, day),
         )

@@ -6,18 +6,20 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, QuerySet
+from django.db.models import F, Prefetch, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from daybook.core.time import Span, local_day_bounds
 from daybook.people.models import Member, Team
-from daybook.people.selectors import members_visible_to
-from daybook.timekeeping.day import Finding, MemberDay, Policy
-from daybook.timekeeping.day_figures import LONGEST_ENTRY, day_figures
+from daybook.people.selectors import active_on, members_visible_to, with_holidays
+from daybook.timekeeping.day import DayOff, Finding, MemberDay, Policy
+from daybook.timekeeping.day_figures import day_figures, member_entries_touching
 from daybook.timekeeping.models import TimeEntry
+from daybook.timekeeping.visibility import opened_q
 
 from .choices import IN_PROGRESS, OPEN_FOLLOW_UP_STATES, ReviewState
-from .models import DayReview, FollowUp
+from .models import DayReview, FollowUp, FollowUpMessage
 
 
 class Operator:
@@ -43,6 +45,9 @@ class DayView:
       has ended in the member's zone; then the totals, gaps at or over the threshold and the
       findings. Small gaps never reach them, nor the covered spans that would outline them
       (`figures.small_gaps` and `figures.covered` are empty).
+    - A day that is no working day (`off`: a holiday, a day before the member started or after
+      they left, and, once the reviewer may see the day, booked time off) is not listed for
+      review, unless client work on a holiday or a day off has something to ask about.
     """
 
     member: Member
@@ -53,6 +58,8 @@ class DayView:
     review_opens_at: datetime
     policy: Policy
     figures: MemberDay | None
+    off: DayOff | None = None
+    off_reason: str = ""
 
     @property
     def status(self) -> str:
@@ -72,8 +79,24 @@ class DayView:
         return self.figures.findings if self.figures else ()
 
     @property
+    def sent_to_dispatch(self) -> tuple[Finding, ...]:
+        """Findings the dispatcher fixes (the ticket's agreement); nobody asks the member."""
+        return tuple(f for f in self.findings if f.for_dispatch)
+
+    @property
     def needs_attention(self) -> bool:
         return bool(self.figures and self.figures.needs_attention)
+
+    @property
+    def listed(self) -> bool:
+        """Whether the day belongs in the review: a working day, or a holiday or day off
+        with client work on it worth asking about. Never a day outside the member's start
+        and end dates."""
+        if self.off is None:
+            return True
+        if self.off in (DayOff.NOT_STARTED, DayOff.LEFT):
+            return False
+        return self.needs_attention
 
     @property
     def may_be_marked_clean(self) -> bool:
@@ -109,14 +132,24 @@ def reviewable_members(viewer: Viewer, *, team: Team | None = None) -> QuerySet[
     return _ordered(queryset.select_related("user", "team"))
 
 
-def _members(members: QuerySet[Member] | Iterable[Member], viewer: Viewer) -> list[Member]:
+def _members(
+    members: QuerySet[Member] | Iterable[Member],
+    viewer: Viewer,
+    *,
+    day: date,
+    working_only: bool = False,
+) -> list[Member]:
+    """The members the viewer may see, in review order, each with their holiday on `day`
+    (no query of its own). `working_only` leaves out those who had not started or had left."""
     if isinstance(members, QuerySet):
         wanted = Member.objects.filter(pk__in=members.values("pk"))
     else:
         wanted = Member.objects.filter(pk__in=[m.pk for m in members])
     if not isinstance(viewer, Operator):
         wanted = wanted.filter(pk__in=members_visible_to(viewer).values("pk"))
-    return list(_ordered(wanted).select_related("user", "team"))
+    if working_only:
+        wanted = wanted.filter(active_on(day))
+    return with_holidays(_ordered(wanted).select_related("user", "team"), day)
 
 
 def _view(
@@ -135,6 +168,9 @@ def _view(
         shown = replace(figures, small_gaps=(), covered=())
     else:
         shown = None
+    # Holidays and start and end dates are the organisation's calendar; time off is the
+    # member's own time, so it shows only once the viewer may see the day.
+    off = figures.off if shown is not None or figures.off != DayOff.TIME_OFF else None
     return DayView(
         member=member,
         day=day,
@@ -144,6 +180,8 @@ def _view(
         review_opens_at=figures.review_opens_at,
         policy=figures.policy,
         figures=shown,
+        off=off,
+        off_reason=figures.off_reason if off else "",
     )
 
 
@@ -156,11 +194,20 @@ def review_days(
 ) -> list[DayView]:
     """Each member's local `day`, as `viewer` may see it, ordered by team then name.
 
-    Members the viewer may not see are left out. The number of queries does not depend on
-    how many members there are or how much history they have.
+    Members the viewer may not see are left out, and so are days not listed for review: a
+    member who had not started or had left by then, a holiday, booked time off (see
+    `DayView.listed`). The number of queries does not depend on how many members there are
+    or how much history they have.
     """
+    people = _members(members, viewer, day=day, working_only=True)
+    views = _day_views(day=day, people=people, viewer=viewer, now=now)
+    return [view for view in views if view.listed]
+
+
+def _day_views(
+    *, day: date, people: list[Member], viewer: Viewer, now: datetime | None
+) -> list[DayView]:
     now = now or timezone.now()
-    people = _members(members, viewer)
     if not people:
         return []
     figures = day_figures(day=day, members=people, now=now)
@@ -184,9 +231,23 @@ def review_days(
 def review_day_for(
     *, member: Member, day: date, viewer: Viewer, now: datetime | None = None
 ) -> DayView | None:
-    """One member's day as `viewer` may see it, or None when the viewer may not see it."""
-    views = review_days(day=day, members=[member], viewer=viewer, now=now)
+    """One member's day as `viewer` may see it, or None when the viewer may not see it. A
+    day not listed for review comes back too (`listed` False), so a page can say why."""
+    views = _day_views(day=day, people=_members([member], viewer, day=day), viewer=viewer, now=now)
     return views[0] if views else None
+
+
+NO_DAY_HERE = "There is no day here for you to see."
+
+
+def review_day_or_404(*, member_id: int, day: date, viewer: Viewer) -> DayView:
+    """One member's day for a page or an endpoint. A member who does not exist and one whose
+    days `viewer` may not see are the same 404, so an outsider learns nothing either way."""
+    member = Member.objects.select_related("user", "team").filter(pk=member_id).first()
+    view = review_day_for(member=member, day=day, viewer=viewer) if member else None
+    if view is None:
+        raise Http404(NO_DAY_HERE)
+    return view
 
 
 # --- the reviewer's pages and the member's requests -----------------------------------------
@@ -201,11 +262,11 @@ def may_review(user: AbstractBaseUser) -> bool:
     return Team.objects.filter(reviewers__user=user).exists()
 
 
-def review_teams(user: AbstractBaseUser) -> QuerySet[Team]:
-    """Teams whose days `user` may review, for the team filter."""
-    if user.has_perm("timekeeping.view_all_entries"):
+def review_teams(viewer: Viewer) -> QuerySet[Team]:
+    """Teams whose days `viewer` may review, for the team filter."""
+    if isinstance(viewer, Operator) or viewer.has_perm("timekeeping.view_all_entries"):
         return Team.objects.order_by("name")
-    return Team.objects.filter(reviewers__user=user).order_by("name").distinct()
+    return Team.objects.filter(reviewers__user=viewer).order_by("name").distinct()
 
 
 @dataclass(frozen=True)
@@ -222,20 +283,18 @@ class TimelineItem:
         return round((self.end - self.start).total_seconds() / 60)
 
 
-def day_timeline(view: DayView) -> list[TimelineItem]:
+def day_timeline(view: DayView, *, now: datetime | None = None) -> list[TimelineItem]:
     """The member's entries touching the day and the gaps a reviewer may see, in time order.
-    Empty while the day is in progress for this viewer."""
+    Empty while the day is in progress for this viewer. A reviewer does not see an entry
+    that runs on into a day not yet open (visibility.py), until that day opens too."""
     if view.figures is None:
         return []
     day_start, day_end = local_day_bounds(view.day, view.member.zone)
+    entries = member_entries_touching(view.member, day_start, day_end)
+    if not view.is_own:
+        entries = entries.filter(opened_q(members=[view.member], now=now))
     entries = (
-        TimeEntry.objects.filter(
-            member=view.member,
-            start__gte=day_start - LONGEST_ENTRY,
-            start__lt=day_end,
-            end__gt=day_start,
-        )
-        .select_related("ticket__company", "work_type", "work_role")
+        entries.select_related("ticket__company", "work_type", "work_role")
         .prefetch_related("phase__project")
         .order_by("start")
     )
@@ -252,11 +311,16 @@ def day_timeline(view: DayView) -> list[TimelineItem]:
     return sorted(items, key=lambda item: (item.start, item.kind != "gap"))
 
 
+def follow_up_messages() -> Prefetch:
+    """A follow-up's messages after its question, oldest first, with who wrote each."""
+    return Prefetch("messages", queryset=FollowUpMessage.objects.select_related("author__user"))
+
+
 def follow_ups_for_day(*, member: Member, day: date) -> QuerySet[FollowUp]:
     return (
         FollowUp.objects.filter(member=member, date=day)
         .select_related("sent_by__user")
-        .prefetch_related("notices__deliveries")
+        .prefetch_related("notices__deliveries", follow_up_messages())
         .order_by("created_at")
     )
 
@@ -266,7 +330,22 @@ def requests_for(member: Member) -> QuerySet[FollowUp]:
     return (
         FollowUp.objects.filter(member=member)
         .select_related("sent_by__user")
+        .prefetch_related(follow_up_messages())
         .order_by("state", "-date", "-created_at")
+    )
+
+
+def may_write_in(*, follow_up: FollowUp, member: Member) -> bool:
+    """Whether `member` may write in a follow-up's conversation: the member asked, a reviewer
+    of that member's team, or the reviewer who asked while they may still see the member."""
+    if member.pk == follow_up.member_id:
+        return True
+    asked = follow_up.member
+    if asked.team_id and asked.team.reviewers.filter(pk=member.pk).exists():
+        return True
+    return (
+        member.pk == follow_up.sent_by_id
+        and members_visible_to(member.user).filter(pk=asked.pk).exists()
     )
 
 

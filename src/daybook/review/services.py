@@ -15,8 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from daybook.core.transactions import retry_on_conflict
 from daybook.people.models import Member, Team
 from daybook.people.selectors import members_visible_to
+from daybook.people.services import members_lock
 from daybook.timekeeping.day_figures import day_figures
 from daybook.timekeeping.models import ReviewPolicy
 
@@ -27,15 +29,11 @@ from .choices import (
     NoticeKind,
     ReviewState,
 )
-from .composer import Subject, tone_warnings
-from .models import MAX_NOTE_LENGTH, DayReview, FollowUp
+from .composer import Subject, message_tone
+from .models import MAX_NOTE_LENGTH, DayReview, FollowUp, FollowUpMessage
 from .notify import notice_send
-from .selectors import DayView, review_day_for, review_days
-
-
-def _lock_members(ids: list[int]) -> None:
-    # The same row lock entry writes take, so a day cannot change while it is being decided.
-    list(Member.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+from .selectors import DayView, may_write_in, review_day_for, review_days
+from .tone import ToneResult
 
 
 def _open_view(*, member: Member, day: date, by: Member, now: datetime) -> DayView:
@@ -47,6 +45,11 @@ def _open_view(*, member: Member, day: date, by: Member, now: datetime) -> DayVi
     view = review_day_for(member=member, day=day, viewer=by.user, now=now)
     if view is None or view.is_own:
         raise PermissionDenied("You don't review this member's days.")
+    if not view.listed and view.off is not None:
+        raise ValidationError(
+            f"There is nothing to review for {member.first_name} on {day:%a %d %b %Y}: it was "
+            f"{view.off_reason}."
+        )
     if view.in_progress:
         opens = view.review_opens_at.astimezone(member.zone)
         raise ValidationError(
@@ -103,7 +106,8 @@ def review_mark_clean(
 ) -> DayReview:
     """Nothing to ask about: no gap at or over the threshold and no findings."""
     now = now or timezone.now()
-    _lock_members([member.pk])
+    # The lock entry writes take too, so the day cannot change while it is being decided.
+    members_lock([member.pk])
     view = _open_view(member=member, day=day, by=by, now=now)
     if view.needs_attention:
         raise ValidationError(
@@ -119,7 +123,7 @@ def _finish(
     """Excuse or resolve the day, with an optional note; its open follow-ups close with it."""
     now = now or timezone.now()
     note = _clean_note(note)
-    _lock_members([member.pk])
+    members_lock([member.pk])
     _open_view(member=member, day=day, by=by, now=now)
     row = _set_state(member=member, day=day, by=by, to=to, now=now, note=note)
     _close_follow_ups(member=member, day=day, now=now)
@@ -148,11 +152,14 @@ def review_reopen(
 ) -> DayReview:
     """Put a clean, excused or resolved day back to pending."""
     now = now or timezone.now()
-    _lock_members([member.pk])
+    members_lock([member.pk])
     _open_view(member=member, day=day, by=by, now=now)
     return _set_state(member=member, day=day, by=by, to=ReviewState.PENDING, now=now)
 
 
+# Locks many members at once while follow-ups and entry writes lock some of them: ordered
+# locks prevent deadlocks, and a retry covers whatever else the database may abort.
+@retry_on_conflict()
 @transaction.atomic
 def review_mark_all_clean(
     *,
@@ -173,7 +180,7 @@ def review_mark_all_clean(
         ids = list(members.values_list("pk", flat=True))
     else:
         ids = [m.pk for m in members]
-    _lock_members(ids)
+    members_lock(ids)
     views = review_days(day=day, members=members, viewer=by.user, now=now)
     ready = {view.member.pk: view.member for view in views if view.may_be_marked_clean}
     if not ready:
@@ -251,18 +258,31 @@ MAX_REPLY_LENGTH = 2000
 
 
 class ToneWarningError(ValidationError):
-    """The message may read as blame; send again with `tone_confirmed` to send it anyway."""
+    """The message may read as blame; send again with `tone_confirmed` to send it anyway.
+    Carries the tone check's warnings and its curious rewrite, for the door to show."""
 
-    def __init__(self, warnings) -> None:
-        self.warnings = warnings
+    def __init__(self, result: ToneResult) -> None:
+        self.warnings = result.warnings
+        self.suggestion = result.suggestion
         super().__init__(
             {
                 "body": [
-                    f"“{w.phrase}” may read as blame. {w.advice} Send again to send it as it is."
-                    for w in warnings
+                    f"“{w.quote}” may read as blame. {w.why} {w.advice} "
+                    "Send again to send it as it is."
+                    for w in result.warnings
                 ]
             }
         )
+
+
+def _tone_checked(*, subject: str = "", body: str, confirmed: bool) -> None:
+    """Refuse a message that may read as blame until the reviewer confirms it: a warning,
+    never a ban, because the reviewer knows the situation."""
+    if confirmed:
+        return
+    result = message_tone(subject=subject, body=body)
+    if result.flagged:
+        raise ToneWarningError(result)
 
 
 def _close_follow_ups(
@@ -309,8 +329,14 @@ def _checked_subject(view: DayView, about: Subject) -> None:
         raise ValidationError(
             "That finding is no longer on the day. Reload the day and pick again."
         )
+    if about.finding and all(f.for_dispatch for f in view.findings if f.kind == about.finding):
+        raise ValidationError(
+            "The ticket's agreement is the dispatcher's to sort out, and it is already on "
+            "their list; there is nothing to ask the member about it."
+        )
 
 
+@retry_on_conflict()
 @transaction.atomic
 def followup_send(
     *,
@@ -333,11 +359,8 @@ def followup_send(
     now = now or timezone.now()
     about = about or Subject()
     subject, body = _checked_message(subject, body)
-    if not tone_confirmed:
-        warnings = tone_warnings(f"{subject}\n{body}")
-        if warnings:
-            raise ToneWarningError(warnings)
-    _lock_members([member.pk])
+    _tone_checked(subject=subject, body=body, confirmed=tone_confirmed)
+    members_lock([member.pk])
     view = _open_view(member=member, day=day, by=by, now=now)
     _checked_subject(view, about)
     _set_state(member=member, day=day, by=by, to=ReviewState.FOLLOWED_UP, now=now)
@@ -367,38 +390,104 @@ def followup_send(
     return follow_up
 
 
+def _reviewer_side(follow_up: FollowUp, *, besides: Member) -> list[Member]:
+    """Who hears when the member writes: the reviewer who asked and every reviewer who has
+    written since; the team's reviewers when none of them is left."""
+    ids = {follow_up.sent_by_id} if follow_up.sent_by_id else set()
+    ids |= set(
+        follow_up.messages.exclude(author_id=follow_up.member_id)
+        .exclude(author__isnull=True)
+        .values_list("author_id", flat=True)
+    )
+    if not ids and follow_up.member.team_id:
+        ids = set(follow_up.member.team.reviewers.values_list("pk", flat=True))
+    ids -= {besides.pk, follow_up.member_id}
+    return list(Member.objects.filter(pk__in=ids).select_related("user").order_by("pk"))
+
+
 @transaction.atomic
+def follow_up_reply(
+    *,
+    follow_up: FollowUp,
+    by: Member,
+    body: str,
+    tone_confirmed: bool = False,
+    now: datetime | None = None,
+) -> FollowUpMessage:
+    """Add a message to a follow-up's conversation: the member answering, or a reviewer of
+    the member's team (or the reviewer who asked) replying. Every door (Requests, the
+    member's day page, the API) writes here.
+
+    The other side hears of each message, in the app and on their channels. The member's
+    message marks the request answered and is kept as its latest answer (`reply`); a
+    reviewer's puts it back to waiting for the member, and goes through the tone check like
+    the first message (ToneWarningError until `tone_confirmed`). A resolved request takes no
+    more messages; anyone else is refused.
+    """
+    now = now or timezone.now()
+    from_member = by.pk == follow_up.member_id
+    if not may_write_in(follow_up=follow_up, member=by):
+        raise PermissionDenied(
+            "Only the member asked and the reviewers of their team can write in this request."
+        )
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": ["Write a short answer before sending it."]})
+    if len(body) > MAX_REPLY_LENGTH:
+        raise ValidationError(
+            {"body": [f"Keep the answer to {MAX_REPLY_LENGTH} characters or fewer."]}
+        )
+    if not from_member:
+        _tone_checked(body=body, confirmed=tone_confirmed)
+    follow_up = (
+        # Only the follow-up's row is locked: the sender is an outer join (it may be gone).
+        FollowUp.objects.select_for_update(of=("self",))
+        .select_related("member__user", "member__team", "sent_by__user")
+        .get(pk=follow_up.pk)
+    )
+    if follow_up.state == FollowUpState.RESOLVED:
+        raise ValidationError("This request is already resolved; nothing more is needed.")
+    message = FollowUpMessage.objects.create(
+        follow_up=follow_up, author=by, body=body, created_at=now
+    )
+    if from_member:
+        follow_up.reply = body
+        follow_up.replied_at = now
+        follow_up.state = FollowUpState.ANSWERED
+        follow_up.save(update_fields=["reply", "replied_at", "state", "updated_at"])
+        link = reverse("review:member_day", kwargs={"member_id": by.pk, "day": follow_up.date})
+        for reviewer in _reviewer_side(follow_up, besides=by):
+            notice_send(
+                recipient=reviewer,
+                kind=NoticeKind.REPLY,
+                subject=f"{by.first_name} answered: {follow_up.subject}",
+                body=body,
+                link=link,
+                follow_up=follow_up,
+            )
+    else:
+        follow_up.state = FollowUpState.OPEN
+        follow_up.save(update_fields=["state", "updated_at"])
+        notice_send(
+            recipient=follow_up.member,
+            kind=NoticeKind.MESSAGE,
+            subject=f"{by.first_name} replied: {follow_up.subject}",
+            body=body,
+            link=reverse("review:requests"),
+            follow_up=follow_up,
+        )
+    return message
+
+
 def followup_reply(
     *, follow_up: FollowUp, by: Member, text: str, now: datetime | None = None
 ) -> FollowUp:
-    """The member answers in words. The reviewer hears of it and decides what comes next."""
-    now = now or timezone.now()
+    """The member answers in words: the Requests form's and /reply/'s door into the
+    conversation, which only the member asked may use. Returns the follow-up as it is now."""
     if follow_up.member_id != by.pk:
         raise PermissionDenied("Only the member asked can answer this request.")
-    text = text.strip()
-    if not text:
-        raise ValidationError({"reply": ["Write a short answer before sending it."]})
-    if len(text) > MAX_REPLY_LENGTH:
-        raise ValidationError(
-            {"reply": [f"Keep the answer to {MAX_REPLY_LENGTH} characters or fewer."]}
-        )
-    follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
-    if follow_up.state == FollowUpState.RESOLVED:
-        raise ValidationError("This request is already resolved; nothing more is needed.")
-    follow_up.reply = text
-    follow_up.replied_at = now
-    follow_up.state = FollowUpState.ANSWERED
-    follow_up.save(update_fields=["reply", "replied_at", "state", "updated_at"])
-    if follow_up.sent_by_id:
-        notice_send(
-            recipient=follow_up.sent_by,
-            kind=NoticeKind.REPLY,
-            subject=f"{by.first_name} answered: {follow_up.subject}",
-            body=text,
-            link=reverse("review:member_day", kwargs={"member_id": by.pk, "day": follow_up.date}),
-            follow_up=follow_up,
-        )
-    return follow_up
+    message = follow_up_reply(follow_up=follow_up, by=by, body=text, now=now)
+    return message.follow_up
 
 
 def _still_asked(follow_up: FollowUp, figures) -> bool:
@@ -415,7 +504,8 @@ def _still_asked(follow_up: FollowUp, figures) -> bool:
 def followups_refresh(*, member: Member, days: Iterable[date], now: datetime | None = None) -> int:
     """Resolve the member's follow-ups whose gap is now logged (no gap at or over the
     threshold left in it) or whose finding is gone. A day whose follow-ups are all resolved
-    becomes resolved. Returns how many follow-ups resolved. Called after every entry change."""
+    becomes resolved. Returns how many follow-ups resolved. The entry services call it after
+    every change, inside their transaction, through the DAYBOOK_AFTER_ENTRY_CHANGE setting."""
     now = now or timezone.now()
     asked = list(
         FollowUp.objects.filter(

@@ -1,12 +1,14 @@
-"""Background work for reviews, run by `daybook worker` (Huey). Thin: the work itself lives
-in notify.py and scheduled.py."""
+"""Background work for reviews, run by `daybook worker` (Huey, on DAYBOOK_WORKER_THREADS
+threads, so tasks run side by side: a delivery is claimed before it is sent, and digests and
+nudges go out once per notice key). Thin: the work itself lives in notify.py and
+scheduled.py."""
 
 from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from .notify import deliveries_requeue, delivery_attempt
-from .scheduled import digests_send, nudges_send
+from .scheduled import digests_send, nudges_send, reminders_send
 
 
 @db_task(
@@ -38,9 +40,11 @@ def morning_digests() -> int:
 
 @db_periodic_task(crontab(minute="*/5"))
 def end_of_day_nudges() -> int:
-    return nudges_send()
+    # For the member alone: a timer left running, and time not logged once the day is over.
+    return nudges_send() + reminders_send()
 
 
 @db_periodic_task(crontab(minute="*/10"))
 def requeue_lost_deliveries() -> int:
+    # Never queued (the queue was down), or claimed by a worker that died mid-send.
     return deliveries_requeue()

@@ -2,44 +2,18 @@
 
 from dataclasses import dataclass
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from daybook.people.models import Team
-
+from .forms import TrendsForm
 from .selectors import may_review
-from .trends import DEFAULT_WEEKS, MAX_WEEKS, TeamWeek, team_trends, trend_teams
+from .trends import DEFAULT_WEEKS, TeamWeek, team_trends, trend_teams
 
 NOT_A_REVIEWER = "Only team reviewers, Finance and administrators see team trends."
-
-
-class TrendsForm(forms.Form):
-    weeks = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=MAX_WEEKS,
-        error_messages={
-            "invalid": f"Give the number of weeks as a whole number from 1 to {MAX_WEEKS}.",
-            "min_value": f"Show at least 1 week (up to {MAX_WEEKS}).",
-            "max_value": f"Show at most {MAX_WEEKS} weeks.",
-        },
-    )
-    team = forms.ModelChoiceField(
-        queryset=Team.objects.none(),
-        required=False,
-        empty_label="All my teams",
-        error_messages={"invalid_choice": "That team is not one whose trends you can see."},
-    )
-
-    def __init__(self, *args, teams: QuerySet[Team], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,12 @@ urlpatterns = [
         name="follow_up",
     ),
     path(
+        "day/<int:member_id>/<isodate:day>/follow-ups/<int:pk>/reply/",
+        views.thread_reply_view,
+        name="thread_reply",
+    ),
+    path("tone-check/", views.tone_check_view, name="tone_check"),
+    path(
         "day/<int:member_id>/<isodate:day>/<str:decision>/",
         views.decide_view,
         name="decide",

@@ -7,6 +7,7 @@ choose what to show and turn refusals into messages.
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import wraps
 
@@ -22,6 +23,7 @@ from daybook.core.time import local_date
 from daybook.core.web import apply_errors, member_required, render_page
 from daybook.people.models import Member, Team
 from daybook.timekeeping.choices import FindingKind
+from daybook.timekeeping.day import DISPATCH_FINDINGS
 from daybook.timekeeping.day_figures import policies_for
 from daybook.timekeeping.models import ReviewPolicy
 from daybook.timekeeping.my_day import INPUT
@@ -29,16 +31,35 @@ from daybook.timekeeping.selectors import wrap_types_offered
 
 from . import services
 from .choices import OPEN_FOLLOW_UP_STATES, FollowUpState, NoticeKind, ReviewState
-from .composer import Subject, fill, placeholder_values, suits
-from .forms import ExcuseForm, FollowUpForm, NotificationSettingForm, PolicyForm, ReplyForm
-from .models import MessageTemplate, Notice, NotificationSetting
+from .composer import (
+    Subject,
+    fill,
+    highlighted,
+    message_text,
+    message_tone,
+    placeholder_values,
+    suits,
+)
+from .forms import (
+    ExcuseForm,
+    FollowUpForm,
+    NotificationSettingForm,
+    PolicyForm,
+    ReplyForm,
+    ReviewDayForm,
+    ThreadReplyForm,
+    ToneCheckForm,
+    day_has_begun,
+)
+from .models import FollowUp, MessageTemplate, Notice, NotificationSetting
 from .selectors import (
     DayView,
     day_timeline,
     follow_ups_for_day,
     may_review,
+    may_write_in,
     requests_for,
-    review_day_for,
+    review_day_or_404,
     review_days,
     review_teams,
     reviewable_members,
@@ -62,38 +83,24 @@ def reviewer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 def summary(view: DayView) -> str:
     """The reason at a glance, in words: what there is to look at, or why not yet."""
+    if view.off is not None and not view.listed:
+        return f"Not a working day: {view.off_reason}"
     if view.in_progress:
         opens = view.review_opens_at.astimezone(view.member.zone)
         return f"Day under way; review opens {opens:%H:%M} {opens:%a}"
     parts = []
+    if view.off is not None:
+        parts.append(f"Not a working day: {view.off_reason}")
     if view.gaps:
         minutes = round(sum(g.minutes for g in view.gaps))
         gaps = "gap" if len(view.gaps) == 1 else "gaps"
         parts.append(f"{len(view.gaps)} {gaps} ({minutes} min)")
     for kind, count in Counter(f.kind for f in view.findings).items():
         label = FindingKind(kind).label
+        if kind in DISPATCH_FINDINGS:
+            label = f"{label}, sent to dispatch"
         parts.append(label if count == 1 else f"{label} (x{count})")
     return " · ".join(parts) or "Nothing to ask about"
-
-
-def _team(request: HttpRequest) -> Team | None:
-    raw = request.GET.get("team") or request.POST.get("team")
-    if not raw:
-        return None
-    try:
-        return review_teams(request.user).get(pk=int(raw))
-    except (ValueError, Team.DoesNotExist):
-        return None
-
-
-def _day_view(request: HttpRequest, member_id: int, day: date) -> DayView:
-    member = Member.objects.select_related("user", "team").filter(pk=member_id).first()
-    view = None
-    if member is not None:
-        view = review_day_for(member=member, day=day, viewer=request.user)
-    if view is None:
-        raise Http404("There is no day here for you to see.")
-    return view
 
 
 # --- the daily review ---------------------------------------------------------------------
@@ -119,37 +126,66 @@ def _default_day(request: HttpRequest, members) -> tuple[date, list[DayView]]:
     return today, views
 
 
-@reviewer_required
-@require_GET
-def daily_view(request: HttpRequest, day: date | None = None) -> HttpResponse:
-    member = request.member
-    team = _team(request)
-    members = reviewable_members(request.user, team=team).exclude(pk=member.pk)
-    if day is None:
-        day, views = _default_day(request, members)
-    else:
-        views = review_days(day=day, members=members, viewer=request.user)
-    rows = [(view, summary(view)) for view in views]
-    context = {
+def _review_day_form(request: HttpRequest, day: date | None, team: str) -> ReviewDayForm:
+    data = {"date": day.isoformat() if day else "", "team": team}
+    return ReviewDayForm(data, viewer=request.user, date_required=False)
+
+
+def _daily_context(
+    request: HttpRequest, day: date, team: Team | None, views: list[DayView]
+) -> dict:
+    next_day = day + timedelta(days=1)
+    return {
         "day": day,
-        "rows": rows,
+        "rows": [(view, summary(view)) for view in views],
         "team": team,
         "teams": review_teams(request.user),
         "prev_day": day - timedelta(days=1),
-        "next_day": day + timedelta(days=1),
+        # No way forward into a day that has not begun: there is nothing there yet.
+        "next_day": next_day if day_has_begun(next_day) else None,
         "ready_clean": sum(1 for view in views if view.may_be_marked_clean),
         "counts": [
             (state, label, sum(1 for view in views if view.status == state))
             for state, label in [("in_progress", "Under way"), *ReviewState.choices]
         ],
     }
-    return render_page(request, "review/daily.html", context, partial="review/_daily_table.html")
+
+
+@reviewer_required
+@require_GET
+def daily_view(request: HttpRequest, day: date | None = None) -> HttpResponse:
+    form = _review_day_form(request, day, request.GET.get("team", ""))
+    if form.is_valid():
+        chosen = form.checked()
+        members = reviewable_members(request.user, team=chosen.team).exclude(pk=request.member.pk)
+        if chosen.day is None:
+            day, views = _default_day(request, members)
+        else:
+            day = chosen.day
+            views = review_days(day=day, members=members, viewer=request.user)
+        context = _daily_context(request, day, chosen.team, views)
+    else:
+        # The page as it stands, with nobody listed and the form's sentence on top.
+        day = day or local_date(timezone.now(), request.member.zone)
+        context = {**_daily_context(request, day, None, []), "form": form}
+    return render_page(
+        request,
+        "review/daily.html",
+        context,
+        partial="review/_daily_table.html",
+        status=200 if form.is_valid() else 400,
+    )
 
 
 @reviewer_required
 @require_POST
 def mark_all_clean_view(request: HttpRequest, day: date) -> HttpResponse:
-    team = _team(request)
+    url = reverse("review:daily_on", kwargs={"day": day})
+    try:
+        team = _review_day_form(request, day, request.POST.get("team", "")).checked().team
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(url)
     members = reviewable_members(request.user, team=team)
     try:
         marked = services.review_mark_all_clean(day=day, members=members, by=request.member)
@@ -158,7 +194,6 @@ def mark_all_clean_view(request: HttpRequest, day: date) -> HttpResponse:
     else:
         days = "day" if marked == 1 else "days"
         messages.success(request, f"Marked {marked} clean {days}.")
-    url = reverse("review:daily_on", kwargs={"day": day})
     return redirect(f"{url}?team={team.pk}" if team else url)
 
 
@@ -208,19 +243,56 @@ def _about_from(request: HttpRequest, view: DayView) -> Subject:
     for gap in view.gaps:
         if gap.start.isoformat() == start and gap.end.isoformat() == end:
             return Subject(gap_start=gap.start, gap_end=gap.end)
-    for finding in view.findings:
+    # Findings sent to dispatch are nobody's to ask the member about.
+    askable = [f for f in view.findings if not f.for_dispatch]
+    for finding in askable:
         if finding.kind == kind:
             return Subject(finding=finding.kind)
     if view.gaps:
         return Subject(gap_start=view.gaps[0].start, gap_end=view.gaps[0].end)
-    if view.findings:
-        return Subject(finding=view.findings[0].kind)
+    if askable:
+        return Subject(finding=askable[0].kind)
     return Subject()
 
 
-def _day_context(request: HttpRequest, view: DayView, form: FollowUpForm | None = None) -> dict:
+@dataclass(frozen=True)
+class ToneAdvice:
+    """What the tone check said about a message, as the composer and reply boxes show it: the
+    message with the quoted words marked, the warnings, and a curious rewrite."""
+
+    warnings: tuple
+    suggestion: str
+    preview: str
+
+    @classmethod
+    def of(cls, text: str, warnings: tuple, suggestion: str) -> "ToneAdvice":
+        return cls(warnings, suggestion, highlighted(text, (w.quote for w in warnings)))
+
+
+def _conversations(
+    request: HttpRequest, view: DayView, replying: dict[int, tuple[ThreadReplyForm, ToneAdvice]]
+) -> list[FollowUp]:
+    """The day's follow-ups, each open one the reviewer may write in with a reply box (the one
+    just sent back with a warning keeps its words and the warning)."""
+    follow_ups = list(follow_ups_for_day(member=view.member, day=view.day))
+    for follow_up in follow_ups:
+        follow_up.member = view.member  # already loaded, with the team
+        follow_up.reply_form = follow_up.tone = None
+        if follow_up.is_open and may_write_in(follow_up=follow_up, member=request.member):
+            form, tone = replying.get(follow_up.pk, (None, None))
+            follow_up.reply_form = form or ThreadReplyForm(follow_up_id=follow_up.pk)
+            follow_up.tone = tone
+    return follow_ups
+
+
+def _day_context(
+    request: HttpRequest,
+    view: DayView,
+    form: FollowUpForm | None = None,
+    replying: dict[int, tuple[ThreadReplyForm, ToneAdvice]] | None = None,
+) -> dict:
     about = _about_from(request, view)
-    if form is None and not view.is_own and not view.in_progress:
+    if form is None and not view.is_own and not view.in_progress and view.listed:
         template = None
         raw = request.GET.get("template")
         if raw and raw.isdigit():
@@ -230,7 +302,7 @@ def _day_context(request: HttpRequest, view: DayView, form: FollowUpForm | None 
         "v": view,
         "summary": summary(view),
         "timeline": day_timeline(view),
-        "follow_ups": follow_ups_for_day(member=view.member, day=view.day),
+        "follow_ups": _conversations(request, view, replying or {}),
         "form": form,
         "excuse_form": ExcuseForm(),
         "about": about,
@@ -241,7 +313,7 @@ def _day_context(request: HttpRequest, view: DayView, form: FollowUpForm | None 
 @reviewer_required
 @require_GET
 def member_day_view(request: HttpRequest, member_id: int, day: date) -> HttpResponse:
-    view = _day_view(request, member_id, day)
+    view = review_day_or_404(member_id=member_id, day=day, viewer=request.user)
     if view.is_own:
         return redirect("timekeeping:my_day_on", day=day)
     with timezone.override(view.member.zone):
@@ -256,9 +328,9 @@ def member_day_view(request: HttpRequest, member_id: int, day: date) -> HttpResp
 @reviewer_required
 @require_POST
 def follow_up_view(request: HttpRequest, member_id: int, day: date) -> HttpResponse:
-    view = _day_view(request, member_id, day)
+    view = review_day_or_404(member_id=member_id, day=day, viewer=request.user)
     form = FollowUpForm(request.POST)
-    warnings = []
+    tone = None
     if form.is_valid():
         about = form.about()
         try:
@@ -272,7 +344,10 @@ def follow_up_view(request: HttpRequest, member_id: int, day: date) -> HttpRespo
                 tone_confirmed=form.cleaned_data["tone_confirmed"],
             )
         except services.ToneWarningError as error:
-            warnings = error.warnings
+            text = message_text(
+                subject=form.cleaned_data["subject"].strip(), body=form.cleaned_data["body"].strip()
+            )
+            tone = ToneAdvice.of(text, error.warnings, error.suggestion)
             form = FollowUpForm({**request.POST.dict(), "tone_confirmed": "on"})
             form.is_valid()
         except ValidationError as error:
@@ -282,8 +357,57 @@ def follow_up_view(request: HttpRequest, member_id: int, day: date) -> HttpRespo
             return redirect("review:member_day", member_id=member_id, day=day)
     with timezone.override(view.member.zone):
         context = _day_context(request, view, form=form)
-        context["tone_warnings"] = warnings
-        return render(request, "review/member_day.html", context, status=200 if warnings else 400)
+        context["tone"] = tone
+        context["tone_warnings"] = tone.warnings if tone else ()
+        return render(request, "review/member_day.html", context, status=200 if tone else 400)
+
+
+@reviewer_required
+@require_POST
+def thread_reply_view(request: HttpRequest, member_id: int, day: date, pk: int) -> HttpResponse:
+    """A reviewer's reply in a follow-up's conversation, from the member's day page."""
+    view = review_day_or_404(member_id=member_id, day=day, viewer=request.user)
+    follow_up = get_object_or_404(follow_ups_for_day(member=view.member, day=day), pk=pk)
+    form = ThreadReplyForm(request.POST, follow_up_id=pk)
+    tone = None
+    if form.is_valid():
+        try:
+            services.follow_up_reply(
+                follow_up=follow_up,
+                by=request.member,
+                body=form.cleaned_data["body"],
+                tone_confirmed=form.cleaned_data["tone_confirmed"],
+            )
+        except services.ToneWarningError as error:
+            body = form.cleaned_data["body"].strip()
+            tone = ToneAdvice.of(body, error.warnings, error.suggestion)
+            form = ThreadReplyForm({**request.POST.dict(), "tone_confirmed": "on"}, follow_up_id=pk)
+            form.is_valid()
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Reply sent to {view.member.first_name}.")
+            url = reverse("review:member_day", kwargs={"member_id": member_id, "day": day})
+            return redirect(f"{url}#follow-up-{pk}")
+    with timezone.override(view.member.zone):
+        context = _day_context(request, view, replying={pk: (form, tone)})
+        return render(request, "review/member_day.html", context, status=200 if tone else 400)
+
+
+@reviewer_required
+@require_POST
+def tone_check_view(request: HttpRequest) -> HttpResponse:
+    """The tone check as the reviewer types (htmx): the partial that sits under the message
+    box, empty when the words read as curious."""
+    form = ToneCheckForm(request.POST)
+    if not form.is_valid():
+        errors = [m for field in form.errors.values() for m in field]
+        return render(request, "review/_tone_live.html", {"errors": errors}, status=400)
+    subject, body = form.cleaned_data["subject"], form.cleaned_data["body"]
+    result = message_tone(subject=subject, body=body)
+    text = message_text(subject=subject, body=body)
+    context = {"tone": ToneAdvice.of(text, result.warnings, result.suggestion)}
+    return render(request, "review/_tone_live.html", context)
 
 
 DECISIONS = {
@@ -299,7 +423,7 @@ DECISIONS = {
 def decide_view(request: HttpRequest, member_id: int, day: date, decision: str) -> HttpResponse:
     if decision not in DECISIONS:
         raise Http404("No such decision.")
-    view = _day_view(request, member_id, day)
+    view = review_day_or_404(member_id=member_id, day=day, viewer=request.user)
     action, done = DECISIONS[decision]
     kwargs = {"member": view.member, "day": day, "by": request.member}
     if decision in {"excused", "resolved"}:

@@ -1,32 +1,98 @@
-from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q, Sum
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
-from daybook.core.admin import AuditHistoryAdmin
+from daybook.core.admin import AuditHistoryAdmin, ServiceModelForm
+from daybook.core.members import request_member
 
 from .choices import OPEN_STATUSES
-from .intake import ensure_agreement_matches_company
-from .models import Board, Phase, Project, SlaTarget, Ticket, TicketStatusChange
+from .models import AgreementFlag, Board, Phase, Project, SlaTarget, Ticket, TicketStatusChange
+from .services import (
+    PHASE_EDITABLE,
+    PROJECT_EDITABLE,
+    TICKET_EDITABLE,
+    phase_create,
+    phase_update,
+    project_create,
+    project_update,
+    ticket_create,
+    ticket_update,
+)
 
 
-class AgreementOfCompanyForm(forms.ModelForm):
-    """Time is applied to the agreement, so it has to be the same client's."""
+def _changes(form, editable: frozenset[str]) -> dict:
+    """What the form changed, among the fields the service lets it change."""
+    return {name: form.cleaned_data[name] for name in form.changed_data if name in editable}
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        # Either field may be read-only on this form; then the stored value counts.
-        company = cleaned.get("company", getattr(self.instance, "company", None))
-        agreement = cleaned.get("agreement", getattr(self.instance, "agreement", None))
-        if company is not None:
-            try:
-                ensure_agreement_matches_company(agreement=agreement, company=company)
-            except forms.ValidationError as mismatch:
-                target = "agreement" if "agreement" in self.fields else None
-                self.add_error(target, mismatch.error_dict["agreement"])
-        return cleaned
+
+class TicketAdminForm(ServiceModelForm):
+    """Adds go through ticket_create and edits through ticket_update: the agreement stays with
+    its client and the SLA clock starts, and follows a new priority, as through every door."""
+
+    def write(self) -> Ticket:
+        if not self.instance._state.adding:
+            return ticket_update(
+                ticket=self.instance, by=self.by, **_changes(self, TICKET_EDITABLE)
+            )
+        data = self.cleaned_data
+        return ticket_create(
+            by=self.by,
+            board=data["board"],
+            company=data["company"],
+            agreement=data.get("agreement"),
+            summary=data["summary"],
+            description=data.get("description", ""),
+            priority=data["priority"],
+            work_type=data.get("work_type"),
+            assignee=data.get("assignee"),
+            opened_at=data["opened_at"],
+        )
+
+
+class ProjectAdminForm(ServiceModelForm):
+    def write(self) -> Project:
+        if not self.instance._state.adding:
+            return project_update(project=self.instance, **_changes(self, PROJECT_EDITABLE))
+        data = self.cleaned_data
+        return project_create(**{name: data[name] for name in PROJECT_EDITABLE if name in data})
+
+
+class PhaseAdminForm(ServiceModelForm):
+    def write(self) -> Phase:
+        if not self.instance._state.adding:
+            return phase_update(phase=self.instance, **_changes(self, PHASE_EDITABLE))
+        data = self.cleaned_data
+        return phase_create(**{name: data[name] for name in PHASE_EDITABLE if name in data})
+
+
+class PhaseFormSet(BaseInlineFormSet):
+    """Phases on the project page, written by the phase services. The forms have validated
+    each phase as the model states it, which is all the services check today."""
+
+    def save_new(self, form, commit=True):
+        data = form.cleaned_data
+        return phase_create(
+            project=self.instance,
+            name=data["name"],
+            position=data["position"],
+            estimated_hours=data["estimated_hours"],
+        )
+
+    def save_existing(self, form, obj, commit=True):
+        return phase_update(phase=obj, **_changes(form, PHASE_EDITABLE))
+
+
+class ServiceWriteAdmin(admin.ModelAdmin):
+    """The form's service call saves the object while the form validates."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.by = request_member(request)
+        return form
+
+    def save_model(self, request, obj, form, change):
+        """Saved already by the service."""
 
 
 @admin.register(Board)
@@ -83,11 +149,11 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(AuditHistoryAdmin):
+class TicketAdmin(ServiceWriteAdmin, AuditHistoryAdmin):
     """Status and SLA times move with the ticket workflow in the app, so they are shown here
     but not edited: a status typed in would skip the clock's bookkeeping."""
 
-    form = AgreementOfCompanyForm
+    form = TicketAdminForm
     list_display = [
         "id",
         "summary",
@@ -118,6 +184,14 @@ class TicketAdmin(AuditHistoryAdmin):
         "first_response_at",
         "resolved_at",
         "closed_at",
+        "respond_target_minutes",
+        "resolve_target_minutes",
+        "respond_due_at",
+        "resolve_due_at",
+        "respond_elapsed",
+        "resolve_elapsed",
+        "waiting_since",
+        "sla_paused",
         "respond_breached_at",
         "resolve_breached_at",
     ]
@@ -126,6 +200,14 @@ class TicketAdmin(AuditHistoryAdmin):
         "first_response_at",
         "resolved_at",
         "closed_at",
+        "respond_target_minutes",
+        "resolve_target_minutes",
+        "respond_due_at",
+        "resolve_due_at",
+        "respond_elapsed",
+        "resolve_elapsed",
+        "waiting_since",
+        "sla_paused",
         "respond_breached_at",
         "resolve_breached_at",
     ]
@@ -152,13 +234,14 @@ class TicketAdmin(AuditHistoryAdmin):
 
 class PhaseInline(admin.TabularInline):
     model = Phase
+    formset = PhaseFormSet
     extra = 0
     fields = ["position", "name", "estimated_hours"]
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
-    form = AgreementOfCompanyForm
+class ProjectAdmin(ServiceWriteAdmin):
+    form = ProjectAdminForm
     list_display = [
         "name",
         "company",
@@ -178,15 +261,39 @@ class ProjectAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(estimated=Sum("phases__estimated_hours"))
 
+    def save_formset(self, request, form, formset, change):
+        # A new project was saved by its service as the form validated; hang the phases on it.
+        formset.instance = form.instance
+        super().save_formset(request, form, formset, change)
+
     @admin.display(description="Estimated hours", ordering="estimated")
     def estimated_hours(self, obj: Project):
         return obj.estimated
 
 
 @admin.register(Phase)
-class PhaseAdmin(admin.ModelAdmin):
+class PhaseAdmin(ServiceWriteAdmin):
+    form = PhaseAdminForm
     list_display = ["name", "project", "position", "estimated_hours"]
     list_select_related = ["project"]
     list_filter = ["project__status"]
     search_fields = ["name", "project__name", "project__company__name"]
     autocomplete_fields = ["project"]
+
+
+@admin.register(AgreementFlag)
+class AgreementFlagAdmin(admin.ModelAdmin):
+    """Members' flags about tickets' agreements, to read. They are raised on the ticket page
+    and answered from the agreement queue (/tickets/agreements/), through the services."""
+
+    list_display = ["ticket", "reason", "raised_by", "created_at", "resolved_at", "resolved_by"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["ticket", "raised_by__user", "resolved_by__user"]
+    search_fields = ["reason", "ticket__summary"]
+    readonly_fields = [f.name for f in AgreementFlag._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

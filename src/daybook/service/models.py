@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator
@@ -93,7 +94,32 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    # Once a breach is recorded it stays, even if the ticket's clock is later recomputed.
+    # The SLA clock (service/sla.py keeps these as the ticket moves; nothing else writes them).
+    respond_target_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The respond target this ticket is held to."
+    )
+    resolve_target_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The resolve target this ticket is held to."
+    )
+    respond_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the respond clock runs out; empty: no target."
+    )
+    resolve_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the resolve clock runs out; empty: no target."
+    )
+    respond_elapsed = models.DurationField(
+        null=True, blank=True, help_text="Clock time to the first response, waiting excluded."
+    )
+    resolve_elapsed = models.DurationField(
+        null=True, blank=True, help_text="Clock time to resolution, waiting excluded."
+    )
+    sla_paused = models.DurationField(
+        default=timedelta(0), help_text="Time spent in Waiting Client so far (ended stretches)."
+    )
+    waiting_since = models.DateTimeField(
+        null=True, blank=True, help_text="Start of the current Waiting Client stretch."
+    )
+    # Once a breach is recorded it stays, whatever happens to the ticket afterwards.
     respond_breached_at = models.DateTimeField(null=True, blank=True)
     resolve_breached_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
@@ -111,6 +137,42 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.summary}"
+
+
+class AgreementFlag(models.Model):
+    """A member's word to dispatch that a ticket's agreement looks off ("this is project work,
+    not the managed plan"). The dispatcher's agreement queue lists the open ones; it resolves
+    when the dispatcher sets the ticket's agreement or finds it right as it is."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="agreement_flags")
+    raised_by = models.ForeignKey(
+        "people.Member", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.TextField()
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "people.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolution = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "created_at"]
+        indexes = [models.Index(fields=["resolved_at", "ticket"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=models.F("created_at")),
+                name="agreement_flag_resolved_after_raised",
+                violation_error_message="A flag cannot be resolved before it was raised.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id}: {self.reason[:60]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
 
 
 class TicketStatusChange(models.Model):

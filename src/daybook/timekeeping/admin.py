@@ -1,55 +1,63 @@
-from datetime import timedelta
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Subquery
+from django.forms.utils import from_current_timezone
+from django.template.response import TemplateResponse
 from django.utils import timezone
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from daybook.catalogue.choices import BillableOption
 from daybook.core.admin import AuditHistoryAdmin, ServiceModelForm
+from daybook.core.formatting import duration_text
 from daybook.core.members import request_member
 from daybook.people.models import Member
-from daybook.people.selectors import members_visible_to
 
 from .approval import entries_set_approval, period_close
 from .choices import ApprovalState, EntrySource
+from .history import RELATED
 from .models import DraftEntry, PeriodClose, TimeEntry, Timer
-from .selectors import closed_through, entries_visible_to, entry_lock_reason
+from .revisions import change_words
+from .selectors import (
+    closed_through,
+    drafts_visible_to,
+    entries_visible_to,
+    entry_lock_reason,
+    time_visibility,
+    timers_visible_to,
+)
 from .services import (
     EDITABLE_FIELDS,
-    delete_entry,
     draft_discard,
-    log_time,
+    entry_delete,
+    entry_edit,
+    entry_log,
     timer_park,
-    update_entry,
 )
 
 TWO_PLACES = Decimal("0.01")
+
+
+def sees_time(request, obj: TimeEntry | DraftEntry) -> bool:
+    """Whether the login may see this entry or draft (the visibility policy), judged once per
+    member in a request however many rows a page asks about."""
+    if not hasattr(request, "_daybook_sees_time"):
+        request._daybook_sees_time = time_visibility(request.user)
+    return request._daybook_sees_time(obj.member_id, obj.end)
 
 
 def _local(moment, member: Member, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return f"{moment.astimezone(member.zone):{fmt}}"
 
 
-def _duration(span: timedelta) -> str:
-    """Short and readable: "12 min", "3 h 05 min", "4 d 2 h"."""
-    minutes = round(span.total_seconds() / 60)
-    sign = "-" if minutes < 0 else ""
-    hours, minutes = divmod(abs(minutes), 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return f"{sign}{days} d {hours} h"
-    if hours:
-        return f"{sign}{hours} h {minutes:02d} min"
-    return f"{sign}{minutes} min"
-
-
 class TimeEntryAdminForm(ServiceModelForm):
-    """Adds go through log_time and edits through update_entry, so the admin keeps the same
-    rules as every other door: overlaps, locks, closed periods, rates resolved on save."""
+    """Adds go through entry_log and edits through entry_edit, so the admin keeps the same
+    rules as every other door: notes, overlaps, locks, closed periods, rates resolved on save."""
 
     billable = forms.ChoiceField(
         choices=[("", "Default for this work type and agreement"), *BillableOption.choices],
@@ -73,21 +81,28 @@ class TimeEntryAdminForm(ServiceModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # TimeEntryAdmin.changeform_view runs the page in the member's zone (see there).
         zone = timezone.get_current_timezone_name()
+        if self.instance._state.adding:
+            text = f"In the member's own time zone ({zone} for you)."
+        else:
+            text = f"In {self.instance.member}'s time zone, {zone}, as the entry list shows it."
         for name in ("start", "end"):
             if name in self.fields:
-                self.fields[
-                    name
-                ].help_text = f"In {zone}. The entry list shows times in the member's own zone."
+                self.fields[name].help_text = text
         if self.instance._state.adding and "work_role" in self.fields:
             self.fields["work_role"].required = False
             self.fields["work_role"].help_text = "Empty: the member's default work role."
 
     def write(self) -> TimeEntry:
-        data = self.cleaned_data
+        data = dict(self.cleaned_data)
+        member = data["member"] if self.instance._state.adding else self.instance.member
+        for name in ("start", "end"):
+            if data.get(name) is not None:
+                data[name] = _wall_clock_in(data[name], member.zone)
         billable = data.get("billable") or None
         if self.instance._state.adding:
-            return log_time(
+            return entry_log(
                 member=data["member"],
                 start=data["start"],
                 end=data["end"],
@@ -116,7 +131,16 @@ class TimeEntryAdminForm(ServiceModelForm):
             if reason:
                 raise ValidationError({"__all__": [reason]})
             return self.instance
-        return update_entry(entry=self.instance, by=self.by, **changes)
+        return entry_edit(entry=self.instance, by=self.by, **changes)
+
+
+def _wall_clock_in(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The date and time as typed, read in `zone`. The form read them in the page's zone,
+    which is the member's except when adding time for someone in another zone; a time the
+    clocks skip or repeat there is refused with Django's own sentence."""
+    typed = timezone.make_naive(moment)
+    with timezone.override(zone):
+        return from_current_timezone(typed)
 
 
 def _differs(instance: Model, name: str, value) -> bool:
@@ -124,6 +148,14 @@ def _differs(instance: Model, name: str, value) -> bool:
     if field.is_relation:
         return getattr(instance, field.attname) != (value.pk if value is not None else None)
     return getattr(instance, name) != value
+
+
+class EntryHistoryWords(HistoricalRecordContextHelper):
+    """The history page words each change as the entry's own history page does: related
+    records by name, times in the member's zone."""
+
+    def prepare_delta_change_value(self, change, value):
+        return change_words(change.field, value, self.record.member.zone)
 
 
 @admin.action(permissions=["delete"], description="Delete selected time entries")
@@ -211,6 +243,16 @@ class TimeEntryAdmin(AuditHistoryAdmin):
     def get_queryset(self, request):
         return entries_visible_to(request.user)
 
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        return (
+            super()
+            .get_history_queryset(request, history_manager, pk_name, object_id)
+            .select_related(*RELATED)
+        )
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return EntryHistoryWords(self.model, historical_record)
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.readonly_fields
@@ -252,19 +294,27 @@ class TimeEntryAdmin(AuditHistoryAdmin):
     def has_view_permission(self, request, obj=None):
         if not super().has_view_permission(request, obj):
             return False
-        # The history page can show an entry the list would not; check whose time it is.
-        return obj is None or members_visible_to(request.user).filter(pk=obj.member_id).exists()
+        # The history page can show an entry the list would not (a deleted one, say): ask
+        # the same policy about it.
+        return obj is None or self._sees(request, obj)
+
+    def _sees(self, request, obj) -> bool:
+        return sees_time(request, obj)
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and request_member(request) is not None
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._may_write_for(request, obj)
+        if not (super().has_change_permission(request, obj) and self._may_write_for(request, obj)):
+            return False
+        return obj is None or self._sees(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         if not (super().has_delete_permission(request, obj) and self._may_write_for(request, obj)):
             return False
-        return obj is None or entry_lock_reason(obj) is None
+        # Asked about each entry a related object's delete page would list: an entry the
+        # viewer may not see makes the page name only its kind, never the entry.
+        return obj is None or (self._sees(request, obj) and entry_lock_reason(obj) is None)
 
     def has_manage_permission(self, request) -> bool:
         return (
@@ -282,6 +332,19 @@ class TimeEntryAdmin(AuditHistoryAdmin):
             )
         return actions
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Start and end are shown and read in the member's own zone, as the list shows them
+        (adding: the zone of whoever adds, and the chosen member's when saving)."""
+        entry = self.get_object(request, object_id) if object_id else None
+        member = entry.member if entry is not None else request_member(request)
+        zone = member.zone if member is not None else timezone.get_current_timezone()
+        with timezone.override(zone):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            # A TemplateResponse renders after the view returns; render it in the zone too.
+            if isinstance(response, TemplateResponse):
+                response.render()
+            return response
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
             entry = self.get_object(request, object_id)
@@ -295,7 +358,7 @@ class TimeEntryAdmin(AuditHistoryAdmin):
 
     def delete_model(self, request, obj):
         try:
-            delete_entry(entry=obj, by=request_member(request))
+            entry_delete(entry=obj, by=request_member(request))
         except ValidationError as refusal:
             # Locked between the confirmation page and now; the transaction undoes the log.
             raise PermissionDenied(" ".join(refusal.messages)) from None
@@ -304,7 +367,7 @@ class TimeEntryAdmin(AuditHistoryAdmin):
         me = request_member(request)
         try:
             for entry in queryset.select_related("member"):
-                delete_entry(entry=entry, by=me)
+                entry_delete(entry=entry, by=me)
         except ValidationError as refusal:
             raise PermissionDenied(" ".join(refusal.messages)) from None
 
@@ -335,7 +398,7 @@ class TimeEntryAdmin(AuditHistoryAdmin):
     def lag(self, obj: TimeEntry) -> str:
         if obj.created_at is None:
             return "—"
-        return _duration(obj.lag)
+        return duration_text(obj.lag, days=True)
 
     def _set_approval(self, request, queryset, state: str) -> None:
         try:
@@ -368,6 +431,10 @@ class PeriodCloseAdminForm(ServiceModelForm):
     class Meta:
         model = PeriodClose
         fields = ["closed_through", "note"]
+        help_texts = {
+            "note": "Required when the date is earlier than the close in force: it reopens "
+            "the days in between, and the note says why."
+        }
 
     def write(self) -> PeriodClose:
         return period_close(
@@ -429,7 +496,7 @@ class TimerAdmin(admin.ModelAdmin):
     actions = ["park"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(member__in=members_visible_to(request.user))
+        return super().get_queryset(request).filter(pk__in=timers_visible_to(request.user))
 
     @admin.display(description="Started (member's zone)", ordering="started_at")
     def local_start(self, obj: Timer) -> str:
@@ -437,7 +504,7 @@ class TimerAdmin(admin.ModelAdmin):
 
     @admin.display(description="Running for")
     def running_for(self, obj: Timer) -> str:
-        return _duration(timezone.now() - obj.started_at)
+        return duration_text(timezone.now() - obj.started_at, days=True)
 
     def has_add_permission(self, request):
         return False
@@ -477,7 +544,7 @@ class DraftEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "start"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(member__in=members_visible_to(request.user))
+        return super().get_queryset(request).filter(pk__in=drafts_visible_to(request.user))
 
     @admin.display(description="Start (member's zone)", ordering="start")
     def local_start(self, obj: DraftEntry) -> str:
@@ -494,7 +561,10 @@ class DraftEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and request_member(request) is not None
+        if not super().has_delete_permission(request, obj) or request_member(request) is None:
+            return False
+        # As for entries: a related object's delete page names a hidden draft's kind only.
+        return obj is None or sees_time(request, obj)
 
     def delete_model(self, request, obj):
         draft_discard(draft=obj, by=request_member(request))

@@ -5,7 +5,7 @@ what those services later refuse to change.
 """
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -70,9 +70,23 @@ def entries_set_approval(
 @transaction.atomic
 def period_close(*, through: date, by: Member, note: str = "") -> PeriodClose:
     """Close time up to and including `through`. The newest close is the one in force, so a
-    close with an earlier date reopens the days after it."""
+    close with an earlier date reopens the days after it; that needs a reason in `note`,
+    kept with the close, since reopened time can change after it was reported."""
     if not by.user.has_perm("timekeeping.add_periodclose"):
         raise PermissionDenied("Only Finance can close a period.")
+    note = note.strip()
+    # Locked, so two closes at once are decided one after the other against the one in force.
+    in_force = PeriodClose.objects.select_for_update().order_by("-closed_at").first()
+    if in_force is not None and through < in_force.closed_through and not note:
+        raise ValidationError(
+            {
+                "note": [
+                    f"This reopens {through + timedelta(days=1):%Y-%m-%d} to "
+                    f"{in_force.closed_through:%Y-%m-%d}, closed until now. Say why in the "
+                    "note; it stays with the close."
+                ]
+            }
+        )
     today = timezone.localdate(timezone=by.zone)
     if through > today:
         raise ValidationError(

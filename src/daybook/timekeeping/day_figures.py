@@ -4,11 +4,11 @@ queries. My Day and the review both read days through here."""
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
 from django.db.models.functions import Length, Trim
 
 from daybook.catalogue.models import WorkType
@@ -16,9 +16,19 @@ from daybook.clients.models import Agreement
 from daybook.clients.selectors import agreement_check
 from daybook.core.time import local_date, local_day_bounds
 from daybook.people.models import Member, ScheduleBlock, Team
+from daybook.people.selectors import holidays_on
 
 from .choices import EntrySource
-from .day import EntryFacts, MemberDay, Policy, review_member_day, schedule_windows
+from .day import (
+    DayOff,
+    EntryFacts,
+    MemberDay,
+    Policy,
+    review_member_day,
+    review_opening,
+    schedule_windows,
+)
+from .labels import target_label
 from .models import ReviewPolicy, TimeEntry, Timer
 
 # The service refuses entries longer than this, so an entry touching a day starts at most
@@ -107,6 +117,13 @@ def entries_touching(bounds: dict[int, tuple[datetime, datetime]]) -> QuerySet:
     )
 
 
+def member_entries_touching(member: Member, start: datetime, end: datetime) -> QuerySet[TimeEntry]:
+    """One member's entries touching [start, end), with the same short index scan."""
+    return TimeEntry.objects.filter(
+        member=member, start__gte=start - LONGEST_ENTRY, start__lt=end, end__gt=start
+    )
+
+
 class _EntryFactory:
     """Turns entry rows into EntryFacts, with the work types and agreements they point at
     loaded once for all of them (two or three queries, only when there are entries)."""
@@ -139,12 +156,6 @@ class _EntryFactory:
 
     def facts(self, row, zone: ZoneInfo) -> EntryFacts:
         work_type = self.work_types[row.work_type_id]
-        if row.ticket_id:
-            label = f"Ticket #{row.ticket_id}"
-        elif row.phase_id:
-            label = f"Project phase #{row.phase_id}"
-        else:
-            label = work_type.name
         return EntryFacts(
             id=row.pk,
             start=row.start,
@@ -156,8 +167,11 @@ class _EntryFactory:
             work_type_id=row.work_type_id,
             work_type_name=work_type.name,
             agreement_check=self._check(row, work_type, local_date(row.start, zone)),
-            label=label,
+            label=target_label(
+                ticket_id=row.ticket_id, phase_id=row.phase_id, work_type_name=work_type.name
+            ),
             imported=row.source == EntrySource.IMPORT,
+            is_time_off=work_type.is_time_off,
         )
 
 
@@ -165,6 +179,27 @@ def _expected_minutes(member: Member, scheduled: bool) -> int:
     if not scheduled:
         return 0
     return int(member.expected_hours_per_day * Decimal(60))
+
+
+def _holidays(day: date, members: list[Member]) -> dict[int | None, str]:
+    """The holiday's name on `day` by team id (None: no team), for teams that have one. Read
+    from the members when they came with it (`people.selectors.with_holidays`), else one
+    query."""
+    if all(getattr(member, "holiday_day", None) == day for member in members):
+        return {m.team_id: m.holiday_name for m in members if m.holiday_name}
+    return holidays_on(day=day, team_ids={m.team_id for m in members})
+
+
+def _day_off(member: Member, day: date, holidays: dict[int | None, str]) -> DayOff | None:
+    """Why `day` is no working day for the member before any entry is looked at: outside
+    their start and end dates, or a holiday of their team or the organisation."""
+    if day < member.start_date:
+        return DayOff.NOT_STARTED
+    if member.end_date is not None and day > member.end_date:
+        return DayOff.LEFT
+    if member.team_id in holidays:
+        return DayOff.HOLIDAY
+    return None
 
 
 def day_figures(*, day: date, members: list[Member], now: datetime) -> dict[int, MemberDay]:
@@ -183,6 +218,7 @@ def day_figures(*, day: date, members: list[Member], now: datetime) -> dict[int,
     for row in rows:
         entries[row.member_id].append(row)
     timers = dict(Timer.objects.filter(member_id__in=ids).values_list("member_id", "started_at"))
+    holidays = _holidays(day, members)
     figures = {}
     for member in members:
         zone = member.zone
@@ -196,5 +232,99 @@ def day_figures(*, day: date, members: list[Member], now: datetime) -> dict[int,
             timer_started_at=timers.get(member.pk),
             policy=policies[member.team_id],
             now=now,
+            off=_day_off(member, day, holidays),
+            holiday_name=holidays.get(member.team_id, ""),
         )
     return figures
+
+
+def _members_and_blocks(
+    members: QuerySet[Member], weekdays: set[int]
+) -> tuple[list[Member], dict[tuple[int, int], list[tuple[time, time]]]]:
+    """The members (only what the opening rule reads) and their schedule blocks on these
+    weekdays by (member id, weekday), in one query."""
+    people: dict[int, Member] = {}
+    blocks: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
+    on_days = FilteredRelation("schedule", condition=Q(schedule__weekday__in=sorted(weekdays)))
+    rows = (
+        members.annotate(on_days=on_days)
+        .order_by()
+        .values_list(
+            "pk",
+            "time_zone",
+            "team_id",
+            "start_date",
+            "end_date",
+            "on_days__weekday",
+            "on_days__start",
+            "on_days__end",
+        )
+    )
+    for pk, zone, team_id, start_date, end_date, weekday, start, end in rows:
+        if pk not in people:
+            people[pk] = Member(
+                pk=pk, time_zone=zone, team_id=team_id, start_date=start_date, end_date=end_date
+            )
+        if weekday is not None:
+            blocks[(pk, weekday)].append((start, end))
+    return list(people.values()), blocks
+
+
+def latest_open_days(
+    members: QuerySet[Member], *, now: datetime, back: int
+) -> dict[int, tuple[Member, date | None]]:
+    """For each member (by id): the member, and the latest of their last `back` local days
+    (today first) whose review has opened at `now`, or None when none of them has.
+
+    The same rule as `day_figures`: the day's schedule windows, none on a day off (a holiday,
+    before the start date, after the end date), and the policy in force, through the engine's
+    `review_opening`. Two queries (members with their schedules, the policies) whatever the
+    number of members; a third only in the evening hours when a day is open by its schedule
+    but not yet past midnight plus grace, where a holiday would keep it closed.
+    """
+    # Any member's today is within a day of today in UTC.
+    utc_today = now.astimezone(UTC).date()
+    weekdays = {(utc_today + timedelta(days=offset)).weekday() for offset in range(-back, 2)}
+    people, blocks = _members_and_blocks(members, weekdays)
+    policies = policies_for(m.team_id for m in people)
+    team_ids = {m.team_id for m in people}
+    holidays: dict[date, dict[int | None, str]] = {}
+
+    def holidays_of(day: date) -> dict[int | None, str]:
+        if day not in holidays:
+            holidays[day] = holidays_on(day=day, team_ids=team_ids)
+        return holidays[day]
+
+    def latest_open(member: Member, days: list[date]) -> date | None:
+        zone, policy = member.zone, policies[member.team_id]
+        for day in days:
+            day_end = local_day_bounds(day, zone)[1]
+            if now >= review_opening((), day_end=day_end, policy=policy)[1]:
+                return day  # open even without a schedule: nothing can keep it closed
+            windows = schedule_windows(day, zone, blocks.get((member.pk, day.weekday()), ()))
+            if not windows or now < review_opening(windows, day_end=day_end, policy=policy)[1]:
+                continue
+            if _day_off(member, day, holidays_of(day)) is None:
+                return day
+        return None
+
+    # Members in one zone and team with the same schedule on those days, and no start or end
+    # date among them, get the same answer: it is worked out once for all of them.
+    shared: dict[tuple, date | None] = {}
+    result: dict[int, tuple[Member, date | None]] = {}
+    for member in people:
+        today = local_date(now, member.zone)
+        days = [today - timedelta(days=offset) for offset in range(back)]
+        dated = member.start_date > days[-1] or (
+            member.end_date is not None and member.end_date < today
+        )
+        key = (
+            member.pk if dated else None,
+            member.time_zone,
+            member.team_id,
+            tuple(tuple(sorted(blocks.get((member.pk, d.weekday()), ()))) for d in days),
+        )
+        if key not in shared:
+            shared[key] = latest_open(member, days)
+        result[member.pk] = (member, shared[key])
+    return result

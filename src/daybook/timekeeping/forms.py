@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from daybook.catalogue.choices import BillableOption
 from daybook.catalogue.models import WorkRole, WorkType
+from daybook.core.time import validate_date_window
 from daybook.service.choices import ProjectStatus, TicketStatus
 from daybook.service.models import Phase, Ticket
 
@@ -20,10 +21,12 @@ NEXT_STATUSES = [
 
 
 class LocalDateTimeField(forms.DateTimeField):
-    """A wall-clock time in the member's zone (pages run with it active). A time that the
-    clocks skip or repeat on a DST day is refused with Django's own explanation."""
+    """A wall-clock time in the member's zone (pages run with it active), on a date in the
+    accepted window (core/time.py). A time that the clocks skip or repeat on a DST day is
+    refused with Django's own explanation."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT)
+    default_validators = [validate_date_window]
 
     def __init__(self, **kwargs):
         kwargs.setdefault("input_formats", [LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"])

@@ -12,22 +12,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from math import ceil, floor
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from daybook.catalogue.models import WorkType
+from daybook.core.formatting import duration_text
 from daybook.core.time import Span, local_day_bounds, minutes_by_local_day
 from daybook.people.models import Member
 from daybook.timekeeping.day import MemberDay, Policy
 
-from .day_figures import day_figures
+from .day_figures import day_figures, member_entries_touching
+from .labels import entry_label
 from .models import DraftEntry, TimeEntry, Timer
 from .selectors import wrap_types_offered
 
-# Entries are at most 24 hours long (see services.MAX_ENTRY), so one touching a day starts
-# no earlier than a day before it: this bound keeps the (member, start) index scan short.
-LONGEST_ENTRY = timedelta(hours=24)
 MIN_GAP_SHOWN = timedelta(minutes=1)
 INPUT = "%Y-%m-%dT%H:%M"  # what a datetime-local field reads
 DEFAULT_AXIS = (time(8), time(18))
@@ -44,15 +42,6 @@ def company_colour(company_id: int | None) -> str:
         return "hsl(0 0% 88%)"
     hue = (company_id * 137) % 360
     return f"hsl({hue} 65% 82%)"
-
-
-def entry_label(entry: TimeEntry | DraftEntry | Timer) -> str:
-    if entry.ticket_id:
-        return f"#{entry.ticket_id} {entry.ticket.summary}"
-    if entry.phase_id:
-        return f"{entry.phase.project.name} / {entry.phase.name}"
-    work_type = getattr(entry, "work_type", None)
-    return work_type.name if work_type is not None else "Internal time"
 
 
 def _company_id(entry: TimeEntry | DraftEntry | Timer) -> int | None:
@@ -104,6 +93,16 @@ class Totals:
         return round(100 * self.realtime_minutes / self.logged_minutes)
 
 
+def _day_totals(figures: MemberDay, realtime_minutes: int) -> Totals:
+    """A day's totals: the engine's figures, and the real-time minutes counted here."""
+    return Totals(
+        expected_minutes=figures.expected_minutes,
+        logged_minutes=figures.logged_minutes,
+        wrap_minutes=figures.logged_minutes_wrap,
+        realtime_minutes=realtime_minutes,
+    )
+
+
 @dataclass(frozen=True)
 class MyDay:
     member: Member
@@ -128,12 +127,6 @@ class MyDay:
     @property
     def is_today(self) -> bool:
         return self.day == self.now.astimezone(self.zone).date()
-
-
-def _entries_touching(member: Member, start: datetime, end: datetime) -> QuerySet[TimeEntry]:
-    return TimeEntry.objects.filter(
-        member=member, start__gte=start - LONGEST_ENTRY, start__lt=end, end__gt=start
-    )
 
 
 def _realtime_by_day(
@@ -219,9 +212,49 @@ def my_day(*, member: Member, day: date, now: datetime | None = None) -> MyDay:
     now = now or timezone.now()
     zone = member.zone
     figures = day_figures(day=day, members=[member], now=now)[member.pk]
+    items = _day_items(member, day, zone)
+    axis_start, axis_end, hours = _axis(day, zone, _spans_to_show(day, zone, figures, items, now))
+    blocks = _timeline((axis_start, axis_end), zone, figures, items, now)
+    week_days = [week_start(day) + timedelta(days=i) for i in range(7)]
+    rows = _week_rows(member, week_days[0], zone)
+    logged, realtime = _realtime_by_day(rows, zone, figures.policy.realtime_window)
+    return MyDay(
+        member=member,
+        day=day,
+        zone=zone,
+        figures=figures,
+        policy=figures.policy,
+        entries=items.entries,
+        drafts=items.drafts,
+        timer=items.timer,
+        blocks=blocks,
+        hours=hours,
+        totals=_day_totals(figures, realtime.get(day, 0)),
+        week_totals=Totals(
+            # Expected hours for the week come from the week view; here only what was logged.
+            expected_minutes=0,
+            logged_minutes=sum(logged.get(d, 0) for d in week_days),
+            wrap_minutes=0,
+            realtime_minutes=sum(realtime.get(d, 0) for d in week_days),
+        ),
+        wrap_types=wrap_types_offered(),
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class _DayItems:
+    """What the member put on the day: entries touching it, parked drafts, a running timer."""
+
+    entries: list[TimeEntry]
+    drafts: list[DraftEntry]
+    timer: Timer | None
+
+
+def _day_items(member: Member, day: date, zone: ZoneInfo) -> _DayItems:
     day_start, day_end = local_day_bounds(day, zone)
     entries = list(
-        _entries_touching(member, day_start, day_end)
+        member_entries_touching(member, day_start, day_end)
         # Few joins: planning a query with many of them costs more than running it here.
         .select_related("ticket__company", "work_type")
         .prefetch_related("phase__project")
@@ -239,19 +272,36 @@ def my_day(*, member: Member, day: date, now: datetime | None = None) -> MyDay:
         .prefetch_related("phase__project")
         .first()
     )
+    return _DayItems(entries=entries, drafts=drafts, timer=timer)
 
-    spans = [Span(e.start, e.end) for e in entries]
-    spans += [Span(d.start, d.end) for d in drafts if d.start < day_end and d.end > day_start]
+
+def _spans_to_show(
+    day: date, zone: ZoneInfo, figures: MemberDay, items: _DayItems, now: datetime
+) -> list[Span]:
+    """Everything the timeline must reach: entries, the day's drafts, schedule and timer."""
+    day_start, day_end = local_day_bounds(day, zone)
+    timer = items.timer
+    spans = [Span(e.start, e.end) for e in items.entries]
+    spans += [Span(d.start, d.end) for d in items.drafts if d.start < day_end and d.end > day_start]
     spans += list(figures.windows)
     if timer is not None and timer.started_at < day_end and now > day_start:
         spans.append(Span(timer.started_at, min(now, day_end)))
-    axis_start, axis_end, hours = _axis(day, zone, spans)
-    axis = (axis_start, axis_end)
+    return spans
 
+
+def _timeline(
+    axis: tuple[datetime, datetime],
+    zone: ZoneInfo,
+    figures: MemberDay,
+    items: _DayItems,
+    now: datetime,
+) -> list[Block]:
+    """Every block placed on the axis: schedule windows first, so the timeline draws
+    everything else over them, then the rest by start."""
     blocks: list[Block | None] = []
     for window in figures.windows:
         blocks.append(_place(axis, zone, "window", window.start, window.end, "Scheduled", ""))
-    for entry in entries:
+    for entry in items.entries:
         wrap = entry.work_type.is_payroll_wrap
         blocks.append(
             _place(
@@ -265,11 +315,11 @@ def my_day(*, member: Member, day: date, now: datetime | None = None) -> MyDay:
                 entry,
             )
         )
-    for draft in drafts:
+    for draft in items.drafts:
         blocks.append(
             _place(axis, zone, "draft", draft.start, draft.end, entry_label(draft), "", draft)
         )
-    if timer is not None:
+    if (timer := items.timer) is not None:
         blocks.append(
             _place(axis, zone, "timer", timer.started_at, now, entry_label(timer), "", timer)
         )
@@ -278,46 +328,17 @@ def my_day(*, member: Member, day: date, now: datetime | None = None) -> MyDay:
             # Seconds between one entry's end and the next start are not worth a line.
             if gap.end - gap.start >= MIN_GAP_SHOWN:
                 blocks.append(_place(axis, zone, kind, gap.start, gap.end, "Not logged yet", ""))
+    return sorted((b for b in blocks if b is not None), key=lambda b: (b.kind != "window", b.start))
 
-    week_from = week_start(day)
-    week_bounds = (
-        local_day_bounds(week_from, zone)[0],
-        local_day_bounds(week_from + timedelta(days=6), zone)[1],
-    )
-    rows = list(_entries_touching(member, *week_bounds).values_list("start", "end", "created_at"))
-    logged, realtime = _realtime_by_day(rows, zone, figures.policy.realtime_window)
-    week_days = [week_from + timedelta(days=i) for i in range(7)]
-    wrap_types = wrap_types_offered()
-    return MyDay(
-        member=member,
-        day=day,
-        zone=zone,
-        figures=figures,
-        policy=figures.policy,
-        entries=entries,
-        drafts=drafts,
-        timer=timer,
-        # Schedule windows first, so the timeline draws everything else over them.
-        blocks=sorted(
-            (b for b in blocks if b is not None), key=lambda b: (b.kind != "window", b.start)
-        ),
-        hours=hours,
-        totals=Totals(
-            expected_minutes=figures.expected_minutes,
-            logged_minutes=figures.logged_minutes,
-            wrap_minutes=figures.logged_minutes_wrap,
-            realtime_minutes=realtime.get(day, 0),
-        ),
-        week_totals=Totals(
-            # Expected hours for the week come from the week view; here only what was logged.
-            expected_minutes=0,
-            logged_minutes=sum(logged.get(d, 0) for d in week_days),
-            wrap_minutes=0,
-            realtime_minutes=sum(realtime.get(d, 0) for d in week_days),
-        ),
-        wrap_types=wrap_types,
-        now=now,
-    )
+
+def _week_rows(
+    member: Member, monday: date, zone: ZoneInfo
+) -> list[tuple[datetime, datetime, datetime]]:
+    """(start, end, created_at) of every entry touching the member's local week."""
+    week_from = local_day_bounds(monday, zone)[0]
+    week_to = local_day_bounds(monday + timedelta(days=6), zone)[1]
+    touching = member_entries_touching(member, week_from, week_to)
+    return list(touching.values_list("start", "end", "created_at"))
 
 
 @dataclass(frozen=True)
@@ -336,6 +357,22 @@ class MyWeek:
     totals: Totals
     now: datetime
 
+    @property
+    def is_long(self) -> bool:
+        """More hours logged than the week expects: shown to the member alone, as a sign to
+        look after themself, never to anyone else and never as a score."""
+        return self.totals.logged_minutes > self.totals.expected_minutes
+
+    @property
+    def long_week_text(self) -> str:
+        """'This week: 46 h logged against 40 h expected', or the week's Monday when it is
+        another week."""
+        this_week = week_start(self.now.astimezone(self.member.zone).date()) == self.start
+        when = "This week" if this_week else f"The week of {self.start.day} {self.start:%B}"
+        logged = duration_text(self.totals.logged_minutes, compact=True)
+        expected = duration_text(self.totals.expected_minutes, compact=True)
+        return f"{when}: {logged} logged against {expected} expected"
+
 
 def my_week(*, member: Member, day: date, now: datetime | None = None) -> MyWeek:
     """The member's week (Monday to Sunday) with the same totals per day as My Day."""
@@ -344,8 +381,7 @@ def my_week(*, member: Member, day: date, now: datetime | None = None) -> MyWeek
     first = week_start(day)
     week_days = [first + timedelta(days=i) for i in range(7)]
     figures = {d: day_figures(day=d, members=[member], now=now)[member.pk] for d in week_days}
-    week_bounds = (local_day_bounds(first, zone)[0], local_day_bounds(week_days[-1], zone)[1])
-    rows = list(_entries_touching(member, *week_bounds).values_list("start", "end", "created_at"))
+    rows = _week_rows(member, first, zone)
     window = figures[first].policy.realtime_window
     _, realtime = _realtime_by_day(rows, zone, window)
     counts: dict[date, int] = defaultdict(int)
@@ -358,12 +394,7 @@ def my_week(*, member: Member, day: date, now: datetime | None = None) -> MyWeek
         days.append(
             WeekDay(
                 day=d,
-                totals=Totals(
-                    expected_minutes=f.expected_minutes,
-                    logged_minutes=f.logged_minutes,
-                    wrap_minutes=f.logged_minutes_wrap,
-                    realtime_minutes=realtime.get(d, 0),
-                ),
+                totals=_day_totals(f, realtime.get(d, 0)),
                 gap_minutes=round(f.gap_minutes + f.small_gap_minutes),
                 entry_count=counts.get(d, 0),
             )

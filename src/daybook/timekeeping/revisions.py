@@ -1,14 +1,15 @@
-"""An entry's history for the entry page: history.entry_history in words and local times."""
+"""An entry's history for people to read: history.entry_history in words, with related
+records by name and times in the member's own zone. The entry page and the admin's history
+page both word their changes here."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from django.contrib.auth import get_user_model
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from simple_history.models import DeletedObject
 
 from daybook.catalogue.choices import BillableOption
-from daybook.catalogue.models import WorkRole, WorkType
+from daybook.core.money import may_see_money
 
 from .choices import ApprovalState, EntrySource
 from .history import entry_history
@@ -37,8 +38,10 @@ CHOICES = {
     "approval_state": dict(ApprovalState.choices),
 }
 KINDS = {"created": "Created", "changed": "Changed", "deleted": "Deleted"}
-# Cost rates are for Finance; the member's own history page leaves them out.
-HIDDEN = frozenset({"cost_rate", "member"})
+# The member is the page's own subject; rates show only to those who may see money.
+HIDDEN = frozenset({"member"})
+MONEY = frozenset({"bill_rate", "cost_rate"})
+EMPTY = "—"
 
 
 @dataclass(frozen=True)
@@ -56,48 +59,42 @@ class Revision:
     changes: list[Change]
 
 
-def _words(name: str, value, names: dict[str, dict[int, str]]) -> str:
+def change_words(field: str, value: object, zone: ZoneInfo) -> str:
+    """One value of a changed field as a reader wants it: a ticket as "#123 Printer offline",
+    a work type by its name, a time on the member's wall clock."""
     if value is None or value == "":
-        return "—"
-    if name in CHOICES:
-        return CHOICES[name].get(value, str(value))
-    if name in names:
-        return names[name].get(value, f"#{value}")
-    if name == "ticket":
-        return f"#{value}"
-    if name in {"start", "end"}:
-        moment = parse_datetime(value)
-        if moment is not None:
-            return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
-    return str(value)
+        return EMPTY
+    if field in CHOICES:
+        return CHOICES[field].get(value, str(value))
+    if isinstance(value, datetime):
+        return f"{value.astimezone(zone):%Y-%m-%d %H:%M}"
+    if isinstance(value, DeletedObject):
+        return f"{value.model._meta.verbose_name.capitalize()} #{value.pk}, since deleted"
+    return str(value)  # related rows by their own names: str(ticket) is "#123 Printer offline"
 
 
-def entry_revisions(entry: TimeEntry) -> list[Revision]:
-    """Newest first, in the zone active for the request."""
-    records = entry_history(entry=entry, hidden_fields=HIDDEN)
-    names = {
-        "work_type": dict(WorkType.objects.values_list("pk", "name")),
-        "work_role": dict(WorkRole.objects.values_list("pk", "name")),
-    }
-    people = {
-        user.get_username(): user.get_full_name() or user.get_username()
-        for user in get_user_model().objects.filter(
-            username__in={r.history_user for r in records if r.history_user}
+def entry_revisions(entry: TimeEntry, *, viewer=None) -> list[Revision]:
+    """Newest first, in the zone of the member whose time it is. Rates are left out unless
+    `viewer` may see money (nobody named: left out)."""
+    zone = entry.member.zone
+    hidden = HIDDEN if may_see_money(viewer) else HIDDEN | MONEY
+    revisions = []
+    for record in reversed(entry_history(entry=entry, hidden_fields=hidden)):
+        created = record.history_type == "created"
+        user = record.user
+        revisions.append(
+            Revision(
+                at=record.history_date,
+                by=(user.get_full_name() or user.get_username()) if user else "Daybook",
+                kind=KINDS.get(record.history_type, record.history_type),
+                changes=[
+                    Change(
+                        LABELS.get(c.field, c.field),
+                        "" if created else change_words(c.field, c.old, zone),
+                        change_words(c.field, c.new, zone),
+                    )
+                    for c in record.changes
+                ],
+            )
         )
-    }
-    return [
-        Revision(
-            at=record.history_date,
-            by=people.get(record.history_user, record.history_user or "Daybook"),
-            kind=KINDS.get(record.history_type, record.history_type),
-            changes=[
-                Change(
-                    LABELS.get(c.field, c.field),
-                    "" if record.history_type == "created" else _words(c.field, c.old, names),
-                    _words(c.field, c.new, names),
-                )
-                for c in record.changes
-            ],
-        )
-        for record in reversed(records)
-    ]
+    return revisions

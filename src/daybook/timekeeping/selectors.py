@@ -1,7 +1,9 @@
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from daybook.catalogue.models import WorkType
 from daybook.core.time import local_date
@@ -9,7 +11,15 @@ from daybook.people.models import Member
 from daybook.people.selectors import members_visible_to
 
 from .choices import LOCKED_STATES
-from .models import PeriodClose, TimeEntry
+from .models import DraftEntry, PeriodClose, TimeEntry, Timer
+from .visibility import (
+    ENDED_BY,
+    STARTED_BEFORE,
+    open_cutoffs,
+    opened_q,
+    own_member_id,
+    own_q,
+)
 
 
 def closed_through() -> date | None:
@@ -39,11 +49,73 @@ def entry_lock_reason(entry: TimeEntry, *, closed: date | None = None) -> str | 
     return span_lock_reason(member=entry.member, start=entry.start, end=entry.end, closed=closed)
 
 
-def entries_visible_to(user: AbstractBaseUser) -> QuerySet[TimeEntry]:
-    """Entries a user may see: their own, their reviewed teams' (managers), or all (finance)."""
+def visible_time_q(
+    user: AbstractBaseUser, *, lookup: str = ENDED_BY, now: datetime | None = None
+) -> Q:
+    """Whose time `user` may see (members_visible_to) and which part of it (visibility.py):
+    all of their own; of their reviewed teams (managers) or of everyone (Finance, Admin), only
+    days whose review has opened. `lookup` compares a row with its member's cutoff."""
+    mine = own_q(user)
+    if not user.is_authenticated:
+        return mine
     if user.has_perm("timekeeping.view_all_entries"):
-        return TimeEntry.objects.all()
-    return TimeEntry.objects.filter(member__in=members_visible_to(user))
+        return mine | opened_q(now=now, lookup=lookup)
+    if not user.has_perm("timekeeping.view_team_entries"):
+        return mine
+    others = members_visible_to(user).exclude(user=user)
+    return mine | opened_q(members=others, now=now, lookup=lookup)
+
+
+def time_visibility(
+    user: AbstractBaseUser, *, now: datetime | None = None
+) -> Callable[[int, datetime], bool]:
+    """A judge of single pieces of time for one viewer, by the same rule as visible_time_q:
+    `sees(member_id, end)`. For rows that may no longer exist (a deleted entry's history) or
+    that a page meets one by one (the admin's list of related objects); each member costs
+    the database once, however many of their rows are judged."""
+    now = now or timezone.now()
+    cutoffs: dict[int, datetime | None] = {}
+    own = own_member_id(user)
+
+    def sees(member_id: int, end: datetime) -> bool:
+        if member_id == own:
+            return True
+        if member_id not in cutoffs:
+            member = members_visible_to(user).filter(pk=member_id).first()
+            found = open_cutoffs([member], now=now) if member is not None else {}
+            cutoffs[member_id] = found.get(member_id)
+        cutoff = cutoffs[member_id]
+        return cutoff is not None and end <= cutoff
+
+    return sees
+
+
+def time_visible_to(
+    user: AbstractBaseUser, *, member_id: int, end: datetime, now: datetime | None = None
+) -> bool:
+    """Whether `user` may see one piece of a member's time ending at `end`."""
+    return time_visibility(user, now=now)(member_id, end)
+
+
+def entries_visible_to(
+    user: AbstractBaseUser, *, now: datetime | None = None
+) -> QuerySet[TimeEntry]:
+    """Entries a user may see (visible_time_q). Every door that shows entries starts here:
+    pages, the API, the admin."""
+    return TimeEntry.objects.filter(visible_time_q(user, now=now))
+
+
+def timers_visible_to(user: AbstractBaseUser, *, now: datetime | None = None) -> QuerySet[Timer]:
+    """Running timers a user may see: their own, and others' only when started on a day whose
+    review has opened (left running since; the review shows it as a finding)."""
+    return Timer.objects.filter(visible_time_q(user, lookup=STARTED_BEFORE, now=now))
+
+
+def drafts_visible_to(
+    user: AbstractBaseUser, *, now: datetime | None = None
+) -> QuerySet[DraftEntry]:
+    """Parked drafts a user may see: the same rule as entries."""
+    return DraftEntry.objects.filter(visible_time_q(user, now=now))
 
 
 def overlapping_entries(*, member: Member, start, end, exclude_pk: int | None = None):

@@ -1,30 +1,46 @@
-"""Writes to time entries. Web pages, the API, the admin, imports and the demo all come here."""
+"""Writes to time entries. Web pages, the API, the admin, timers, drafts and tests all come
+here: one service per action, one set of rules for every door."""
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import TypedDict, Unpack
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from daybook.catalogue.choices import AgreementCheck, BillableOption
 from daybook.catalogue.models import WorkRole, WorkType
+from daybook.clients.models import Agreement
 from daybook.clients.selectors import agreement_check
 from daybook.core.time import local_date
 from daybook.people.models import Member
+from daybook.people.services import members_lock
 from daybook.service.choices import TicketStatus
 from daybook.service.models import Phase, Ticket
-from daybook.service.services import ticket_set_status
+from daybook.service.services import (
+    ticket_move_error,
+    ticket_note_response,
+    ticket_set_agreement,
+    ticket_set_status,
+)
 
+from .agreement_queue import unapplied_entries
 from .choices import EntrySource
+from .labels import entry_label
 from .models import DraftEntry, TimeEntry, Timer
 from .rates import default_billable, resolve_bill_rate
 from .selectors import closed_through, entry_lock_reason, overlapping_entries, span_lock_reason
-from .signals import entries_changed
 
 MAX_ENTRY = timedelta(hours=24)
 # A little slack for clocks that disagree between a browser and the server.
 FUTURE_SLACK = timedelta(minutes=5)
 MAX_NOTES = 10_000
+NOTES_REQUIRED = "Write what you did; the client sees these notes."
 
 
 def _ensure_may_write(*, by: Member | None, member: Member) -> None:
@@ -35,15 +51,11 @@ def _ensure_may_write(*, by: Member | None, member: Member) -> None:
         raise PermissionDenied("You can only change your own time entries.")
 
 
-def _local(moment: datetime, member: Member) -> str:
-    return f"{moment.astimezone(member.zone):%Y-%m-%d %H:%M}"
-
-
 def _describe(entry: TimeEntry) -> str:
-    target = entry.ticket or entry.phase or entry.work_type
+    zone = entry.member.zone
     return (
-        f"entry {entry.pk} ({target}, {_local(entry.start, entry.member)}"
-        f"-{entry.end.astimezone(entry.member.zone):%H:%M})"
+        f"entry {entry.pk} ({entry_label(entry)}, {entry.start.astimezone(zone):%Y-%m-%d %H:%M}"
+        f"-{entry.end.astimezone(zone):%H:%M})"
     )
 
 
@@ -78,8 +90,14 @@ def _validate(
         add("end", "The end must be after the start.")
     elif end - start > MAX_ENTRY:
         add("end", "An entry can be at most 24 hours long; split longer work into days.")
-    if end > timezone.now() + FUTURE_SLACK:
-        add("end", "The end is in the future; log time once it has been worked.")
+    # Time off is booked ahead (a day's leave next week); everything else is logged once
+    # it has been worked.
+    if end > timezone.now() + FUTURE_SLACK and not work_type.is_time_off:
+        add(
+            "end",
+            "The end is in the future; log time once it has been worked. Only time off can "
+            "be booked ahead.",
+        )
     if ticket is not None and phase is not None:
         add("ticket", "Charge an entry to a ticket or a project phase, not both.")
     if work_type.is_payroll_wrap:
@@ -101,6 +119,9 @@ def _validate(
         add("work_role", "Pick a work role; this member has no default one.")
     if billable is not None and billable not in BillableOption.values:
         add("billable", f"{billable!r} is not a billable option.")
+    # Client work needs notes (writing them is part of the work); internal time may go without.
+    if not work_type.is_payroll_wrap and not notes.strip():
+        add("notes", NOTES_REQUIRED)
     if len(notes) > MAX_NOTES:
         add("notes", f"Notes can be at most {MAX_NOTES} characters.")
     if len(internal_notes) > MAX_NOTES:
@@ -148,25 +169,60 @@ def _apply_rates(entry: TimeEntry, *, billable: str | None) -> None:
 
 
 def _lock_member(member: Member) -> None:
-    # Serialises writes per member so two requests cannot both pass the overlap check.
-    Member.objects.select_for_update().filter(pk=member.pk).first()
+    # Serialises writes per member so two requests cannot both pass the overlap check; the
+    # one lock helper every app uses, so reviews and entry writes lock in the same order.
+    members_lock([member.pk])
+
+
+class EntryGone(Http404):
+    """The entry was deleted by another request while this one waited for it. Http404, so
+    every door answers as for an entry that is not there: the API and pages with 404."""
+
+    def __init__(self, pk: int) -> None:
+        super().__init__(
+            f"Time entry {pk} was deleted a moment ago, by another request, so nothing was "
+            "changed. Reload to see the day as it is now."
+        )
+
+
+def _relocked(entry: TimeEntry, *related: str) -> TimeEntry:
+    """The entry as it is now that its member is locked: the caller fetched it before
+    waiting for the lock, and another request may have changed or deleted it meanwhile."""
+    _lock_member(entry.member)
+    fresh = TimeEntry.objects.select_related(*related).filter(pk=entry.pk).first()
+    if fresh is None:
+        raise EntryGone(entry.pk)
+    return fresh
 
 
 def _note_first_response(ticket: Ticket | None, at: datetime) -> None:
     if ticket is not None and ticket.first_response_at is None:
-        ticket.first_response_at = max(at, ticket.opened_at)
-        ticket.save(update_fields=["first_response_at"])
+        ticket_note_response(ticket=ticket, at=at)
 
 
-def _changed(member: Member, spans: list[tuple[datetime, datetime]]) -> None:
-    days = set()
-    for start, end in spans:
-        days |= {local_date(start, member.zone), local_date(end, member.zone)}
-    entries_changed.send(sender=TimeEntry, member=member, days=days)
+def _local_days(member: Member, *spans: tuple[datetime, datetime]) -> set[date]:
+    """The member's local dates that the spans start or end on."""
+    return {local_date(moment, member.zone) for span in spans for moment in span}
+
+
+@cache
+def _follow_on_steps(paths: tuple[str, ...]) -> tuple[Callable[..., object], ...]:
+    # Imported once per list of paths, so a test that overrides the setting gets its own.
+    return tuple(import_string(path) for path in paths)
+
+
+def _days_changed(member: Member, days: set[date]) -> None:
+    """Run the steps that follow a change to the member's entries on these local days, inside
+    the writing transaction, so they stand or fall with it. The steps are listed in the
+    DAYBOOK_AFTER_ENTRY_CHANGE setting (review resolves follow-ups the new time answers):
+    timekeeping sits below the apps that react, so it names them there instead of importing
+    them."""
+    for step in _follow_on_steps(tuple(settings.DAYBOOK_AFTER_ENTRY_CHANGE)):
+        step(member=member, days=days)
 
 
 @transaction.atomic
-def log_time(
+def entry_log(
     *,
     member: Member,
     start: datetime,
@@ -178,13 +234,15 @@ def log_time(
     billable: str | None = None,
     notes: str = "",
     internal_notes: str = "",
+    next_status: str | None = None,
     source: str = EntrySource.MANUAL,
     by: Member | None = None,
 ) -> TimeEntry:
-    """Save a new time entry after checking every rule; nothing is saved if any fails.
+    """Log a new time entry after checking every rule; nothing is saved if any fails.
 
     The entry is applied to its ticket's (or project's) agreement and stores the bill rate and
-    the member's cost rate as they are now.
+    the member's cost rate as they are now. `next_status` then moves the ticket on. `by` is
+    who writes (None: the system), `source` how the time came in.
     """
     _ensure_may_write(by=by, member=member)
     _lock_member(member)
@@ -219,41 +277,51 @@ def log_time(
         entry._history_user = by.user
     entry.save()
     _note_first_response(ticket, start)
-    _changed(member, [(entry.start, entry.end)])
+    if next_status and ticket is not None:
+        # The ticket moves now, whenever the work itself happened.
+        ticket_set_status(ticket=ticket, status=next_status, by=by)
+    _days_changed(member, _local_days(member, (entry.start, entry.end)))
     return entry
 
 
-EDITABLE_FIELDS = frozenset(
-    {
-        "start",
-        "end",
-        "ticket",
-        "phase",
-        "work_type",
-        "work_role",
-        "billable",
-        "notes",
-        "internal_notes",
-    }
-)
+class EntryChanges(TypedDict, total=False):
+    """What an edit may change; any other field is refused."""
+
+    start: datetime
+    end: datetime
+    ticket: Ticket | None
+    phase: Phase | None
+    work_type: WorkType
+    work_role: WorkRole | None
+    billable: str | None
+    notes: str
+    internal_notes: str
+
+
+EDITABLE_FIELDS = EntryChanges.__optional_keys__
 RATE_FIELDS = frozenset({"ticket", "phase", "work_type", "work_role", "billable"})
 
 
 @transaction.atomic
-def update_entry(*, entry: TimeEntry, by: Member | None, **changes) -> TimeEntry:
-    """Change an unlocked entry. The rate is resolved again only when what it depends on
-    changes, so editing notes never rewrites the price of past work."""
+def entry_edit(
+    *, entry: TimeEntry, by: Member | None, **changes: Unpack[EntryChanges]
+) -> TimeEntry:
+    """Change an unlocked entry under the same rules as logging one. The rate is resolved
+    again only when what it depends on changes, so editing notes never rewrites the price of
+    past work."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
     _ensure_may_write(by=by, member=entry.member)
-    _lock_member(entry.member)
-    entry = TimeEntry.objects.select_related("member", "member__user").get(pk=entry.pk)
+    entry = _relocked(entry, "member", "member__user")
     reason = entry_lock_reason(entry)
     if reason:
         raise ValidationError({"__all__": [reason]})
     proposed = {name: getattr(entry, name) for name in EDITABLE_FIELDS}
     proposed.update(changes)
+    if proposed["work_role"] is None:
+        # As when logging: no work role given means the member's default one.
+        proposed["work_role"] = entry.member.default_work_role
     if "ticket" in changes and changes["ticket"] is not None and "phase" not in changes:
         proposed["phase"] = None
     if "phase" in changes and changes["phase"] is not None and "ticket" not in changes:
@@ -284,16 +352,15 @@ def update_entry(*, entry: TimeEntry, by: Member | None, **changes) -> TimeEntry
     if by is not None:
         entry._history_user = by.user
     entry.save()
-    _changed(entry.member, [before, (entry.start, entry.end)])
+    _days_changed(entry.member, _local_days(entry.member, before, (entry.start, entry.end)))
     return entry
 
 
 @transaction.atomic
-def delete_entry(*, entry: TimeEntry, by: Member | None) -> None:
+def entry_delete(*, entry: TimeEntry, by: Member | None) -> None:
     """Delete an unlocked entry; its history keeps what it was and who removed it."""
     _ensure_may_write(by=by, member=entry.member)
-    _lock_member(entry.member)
-    entry = TimeEntry.objects.select_related("member").get(pk=entry.pk)
+    entry = _relocked(entry, "member")
     reason = entry_lock_reason(entry)
     if reason:
         raise ValidationError({"__all__": [reason]})
@@ -301,12 +368,67 @@ def delete_entry(*, entry: TimeEntry, by: Member | None) -> None:
         entry._history_user = by.user
     span = (entry.start, entry.end)
     entry.delete()
-    _changed(entry.member, [span])
+    _days_changed(entry.member, _local_days(entry.member, span))
+
+
+MAX_CORRECTION_REASON = 200
+
+
+@transaction.atomic
+def entry_correct_notes(
+    *, entry: TimeEntry, by: Member, notes: str, internal_notes: str, reason: str
+) -> TimeEntry:
+    """Correct the notes of an entry that can no longer be edited: approved, invoiced, in a
+    closed period, or on a closed ticket. Only Finance (and Admin) may, with a reason; the
+    entry's history keeps the old notes, who corrected them and why. Nothing else changes:
+    times, rates and amounts stay as they were billed."""
+    if not by.user.has_perm("timekeeping.manage_all_entries"):
+        raise PermissionDenied(
+            "Only Finance can correct the notes of locked time. Ask Finance, saying what "
+            "should change and why."
+        )
+    entry = _relocked(entry, "member", "member__user", "ticket", "work_type")
+    closed_ticket = entry.ticket is not None and entry.ticket.status == TicketStatus.CLOSED
+    if entry_lock_reason(entry) is None and not closed_ticket:
+        raise ValidationError(
+            {"__all__": ["This entry is not locked; change its notes by editing it as usual."]}
+        )
+    reason = reason.strip()
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = ["Say why the notes change; the entry's history keeps it."]
+    elif len(reason) > MAX_CORRECTION_REASON:
+        errors["reason"] = [f"Keep the reason to {MAX_CORRECTION_REASON} characters or fewer."]
+    if not entry.work_type.is_payroll_wrap and not notes.strip():
+        errors["notes"] = [NOTES_REQUIRED]
+    if len(notes) > MAX_NOTES:
+        errors["notes"] = [f"Notes can be at most {MAX_NOTES} characters."]
+    if len(internal_notes) > MAX_NOTES:
+        errors["internal_notes"] = [f"Internal notes can be at most {MAX_NOTES} characters."]
+    if not errors and (notes, internal_notes) == (entry.notes, entry.internal_notes):
+        errors["notes"] = ["These are the notes the entry already has; nothing to correct."]
+    if errors:
+        raise ValidationError(errors)
+    entry.notes = notes
+    entry.internal_notes = internal_notes
+    entry._history_user = by.user
+    entry._change_reason = f"Notes corrected: {reason}"
+    entry.save(update_fields=["notes", "internal_notes", "updated_at"])
+    # A missing note is a review finding; the correction may answer a follow-up about it.
+    _days_changed(entry.member, _local_days(entry.member, (entry.start, entry.end)))
+    return entry
 
 
 def _timer_target(timer: Timer) -> str:
-    target = timer.ticket or timer.phase or "internal time"
+    target = entry_label(timer, internal="internal time")
     return f"{target} since {timer.started_at.astimezone(timer.member.zone):%H:%M}"
+
+
+def timer_busy_message(running: Timer) -> str:
+    """The refusal when a member's one timer is already running on other work."""
+    return (
+        f"A timer is already running on {_timer_target(running)}. Finish or park that entry first."
+    )
 
 
 @transaction.atomic
@@ -326,14 +448,7 @@ def timer_start(
         raise ValidationError({"ticket": [f"Ticket #{ticket.pk} is closed."]})
     running = Timer.objects.filter(member=member).select_related("ticket", "phase").first()
     if running is not None:
-        raise ValidationError(
-            {
-                "timer": [
-                    f"A timer is already running on {_timer_target(running)}. "
-                    "Finish or park that entry first."
-                ]
-            }
-        )
+        raise ValidationError({"timer": [timer_busy_message(running)]})
     try:
         with transaction.atomic():
             return Timer.objects.create(member=member, ticket=ticket, phase=phase, started_at=at)
@@ -370,9 +485,7 @@ def timer_stop(
     timer = Timer.objects.select_for_update().filter(member=member).first()
     if timer is None:
         raise ValidationError({"timer": ["No timer is running."]})
-    if not notes.strip():
-        raise ValidationError({"notes": ["Write what you did; the client sees these notes."]})
-    entry = log_time(
+    entry = entry_log(
         member=member,
         start=timer.started_at,
         end=at,
@@ -383,12 +496,11 @@ def timer_stop(
         billable=billable,
         notes=notes,
         internal_notes=internal_notes,
+        next_status=next_status,
         source=EntrySource.TIMER,
         by=member,
     )
     timer.delete()
-    if next_status and timer.ticket is not None:
-        ticket_set_status(ticket=timer.ticket, status=next_status, by=member, at=at)
     return entry
 
 
@@ -402,35 +514,74 @@ def work_start(*, member: Member, ticket: Ticket, at: datetime | None = None) ->
     return timer
 
 
-NOTES_REQUIRED = "Write what you did; the client sees these notes."
+@transaction.atomic
+def ticket_move(
+    *, member: Member, ticket: Ticket, status: str, at: datetime | None = None
+) -> Ticket:
+    """Move a ticket along its workflow as `member`, with the one timer rule every door keeps
+    (the ticket page's buttons and `POST /api/tickets/{id}/status/`):
 
+    - In Progress starts the member's timer on the ticket (`work_start`). A timer already
+      running on this ticket keeps running; one running on other work is refused with what
+      it is (the "timer" error), so the member finishes or parks it first.
+    - Any other status just moves the ticket.
 
-def _require_notes(*, work_type: WorkType, notes: str) -> None:
-    """Client work needs notes (writing them is part of the work); internal time may go
-    without."""
-    if not work_type.is_payroll_wrap and not notes.strip():
-        raise ValidationError({"notes": [NOTES_REQUIRED]})
+    A move the workflow forbids is refused before any timer starts.
+    """
+    at = at or timezone.now()
+    if status not in TicketStatus.values:
+        raise ValidationError({"status": [f"{status!r} is not a ticket status."]})
+    error = ticket_move_error(ticket=ticket, status=status)
+    if error:
+        raise ValidationError({"status": [error]})
+    if status == TicketStatus.IN_PROGRESS:
+        running = timer_current(member=member)
+        if running is None:
+            work_start(member=member, ticket=ticket, at=at)
+        elif running.ticket_id != ticket.pk:
+            raise ValidationError({"timer": [timer_busy_message(running)]})
+    return ticket_set_status(ticket=ticket, status=status, by=member, at=at)
 
 
 @transaction.atomic
-def entry_log(*, next_status: str | None = None, **fields) -> TimeEntry:
-    """Log an entry the way the entry form does: notes on client work, then the ticket's next
-    status, both or neither. Takes log_time's arguments."""
-    _require_notes(work_type=fields["work_type"], notes=fields.get("notes", ""))
-    entry = log_time(**fields)
-    if next_status and entry.ticket is not None:
-        # The ticket moves now, whenever the work itself happened.
-        ticket_set_status(ticket=entry.ticket, status=next_status, by=fields.get("by"))
-    return entry
+def ticket_agreement_fix(
+    *, ticket: Ticket, agreement: Agreement | None, by: Member
+) -> tuple[Ticket, int]:
+    """Agreement verification in one step, for every door that sets a ticket's agreement:
+    the ticket gets `agreement` (the dispatcher's right, checked by `ticket_set_agreement`,
+    which also answers open flags), and the ticket's time that went to no valid agreement
+    moves to it: unlocked entries applied to none, or to one not active on their local date,
+    when `agreement` is active on that date. Their rates are resolved again for it (a
+    billable option the member chose stays) and their history names `by`.
 
-
-@transaction.atomic
-def entry_edit(*, entry: TimeEntry, by: Member | None, **changes) -> TimeEntry:
-    """Change an entry from the entry form: update_entry's rules, and client work keeps its
-    notes."""
-    work_type = changes.get("work_type", entry.work_type)
-    _require_notes(work_type=work_type, notes=changes.get("notes", entry.notes))
-    return update_entry(entry=entry, by=by, **changes)
+    Entries with a valid agreement keep theirs; locked ones (closed period, approved,
+    invoiced) stay as they are. Returns the ticket and how many entries moved.
+    """
+    waiting = unapplied_entries(ticket=ticket)
+    members_lock({entry.member_id for entry in waiting})
+    ticket = ticket_set_agreement(ticket=ticket, agreement=agreement, by=by)
+    if agreement is None:
+        return ticket, 0
+    moved: dict[Member, set[date]] = {}
+    count = 0
+    for entry in waiting:
+        if not agreement.is_active_on(local_date(entry.start, entry.member.zone)):
+            continue
+        previous_default = default_billable(
+            work_type=entry.work_type, agreement=entry.agreement, covered=False
+        )
+        chosen = None if entry.billable == previous_default else entry.billable
+        entry.agreement = agreement
+        _apply_rates(entry, billable=chosen)
+        entry._history_user = by.user
+        entry.save(update_fields=["agreement", "billable", "bill_rate", "updated_at"])
+        moved.setdefault(entry.member, set()).update(
+            _local_days(entry.member, (entry.start, entry.end))
+        )
+        count += 1
+    for member, days in moved.items():
+        _days_changed(member, days)
+    return ticket, count
 
 
 @transaction.atomic
@@ -498,8 +649,6 @@ def draft_log(
     if locked is None:
         raise ValidationError({"__all__": ["This parked entry was already logged or discarded."]})
     _ensure_may_write(by=by, member=locked.member)
-    if not notes.strip():
-        raise ValidationError({"notes": [NOTES_REQUIRED]})
     entry = entry_log(
         member=locked.member,
         start=start,

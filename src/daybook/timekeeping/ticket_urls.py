@@ -9,4 +9,7 @@ urlpatterns = [
     path("<int:pk>/status/", views.ticket_status, name="ticket_status"),
     path("<int:pk>/switch/", views.ticket_switch, name="ticket_switch"),
     path("<int:pk>/agreement/", views.ticket_agreement, name="ticket_agreement"),
+    path("<int:pk>/flag/", views.ticket_flag, name="ticket_flag"),
+    path("agreements/", views.agreement_queue_view, name="agreement_queue"),
+    path("flags/<int:pk>/resolve/", views.flag_resolve, name="flag_resolve"),
 ]

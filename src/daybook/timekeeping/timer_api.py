@@ -7,7 +7,7 @@ which gives GET /api/timer/, POST /api/timer/start/, /api/timer/stop/ and /api/t
 """
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from daybook.catalogue.choices import BillableOption
 from daybook.catalogue.models import WorkRole, WorkType
-from daybook.core.api import DaybookViewSetMixin, IdField, require_member
+from daybook.core.api import DaybookViewSetMixin, IdField, MoneyFieldsMixin, require_member
 from daybook.service.choices import TicketStatus
 from daybook.service.models import Phase, Ticket
 
@@ -36,6 +36,8 @@ class TimerSerializer(serializers.ModelSerializer):
         fields = ["started_at", "ticket", "phase", "notes"]
 
 
+# One object, not a list, though it answers the viewset's list action.
+@extend_schema_serializer(many=False)
 class TimerStateSerializer(serializers.Serializer):
     timer = TimerSerializer(allow_null=True)
 
@@ -73,7 +75,11 @@ class TimerStopSerializer(serializers.Serializer):
     )
 
 
-class StoppedEntrySerializer(serializers.ModelSerializer):
+class StoppedEntrySerializer(MoneyFieldsMixin, serializers.ModelSerializer):
+    """The entry a stop made; its bill rate only for those who may see money."""
+
+    money_fields = ("bill_rate",)
+
     class Meta:
         model = TimeEntry
         fields = [
@@ -158,7 +164,8 @@ class TimerViewSet(DaybookViewSetMixin, viewsets.ViewSet):
         if next_status == TicketStatus.IN_PROGRESS:
             next_status = None
         entry = services.timer_stop(member=member, next_status=next_status, **data)
-        return Response(StoppedEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        data = StoppedEntrySerializer(entry, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={201: DraftSerializer})
     @action(detail=False, methods=["post"])

@@ -1,7 +1,7 @@
 """Technician pages: My Day, the week, stopping the timer, entries, drafts and history."""
 
 import json
-from datetime import date, datetime
+from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from daybook.catalogue.models import WorkType
+from daybook.core.formatting import duration_text
 from daybook.core.time import local_date
 from daybook.core.web import apply_errors, member_required, render_page, safe_next
 from daybook.people.models import Member
@@ -23,6 +24,7 @@ from . import services
 from .choices import EntrySource
 from .defaults import agreement_status, billable_for, entry_initial
 from .forms import EntryForm, SpanForm, StopForm, WrapForm
+from .labels import entry_label
 from .models import DraftEntry, TimeEntry
 from .my_day import my_day, my_week
 from .revisions import entry_revisions
@@ -43,10 +45,13 @@ def entry_for_view(user, pk: int) -> TimeEntry:
 
 
 def entry_for_edit(member: Member, pk: int) -> TimeEntry:
-    """An entry the member may change: their own, or anyone's for Finance and Admin."""
-    queryset: QuerySet[TimeEntry] = TimeEntry.objects.select_related("member__user", *ENTRY_RELATED)
-    if not member.user.has_perm("timekeeping.manage_all_entries"):
-        queryset = queryset.filter(member=member)
+    """An entry the member may change: their own, or for Finance and Admin anyone's they may
+    see (another member's day only once its review has opened)."""
+    if member.user.has_perm("timekeeping.manage_all_entries"):
+        queryset: QuerySet[TimeEntry] = entries_visible_to(member.user)
+    else:
+        queryset = TimeEntry.objects.filter(member=member)
+    queryset = queryset.select_related("member__user", *ENTRY_RELATED)
     return get_object_or_404(queryset, pk=pk)
 
 
@@ -232,8 +237,7 @@ def timer_park_view(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Parked {_minutes(draft.start, draft.end)} on {_target(draft)}; "
-            "finish it from My Day.",
+            f"Parked {_duration(draft)} on {_target(draft)}; finish it from My Day.",
         )
     return redirect(safe_next(request, _day_url()))
 
@@ -246,25 +250,12 @@ def _status(form) -> int:
     return 422 if form.is_bound and form.errors else 200
 
 
-def _minutes(start: datetime, end: datetime) -> str:
-    minutes = round((end - start).total_seconds() / 60)
-    hours, rest = divmod(minutes, 60)
-    if hours:
-        return f"{hours} h {rest:02d} min"
-    return f"{rest} min"
+def _duration(entry: TimeEntry | DraftEntry) -> str:
+    return duration_text(entry.end - entry.start)
 
 
-def _duration(entry: TimeEntry) -> str:
-    return _minutes(entry.start, entry.end)
-
-
-def _target(entry) -> str:
-    if entry.ticket_id:
-        return f"ticket #{entry.ticket_id}"
-    if entry.phase_id:
-        return str(entry.phase)
-    work_type = getattr(entry, "work_type", None)
-    return str(work_type) if work_type else "internal time"
+def _target(entry: TimeEntry | DraftEntry) -> str:
+    return entry_label(entry, internal="internal time")  # read mid-sentence
 
 
 def _initial_span(request: HttpRequest) -> dict:
@@ -430,7 +421,7 @@ def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
     error = entry_lock_reason(entry)
     if request.method == "POST" and not error:
         try:
-            services.delete_entry(entry=entry, by=member)
+            services.entry_delete(entry=entry, by=member)
         except ValidationError as refused:
             error = " ".join(refused.messages)
         else:
@@ -451,7 +442,7 @@ def entry_history(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "timekeeping/entry_history.html",
-        {"entry": entry, "revisions": entry_revisions(entry)},
+        {"entry": entry, "revisions": entry_revisions(entry, viewer=request.user)},
     )
 
 

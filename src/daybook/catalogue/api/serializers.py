@@ -1,9 +1,13 @@
-from daybook.core.api import CleanModelSerializer
+from daybook.core.api import CleanModelSerializer, MoneyFieldsMixin
 
 from ..models import WorkRole, WorkType
 
 
-class WorkRoleSerializer(CleanModelSerializer):
+class WorkRoleSerializer(MoneyFieldsMixin, CleanModelSerializer):
+    """A work role; its standard hourly rate only for those who may see money."""
+
+    money_fields = ("rate",)
+
     class Meta:
         model = WorkRole
         fields = ["id", "name", "rate"]

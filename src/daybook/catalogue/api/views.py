@@ -11,7 +11,8 @@ class WorkRoleViewSet(SetupViewSet):
     queryset = WorkRole.objects.all()
     serializer_class = WorkRoleSerializer
     permissions_by_action = model_permissions("catalogue", "workrole")
-    ordering_fields = ["name", "rate"]
+    # Not by rate: the order alone would tell those who may not see money how rates compare.
+    ordering_fields = ["name"]
 
 
 class WorkTypeViewSet(SetupViewSet):

@@ -2,11 +2,9 @@ from django.db import transaction
 from rest_framework import serializers
 
 from daybook.catalogue.models import WorkRole, WorkType
-from daybook.core.api import CleanModelSerializer, IdField
+from daybook.core.api import CleanModelSerializer, IdField, MoneyFieldsMixin
 
 from ..models import Agreement, AgreementRate, Company
-
-RATE_VIEW_PERM = "clients.view_agreementrate"
 
 
 class CompanySerializer(CleanModelSerializer):
@@ -23,11 +21,14 @@ class AgreementRateSerializer(serializers.ModelSerializer):
         fields = ["work_role", "rate"]
 
 
-class AgreementSerializer(CleanModelSerializer):
+class AgreementSerializer(MoneyFieldsMixin, CleanModelSerializer):
     """An agreement with the work types it covers and its per-role rates.
 
     Sending role_rates replaces the whole list; leaving it out keeps the rates as they are.
+    Fees, rates and the prepaid amount show only to those who may see money.
     """
+
+    money_fields = ("monthly_fee", "prepaid_amount", "hourly_rate", "role_rates")
 
     company = IdField(queryset=Company.objects.all())
     covered_work_types = IdField(
@@ -36,7 +37,7 @@ class AgreementSerializer(CleanModelSerializer):
     role_rates = AgreementRateSerializer(
         many=True,
         required=False,
-        help_text="Rates per work role on this agreement; shown to those who may see them.",
+        help_text="Rates per work role on this agreement.",
     )
 
     class Meta:
@@ -99,10 +100,3 @@ class AgreementSerializer(CleanModelSerializer):
             rate = AgreementRate(agreement=agreement, **given)
             rate.full_clean()
             rate.save()
-
-    def to_representation(self, agreement: Agreement) -> dict:
-        data = super().to_representation(agreement)
-        request = self.context.get("request")
-        if not (request and request.user.has_perm(RATE_VIEW_PERM)):
-            data.pop("role_rates", None)
-        return data

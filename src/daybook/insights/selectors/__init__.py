@@ -18,7 +18,7 @@ from .profitability import (
     block_burn_down,
 )
 from .projects import PhaseLine, ProjectLine, ProjectsReport, ScopingAccuracy, projects_report
-from .sla import SlaBreach, SlaGroup, SlaReport, SlaTicket, sla_compliance
+from .sla import SlaBreach, SlaGroup, SlaReport, sla_compliance
 from .statements import (
     EntryChange,
     HistoryLine,
@@ -51,7 +51,6 @@ __all__ = [
     "SlaBreach",
     "SlaGroup",
     "SlaReport",
-    "SlaTicket",
     "Statement",
     "StatementCheck",
     "StatementRow",

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from daybook.core.expressions import HUNDRED, safe_ratio, sum_seconds, to_hours
 from daybook.core.periods import Period, bucket_case, local_week_starts
@@ -14,6 +14,7 @@ from daybook.people.models import Member, ScheduleBlock, Team
 from daybook.people.selectors import NO_TEAM
 from daybook.service.models import Project
 from daybook.timekeeping.models import TimeEntry
+from daybook.timekeeping.visibility import visible_or_opened
 
 from .common import SIXTY, ZERO
 from .projects import projects_report
@@ -69,159 +70,229 @@ def _team_name(team_id, names) -> str:
 
 
 def capacity_report(
-    *, first_week: date, weeks: int, target_utilization: Decimal, teams=None
+    *,
+    first_week: date,
+    weeks: int,
+    target_utilization: Decimal,
+    teams=None,
+    visible: Q | None = None,
 ) -> CapacityReport:
     """Per team and week: scheduled, client and internal hours, utilization; then the next
-    four weeks from schedules and open project estimates, and the people the trend needs."""
+    four weeks from schedules and open project estimates, and the people the trend needs.
+
+    ``visible``: the time the viewer may see (timekeeping.visibility.visible_entry_q); by
+    default only days whose review has opened, so a small team's week shows no one's day
+    before it ends."""
+    visible = visible_or_opened(visible)
     monday = first_week - timedelta(days=first_week.weekday())
     week_starts = tuple(monday + timedelta(weeks=i) for i in range(weeks))
     span = Period(week_starts[0], week_starts[-1] + timedelta(days=6))
-    members = Member.objects.all()
-    if teams is not None:
-        members = members.filter(team__in=teams)
+    members = Member.objects.all() if teams is None else Member.objects.filter(team__in=teams)
     member_team = dict(members.values_list("pk", "team_id"))
     team_names = dict(Team.objects.values_list("pk", "name"))
-    groups: dict[str, list[int]] = {}
-    for pk, zone in members.order_by("pk").values_list("pk", "time_zone"):
-        groups.setdefault(zone, []).append(pk)
+    schedule, size = _team_schedules(member_team)
+    cells = _weekly_hours(
+        members, week_starts=week_starts, member_team=member_team, visible=visible
+    )
+    demand = _project_demand(
+        first=week_starts[-1] + timedelta(weeks=1),
+        member_team=member_team,
+        as_of=span.end,
+        visible=visible,
+    )
+    team_ids = sorted(set(member_team.values()), key=lambda t: (t is None, team_names.get(t, "")))
+    rows, trends, forecast = [], [], []
+    for team_id in team_ids:
+        name = _team_name(team_id, team_names)
+        team_cells = [cells.get((team_id, week), {}) for week in week_starts]
+        rows += [
+            _capacity_week(name, week, cell, schedule[team_id])
+            for week, cell in zip(week_starts, team_cells, strict=True)
+        ]
+        averages = _weekly_averages(team_cells, schedule[team_id])
+        per_person = safe_ratio(schedule[team_id], Decimal(size[team_id])) or ZERO
+        capacity_per_person = per_person * target_utilization / HUNDRED
+        trends.append(
+            TeamTrend(
+                team=name,
+                members=size[team_id],
+                scheduled_per_person=per_person,
+                client_per_week=averages.client,
+                utilization_pct=safe_ratio(averages.utilized, averages.scheduled, HUNDRED),
+                people_needed=safe_ratio(averages.client, capacity_per_person),
+            )
+        )
+        forecast += _team_forecast(
+            team_id,
+            name=name,
+            after=week_starts[-1],
+            schedule=schedule[team_id],
+            ticket_trend=averages.tickets,
+            demand=demand,
+            capacity_per_person=capacity_per_person,
+        )
+    return CapacityReport(
+        weeks=week_starts,
+        target_utilization=target_utilization,
+        rows=tuple(rows),
+        trends=tuple(trends),
+        forecast=tuple(forecast),
+    )
 
-    # Weekly schedule hours per member, from their blocks (local wall-clock time).
-    weekly_schedule: dict[int, Decimal] = defaultdict(lambda: ZERO)
+
+def _team_schedules(
+    member_team: dict[int, int | None],
+) -> tuple[dict[int | None, Decimal], dict[int | None, int]]:
+    """Each team's scheduled hours a week (its members' blocks, local wall-clock time) and its
+    head count."""
+    weekly: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for block in ScheduleBlock.objects.filter(member_id__in=member_team).only(
         "member_id", "start", "end"
     ):
         minutes = (block.end.hour * 60 + block.end.minute) - (
             block.start.hour * 60 + block.start.minute
         )
-        weekly_schedule[block.member_id] += Decimal(minutes) / SIXTY
-    team_schedule: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
-    team_size: dict[int | None, int] = defaultdict(int)
+        weekly[block.member_id] += Decimal(minutes) / SIXTY
+    schedule: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
+    size: dict[int | None, int] = defaultdict(int)
     for member_id, team_id in member_team.items():
-        team_schedule[team_id] += weekly_schedule.get(member_id, ZERO)
-        team_size[team_id] += 1
+        schedule[team_id] += weekly.get(member_id, ZERO)
+        size[team_id] += 1
+    return schedule, size
 
-    is_wrap = Q(work_type__is_payroll_wrap=True)
-    time_off = Q(work_type__is_time_off=True)
-    cells: dict[tuple[int | None, date], dict[str, Decimal]] = defaultdict(
-        lambda: defaultdict(lambda: ZERO)
-    )
+
+# Hours a capacity cell adds up, each from the entries matching its condition.
+IS_WRAP = Q(work_type__is_payroll_wrap=True)
+TIME_OFF = Q(work_type__is_time_off=True)
+CELL_SUMS = {
+    "client": ~IS_WRAP,
+    "client_projects": ~IS_WRAP & Q(phase__isnull=False),
+    "internal": IS_WRAP & ~TIME_OFF,
+    "time_off": TIME_OFF,
+    "utilized": Q(work_type__counts_toward_utilization=True) & ~TIME_OFF,
+}
+Cells = dict[tuple[int | None, date], dict[str, Decimal]]
+
+
+def _weekly_hours(
+    members: QuerySet[Member],
+    *,
+    week_starts: tuple[date, ...],
+    member_team: dict[int, int | None],
+    visible: Q,
+) -> Cells:
+    """{(team id, Monday): hours by kind (CELL_SUMS)}, weeks on each member's own calendar:
+    one grouped query per time zone."""
+    groups: dict[str, list[int]] = {}
+    for pk, zone in members.order_by("pk").values_list("pk", "time_zone"):
+        groups.setdefault(zone, []).append(pk)
+    cells: Cells = defaultdict(lambda: defaultdict(lambda: ZERO))
+    sums = {key: sum_seconds(filter=condition) for key, condition in CELL_SUMS.items()}
     for zone, ids in groups.items():
-        bounds = local_week_starts(week_starts[0], weeks, ZoneInfo(zone))
+        bounds = local_week_starts(week_starts[0], len(week_starts), ZoneInfo(zone))
         rows = (
             TimeEntry.objects.filter(member_id__in=ids, start__gte=bounds[0], start__lt=bounds[-1])
+            .filter(visible)
             .annotate(bucket=bucket_case(bounds))
             .order_by()
             .values("bucket", "member_id")
-            .annotate(
-                client=sum_seconds(filter=~is_wrap),
-                client_projects=sum_seconds(filter=~is_wrap & Q(phase__isnull=False)),
-                internal=sum_seconds(filter=is_wrap & ~time_off),
-                time_off=sum_seconds(filter=time_off),
-                utilized=sum_seconds(
-                    filter=Q(work_type__counts_toward_utilization=True) & ~time_off
-                ),
-            )
+            .annotate(**sums)
         )
         for row in rows:
             cell = cells[(member_team[row["member_id"]], week_starts[row["bucket"]])]
-            for key in ("client", "client_projects", "internal", "time_off", "utilized"):
+            for key in CELL_SUMS:
                 cell[key] += to_hours(row[key])
+    return cells
 
-    team_ids = sorted(set(member_team.values()), key=lambda t: (t is None, team_names.get(t, "")))
-    result = []
-    for team_id in team_ids:
-        for week in week_starts:
-            cell = cells.get((team_id, week), {})
-            off = cell.get("time_off", ZERO)
-            scheduled = max(ZERO, team_schedule[team_id] - off)
-            client = cell.get("client", ZERO)
-            internal = cell.get("internal", ZERO)
-            utilized = cell.get("utilized", ZERO)
-            result.append(
-                CapacityWeek(
-                    team=_team_name(team_id, team_names),
-                    week=week,
-                    scheduled=scheduled,
-                    time_off=off,
-                    client=client,
-                    internal=internal,
-                    utilized=utilized,
-                    utilization_pct=safe_ratio(utilized, scheduled, HUNDRED),
-                    available=max(ZERO, scheduled - client - internal),
-                )
-            )
 
-    demand = _project_demand(
-        first=week_starts[-1] + timedelta(weeks=1), member_team=member_team, as_of=span.end
+def _capacity_week(name: str, week: date, cell: dict, schedule: Decimal) -> CapacityWeek:
+    off = cell.get("time_off", ZERO)
+    scheduled = max(ZERO, schedule - off)
+    client = cell.get("client", ZERO)
+    internal = cell.get("internal", ZERO)
+    utilized = cell.get("utilized", ZERO)
+    return CapacityWeek(
+        team=name,
+        week=week,
+        scheduled=scheduled,
+        time_off=off,
+        client=client,
+        internal=internal,
+        utilized=utilized,
+        utilization_pct=safe_ratio(utilized, scheduled, HUNDRED),
+        available=max(ZERO, scheduled - client - internal),
     )
-    trends = []
+
+
+@dataclass(frozen=True)
+class _Averages:
+    """A team's hours a week over the report's weeks."""
+
+    client: Decimal
+    tickets: Decimal  # client hours not on project phases
+    utilized: Decimal
+    scheduled: Decimal  # less time off
+
+
+def _weekly_averages(team_cells: list[dict], schedule: Decimal) -> _Averages:
+    weeks = Decimal(len(team_cells))
+
+    def average(key) -> Decimal:
+        return sum((key(cell) for cell in team_cells), ZERO) / weeks
+
+    return _Averages(
+        client=average(lambda c: c.get("client", ZERO)),
+        tickets=average(lambda c: c.get("client", ZERO) - c.get("client_projects", ZERO)),
+        utilized=average(lambda c: c.get("utilized", ZERO)),
+        scheduled=average(lambda c: max(ZERO, schedule - c.get("time_off", ZERO))),
+    )
+
+
+def _team_forecast(
+    team_id: int | None,
+    *,
+    name: str,
+    after: date,
+    schedule: Decimal,
+    ticket_trend: Decimal,
+    demand: dict[tuple[int | None, date], Decimal],
+    capacity_per_person: Decimal,
+) -> list[CapacityForecast]:
+    """The FORECAST_WEEKS weeks after ``after``: ticket work at the trend plus project
+    estimates due, against the schedule."""
     forecast = []
-    n = Decimal(weeks)
-    for team_id in team_ids:
-        name = _team_name(team_id, team_names)
-        team_cells = [cells.get((team_id, w), {}) for w in week_starts]
-        client_avg = sum((c.get("client", ZERO) for c in team_cells), ZERO) / n
-        ticket_avg = (
-            sum((c.get("client", ZERO) - c.get("client_projects", ZERO) for c in team_cells), ZERO)
-            / n
-        )
-        utilized_avg = sum((c.get("utilized", ZERO) for c in team_cells), ZERO) / n
-        scheduled_avg = (
-            sum(
-                (max(ZERO, team_schedule[team_id] - c.get("time_off", ZERO)) for c in team_cells),
-                ZERO,
-            )
-            / n
-        )
-        per_person = safe_ratio(team_schedule[team_id], Decimal(team_size[team_id])) or ZERO
-        capacity_per_person = per_person * target_utilization / HUNDRED
-        trends.append(
-            TeamTrend(
+    for i in range(FORECAST_WEEKS):
+        week = after + timedelta(weeks=i + 1)
+        project = demand.get((team_id, week), ZERO)
+        load = ticket_trend + project
+        forecast.append(
+            CapacityForecast(
                 team=name,
-                members=team_size[team_id],
-                scheduled_per_person=per_person,
-                client_per_week=client_avg,
-                utilization_pct=safe_ratio(utilized_avg, scheduled_avg, HUNDRED),
-                people_needed=safe_ratio(client_avg, capacity_per_person),
+                week=week,
+                scheduled=schedule,
+                ticket_trend=ticket_trend,
+                project_demand=project,
+                expected_utilization_pct=safe_ratio(load, schedule, HUNDRED),
+                people_needed=safe_ratio(load, capacity_per_person),
             )
         )
-        for i in range(FORECAST_WEEKS):
-            week = week_starts[-1] + timedelta(weeks=i + 1)
-            project = demand.get((team_id, week), ZERO)
-            load = ticket_avg + project
-            forecast.append(
-                CapacityForecast(
-                    team=name,
-                    week=week,
-                    scheduled=team_schedule[team_id],
-                    ticket_trend=ticket_avg,
-                    project_demand=project,
-                    expected_utilization_pct=safe_ratio(load, team_schedule[team_id], HUNDRED),
-                    people_needed=safe_ratio(load, capacity_per_person),
-                )
-            )
-    return CapacityReport(
-        weeks=week_starts,
-        target_utilization=target_utilization,
-        rows=tuple(result),
-        trends=tuple(trends),
-        forecast=tuple(forecast),
-    )
+    return forecast
 
 
 def _project_demand(
-    *, first: date, member_team: dict[int, int | None], as_of: date
+    *, first: date, member_team: dict[int, int | None], as_of: date, visible: Q
 ) -> dict[tuple[int | None, date], Decimal]:
     """Remaining estimated hours of open projects, spread evenly over the weeks up to each
     project's due date (over the four forecast weeks when it has none; all in the first week
     when it is overdue), shared between teams by the hours each team has logged on it."""
-    report = projects_report(as_of=as_of)
+    report = projects_report(as_of=as_of, visible=visible)
     if not report.projects:
         return {}
     project_ids = [p.project_id for p in report.projects]
     shares: dict[int, dict[int | None, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     for row in (
         TimeEntry.objects.filter(phase__project_id__in=project_ids)
+        .filter(visible)
         .order_by()
         .values("phase__project_id", "member__team_id")
         .annotate(seconds=sum_seconds())

@@ -10,12 +10,13 @@ from django.db.models import Q
 
 from daybook.clients.choices import AgreementType
 from daybook.clients.models import Agreement
-from daybook.core.expressions import HUNDRED, safe_ratio, sum_seconds, sum_seconds_times, to_hours
+from daybook.core.expressions import HUNDRED, to_hours
 from daybook.core.periods import Period, bucket_case, local_month_starts
 from daybook.people.selectors import member_zone_groups
 from daybook.timekeeping.models import TimeEntry
+from daybook.timekeeping.visibility import visible_or_opened
 
-from .common import BILLABLE, ZERO, prorated_fee, to_money
+from .common import ZERO, add_sums, earnings, money_sums, prorated_fee, to_money
 from .profitability import agreement_hours_before, revenue_from_work
 
 TRAILING_MONTHS = 6
@@ -50,8 +51,9 @@ def _add_months(day: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _monthly_entry_totals(span: Period, groups: dict[str, list[int]]):
-    """{(month, agreement id or None): totals} over the span, months on members' calendars."""
+def _monthly_entry_totals(span: Period, groups: dict[str, list[int]], visible: Q):
+    """{(month, agreement id or None): money sums} over the span, months on members'
+    calendars: one grouped query per time zone."""
     cells: dict[tuple[date, int | None], dict[str, Decimal]] = defaultdict(
         lambda: defaultdict(lambda: ZERO)
     )
@@ -60,21 +62,14 @@ def _monthly_entry_totals(span: Period, groups: dict[str, list[int]]):
         bounds = local_month_starts(span.start, len(months), ZoneInfo(zone))
         rows = (
             TimeEntry.objects.filter(member_id__in=ids, start__gte=bounds[0], start__lt=bounds[-1])
+            .filter(visible)
             .annotate(bucket=bucket_case(bounds))
             .order_by()
             .values("bucket", "agreement_id")
-            .annotate(
-                seconds=sum_seconds(),
-                billable_seconds=sum_seconds(filter=BILLABLE),
-                billable_amount=sum_seconds_times("bill_rate", filter=BILLABLE),
-                cost=sum_seconds_times("cost_rate"),
-            )
+            .annotate(**money_sums())
         )
         for row in rows:
-            cell = cells[(months[row["bucket"]], row["agreement_id"])]
-            for key in ("seconds", "billable_seconds", "billable_amount", "cost"):
-                if row[key] is not None:
-                    cell[key] += Decimal(str(row[key]))
+            add_sums(cells[(months[row["bucket"]], row["agreement_id"])], row)
     return cells
 
 
@@ -86,47 +81,99 @@ def financial_forecast(
     new_hires: int = 0,
     hire_cost_rate: Decimal = ZERO,
     hire_hours_per_month: Decimal = DEFAULT_HIRE_HOURS,
+    visible: Q | None = None,
 ) -> FinancialForecast:
     """Revenue, labour cost and margin for the twelve months ending with ``last_month`` and a
     projection for the next ``months_ahead`` months (method in docs/reports.md)."""
     first = _add_months(last_month.replace(day=1), -11)
     history_months = [_add_months(first, i) for i in range(12)]
     span = Period(first, _add_months(history_months[-1], 1) - timedelta(days=1))
+    # Only time the viewer may see (timekeeping.visibility): by default, opened days.
+    visible = visible_or_opened(visible)
     groups = member_zone_groups()
-    cells = _monthly_entry_totals(span, groups)
-    with_time = {agreement_id for _, agreement_id in cells if agreement_id is not None}
-    agreements = list(
-        Agreement.objects.filter(
-            Q(pk__in=with_time)
-            | (
-                Q(start_date__lte=_add_months(span.end, months_ahead))
-                & (Q(end_date__isnull=True) | Q(end_date__gte=span.start))
-            )
-        ).order_by("pk")
+    cells = _monthly_entry_totals(span, groups, visible)
+    agreements = _forecast_agreements(cells, span=span, months_ahead=months_ahead)
+    work_by_month, cost_by_month = _work_and_cost_by_month(
+        cells, agreements=agreements, first=first, groups=groups, visible=visible
     )
+    months = [
+        _forecast_month(
+            month,
+            False,
+            _fees_in(agreements, month_period_of(month)),
+            work_by_month[month],
+            cost_by_month[month],
+        )
+        for month in history_months
+    ]
+
+    trailing = months[-TRAILING_MONTHS:]
+    work_avg = sum((m.work_revenue for m in trailing), ZERO) / len(trailing)
+    cost_avg = sum((m.labour_cost for m in trailing), ZERO) / len(trailing)
+    projected_cost = cost_avg * (1 + raise_pct / HUNDRED) + (
+        Decimal(new_hires) * hire_cost_rate * hire_hours_per_month
+    )
+    for i in range(1, months_ahead + 1):
+        month = _add_months(history_months[-1], i)
+        fees = _fees_in(agreements, month_period_of(month))
+        months.append(_forecast_month(month, True, fees, work_avg, projected_cost))
+    return FinancialForecast(
+        months=tuple(months),
+        raise_pct=raise_pct,
+        new_hires=new_hires,
+        hire_cost_rate=hire_cost_rate,
+        hire_hours_per_month=hire_hours_per_month,
+        trailing_work_revenue=work_avg,
+        trailing_labour_cost=cost_avg,
+    )
+
+
+def _forecast_agreements(cells, *, span: Period, months_ahead: int) -> list[Agreement]:
+    """Agreements with time in the history, or active at some point from its start to the end
+    of the projection."""
+    with_time = {agreement_id for _, agreement_id in cells if agreement_id is not None}
+    active = Q(start_date__lte=_add_months(span.end, months_ahead)) & (
+        Q(end_date__isnull=True) | Q(end_date__gte=span.start)
+    )
+    return list(Agreement.objects.filter(Q(pk__in=with_time) | active).order_by("pk"))
+
+
+def _fees_in(agreements: list[Agreement], month_period: Period) -> Decimal:
+    """Monthly fees earned in one month, prorated by day."""
+    return sum(
+        (
+            prorated_fee(
+                monthly_fee=a.monthly_fee,
+                active_from=a.start_date,
+                active_to=a.end_date,
+                period=month_period,
+            )
+            for a in agreements
+            if a.monthly_fee
+        ),
+        ZERO,
+    )
+
+
+def _work_and_cost_by_month(
+    cells,
+    *,
+    agreements: list[Agreement],
+    first: date,
+    groups: dict[str, list[int]],
+    visible: Q,
+) -> tuple[dict[date, Decimal], dict[date, Decimal]]:
+    """Revenue from the work itself, and labour cost, per history month."""
     before = agreement_hours_before(
-        [a.pk for a in agreements if a.type == AgreementType.PROJECT], day=first, groups=groups
+        [a.pk for a in agreements if a.type == AgreementType.PROJECT],
+        day=first,
+        groups=groups,
+        visible=visible,
     )
     worked_before = {pk: hours for pk, (hours, _) in before.items()}
-
-    def fees_in(month_period: Period) -> Decimal:
-        return sum(
-            (
-                prorated_fee(
-                    monthly_fee=a.monthly_fee,
-                    active_from=a.start_date,
-                    active_to=a.end_date,
-                    period=month_period,
-                )
-                for a in agreements
-                if a.monthly_fee
-            ),
-            ZERO,
-        )
-
-    cost_by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    work_by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
     by_agreement = {a.pk: a for a in agreements}
+    work_by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    cost_by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
     # Month order matters for a fixed-fee project: earlier months use up its estimate first.
     for (month, agreement_id), cell in sorted(cells.items(), key=lambda kv: kv[0][0]):
         cost_by_month[month] += to_money(cell["cost"])
@@ -142,36 +189,7 @@ def financial_forecast(
             hours_before=worked_before.get(agreement_id, ZERO),
         )
         worked_before[agreement_id] = worked_before.get(agreement_id, ZERO) + hours
-    months = [
-        _forecast_month(
-            month,
-            False,
-            fees_in(month_period_of(month)),
-            work_by_month[month],
-            cost_by_month[month],
-        )
-        for month in history_months
-    ]
-
-    trailing = months[-TRAILING_MONTHS:]
-    work_avg = sum((m.work_revenue for m in trailing), ZERO) / len(trailing)
-    cost_avg = sum((m.labour_cost for m in trailing), ZERO) / len(trailing)
-    projected_cost = cost_avg * (1 + raise_pct / HUNDRED) + (
-        Decimal(new_hires) * hire_cost_rate * hire_hours_per_month
-    )
-    for i in range(1, months_ahead + 1):
-        month = _add_months(history_months[-1], i)
-        fees = fees_in(month_period_of(month))
-        months.append(_forecast_month(month, True, fees, work_avg, projected_cost))
-    return FinancialForecast(
-        months=tuple(months),
-        raise_pct=raise_pct,
-        new_hires=new_hires,
-        hire_cost_rate=hire_cost_rate,
-        hire_hours_per_month=hire_hours_per_month,
-        trailing_work_revenue=work_avg,
-        trailing_labour_cost=cost_avg,
-    )
+    return work_by_month, cost_by_month
 
 
 def month_period_of(month: date) -> Period:
@@ -179,14 +197,10 @@ def month_period_of(month: date) -> Period:
 
 
 def _forecast_month(month, projected, fees, work, cost) -> ForecastMonth:
-    revenue = fees + work
     return ForecastMonth(
         month=month,
         projected=projected,
         fee_revenue=fees,
         work_revenue=work,
-        revenue=revenue,
-        labour_cost=cost,
-        margin=revenue - cost,
-        margin_pct=safe_ratio(revenue - cost, revenue, HUNDRED),
+        **earnings(revenue=fees + work, cost=cost),
     )

@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from daybook.catalogue.models import WorkType
 from daybook.clients.choices import AgreementType
 from daybook.clients.models import Agreement
-from daybook.core.expressions import HUNDRED, safe_ratio, sum_seconds, sum_seconds_times, to_hours
+from daybook.core.expressions import safe_ratio, sum_seconds, to_hours
 from daybook.core.periods import (
     Period,
     bucket_case,
@@ -22,8 +22,19 @@ from daybook.core.periods import (
 )
 from daybook.people.selectors import member_zone_groups
 from daybook.timekeeping.models import TimeEntry
+from daybook.timekeeping.visibility import visible_or_opened
 
-from .common import BILLABLE, ZERO, WorkTypeHours, prorated_fee, to_money
+from .common import (
+    BILLABLE,
+    MONEY_SUMS,
+    ZERO,
+    WorkTypeHours,
+    add_sums,
+    earnings,
+    money_sums,
+    prorated_fee,
+    to_money,
+)
 
 
 @dataclass(frozen=True)
@@ -137,9 +148,53 @@ def agreement_profitability(
     target_rate: Decimal,
     company_id: int | None = None,
     agreement_type: str | None = None,
+    visible: Q | None = None,
 ) -> ProfitabilityReport:
-    """Revenue, labour cost and margin of each agreement over a period of member-local days."""
+    """Revenue, labour cost and margin of each agreement over a period of member-local days.
+
+    ``visible``: the time the viewer may see (timekeeping.visibility.visible_entry_q); by
+    default only days whose review has opened.
+    """
+    visible = visible_or_opened(visible)
     groups = member_zone_groups()
+    entries, agreements = _profitability_scope(
+        period=period, groups=groups, company_id=company_id, agreement_type=agreement_type
+    )
+    entries = entries.filter(visible)
+    sums, by_type, work_types = _sums_by_agreement(entries)
+    scope = _agreements_in_period(agreements, period=period, with_time=list(sums))
+    drawn_before = agreement_hours_before(
+        [a.pk for a in scope if a.type in (AgreementType.BLOCK_HOURS, AgreementType.PROJECT)],
+        day=period.start,
+        groups=groups,
+        visible=visible,
+    )
+    rows = []
+    for agreement in scope:
+        row = _agreement_profit(
+            agreement,
+            sums=sums.get(agreement.pk, {}),
+            by_type=by_type.get(agreement.pk, ()),
+            before=drawn_before.get(agreement.pk, (ZERO, ZERO)),
+            period=period,
+            target_rate=target_rate,
+        )
+        if row is not None:
+            rows.append(row)
+    rows.sort(key=lambda r: (r.company.lower(), r.agreement.lower(), r.agreement_id))
+    return _profitability_totals(
+        period=period, target_rate=target_rate, rows=tuple(rows), work_types=work_types
+    )
+
+
+def _profitability_scope(
+    *,
+    period: Period,
+    groups: dict[str, list[int]],
+    company_id: int | None,
+    agreement_type: str | None,
+) -> tuple[QuerySet[TimeEntry], QuerySet[Agreement]]:
+    """The period's entries on agreements, and the agreements, narrowed by the filters."""
     entries = TimeEntry.objects.filter(agreement__isnull=False).filter(
         member_local_range_q(period, groups)
     )
@@ -150,135 +205,151 @@ def agreement_profitability(
     if agreement_type:
         entries = entries.filter(agreement__type=agreement_type)
         agreements = agreements.filter(type=agreement_type)
+    return entries, agreements
 
-    # One pass over the period's entries, grouped by agreement and work type.
-    totals: dict[int, dict[str, Decimal]] = {}
-    by_type: dict[int, list[WorkTypeHours]] = defaultdict(list)
-    work_type_ids: set[int] = set()
-    grouped = (
-        entries.order_by()
-        .values("agreement_id", "work_type_id")
-        .annotate(
-            seconds=sum_seconds(),
-            billable_seconds=sum_seconds(filter=BILLABLE),
-            billable_amount=sum_seconds_times("bill_rate", filter=BILLABLE),
-            cost=sum_seconds_times("cost_rate"),
+
+def _sums_by_agreement(
+    entries: QuerySet[TimeEntry],
+) -> tuple[dict[int, dict[str, Decimal]], dict[int, tuple[WorkTypeHours, ...]], tuple[str, ...]]:
+    """One pass over the entries, grouped by agreement and work type. Returns each agreement's
+    money sums, its hours per work type (by name), and the names of all work types seen."""
+    grouped = list(
+        entries.order_by().values("agreement_id", "work_type_id").annotate(**money_sums())
+    )
+    sums: dict[int, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(MONEY_SUMS, ZERO))
+    for row in grouped:
+        add_sums(sums[row["agreement_id"]], row)
+    names = dict(
+        WorkType.objects.filter(pk__in={r["work_type_id"] for r in grouped}).values_list(
+            "pk", "name"
         )
     )
-    type_rows = []
-    for row in grouped:
-        total = totals.setdefault(
-            row["agreement_id"],
-            {"seconds": ZERO, "billable_seconds": ZERO, "billable_amount": ZERO, "cost": ZERO},
-        )
-        for key in total:
-            if row[key] is not None:
-                total[key] += Decimal(str(row[key]))
-        type_rows.append(row)
-        work_type_ids.add(row["work_type_id"])
-    names = dict(WorkType.objects.filter(pk__in=work_type_ids).values_list("pk", "name"))
-    for row in sorted(type_rows, key=lambda r: (r["agreement_id"], names[r["work_type_id"]])):
+    by_type: dict[int, list[WorkTypeHours]] = defaultdict(list)
+    for row in sorted(grouped, key=lambda r: (r["agreement_id"], names[r["work_type_id"]])):
         by_type[row["agreement_id"]].append(
             WorkTypeHours(names[row["work_type_id"]], to_hours(row["seconds"]))
         )
-    work_type_names = set(names.values())
+    by_type_tuples = {pk: tuple(lines) for pk, lines in by_type.items()}
+    return dict(sums), by_type_tuples, tuple(sorted(set(names.values())))
 
+
+def _agreements_in_period(
+    agreements: QuerySet[Agreement], *, period: Period, with_time: list[int]
+) -> list[AgreementTerms]:
+    """Agreements active at some point in the period, and any others time was logged on."""
     active = Q(start_date__lte=period.end) & (
         Q(end_date__isnull=True) | Q(end_date__gte=period.start)
     )
     # Plain rows, not model instances: an MSP has thousands of agreements.
-    scope = [
-        AgreementTerms(**row)
-        for row in agreements.filter(active | Q(pk__in=list(totals))).values(*AgreementTerms.FIELDS)
-    ]
-    drawn_before = agreement_hours_before(
-        [a.pk for a in scope if a.type in (AgreementType.BLOCK_HOURS, AgreementType.PROJECT)],
-        day=period.start,
-        groups=groups,
+    rows = agreements.filter(active | Q(pk__in=with_time)).values(*AgreementTerms.FIELDS)
+    return [AgreementTerms(**row) for row in rows]
+
+
+def _agreement_profit(
+    agreement: AgreementTerms,
+    *,
+    sums: dict[str, Decimal],
+    by_type: tuple[WorkTypeHours, ...],
+    before: tuple[Decimal, Decimal],
+    period: Period,
+    target_rate: Decimal,
+) -> AgreementProfit | None:
+    """One agreement's line; None when it had neither time nor a fee in the period.
+
+    ``before``: all and billable hours on the agreement before the period (a fixed-fee
+    project's estimate and a block's prepaid hours are used up in order)."""
+    hours = to_hours(sums.get("seconds"))
+    billable_hours = to_hours(sums.get("billable_seconds"))
+    fee = prorated_fee(
+        monthly_fee=agreement.monthly_fee,
+        active_from=agreement.start_date,
+        active_to=agreement.end_date,
+        period=period,
+    )
+    if not hours and not fee:
+        return None
+    before_all, before_billable = before
+    work = revenue_from_work(
+        agreement,
+        hours=hours,
+        billable_hours=billable_hours,
+        billable_amount=to_money(sums.get("billable_amount")),
+        hours_before=before_all,
+    )
+    revenue = fee + work
+    cost = to_money(sums.get("cost"))
+    effective = safe_ratio(revenue, hours)
+    block_hours, block_drawn, block_remaining = _block_position(
+        agreement, drawn=before_billable + billable_hours
+    )
+    return AgreementProfit(
+        agreement_id=agreement.pk,
+        agreement=agreement.name,
+        company_id=agreement.company_id,
+        company=agreement.company__name,
+        type=agreement.type,
+        type_label=TYPE_LABELS.get(agreement.type, agreement.type),
+        hours=hours,
+        billable_hours=billable_hours,
+        fee_revenue=fee,
+        work_revenue=work,
+        **earnings(revenue=revenue, cost=cost),
+        effective_rate=effective,
+        under_target=effective is not None and effective < target_rate,
+        negative_margin=revenue < cost,
+        block_hours=block_hours,
+        block_drawn=block_drawn,
+        block_remaining=block_remaining,
+        hours_by_work_type=by_type,
     )
 
-    rows = []
-    for agreement in scope:
-        row = totals.get(agreement.pk, {})
-        hours = to_hours(row.get("seconds"))
-        billable_hours = to_hours(row.get("billable_seconds"))
-        fee = prorated_fee(
-            monthly_fee=agreement.monthly_fee,
-            active_from=agreement.start_date,
-            active_to=agreement.end_date,
-            period=period,
-        )
-        if not hours and not fee:
-            continue
-        before_all, before_billable = drawn_before.get(agreement.pk, (ZERO, ZERO))
-        work = revenue_from_work(
-            agreement,
-            hours=hours,
-            billable_hours=billable_hours,
-            billable_amount=to_money(row.get("billable_amount")),
-            hours_before=before_all,
-        )
-        revenue = fee + work
-        cost = to_money(row.get("cost"))
-        margin = revenue - cost
-        effective = safe_ratio(revenue, hours)
-        block_hours = block_drawn = block_remaining = None
-        if agreement.type == AgreementType.BLOCK_HOURS and agreement.prepaid_hours is not None:
-            block_hours = agreement.prepaid_hours
-            block_drawn = before_billable + billable_hours
-            block_remaining = block_hours - block_drawn
-        rows.append(
-            AgreementProfit(
-                agreement_id=agreement.pk,
-                agreement=agreement.name,
-                company_id=agreement.company_id,
-                company=agreement.company__name,
-                type=agreement.type,
-                type_label=TYPE_LABELS.get(agreement.type, agreement.type),
-                hours=hours,
-                billable_hours=billable_hours,
-                fee_revenue=fee,
-                work_revenue=work,
-                revenue=revenue,
-                labour_cost=cost,
-                margin=margin,
-                margin_pct=safe_ratio(margin, revenue, HUNDRED),
-                effective_rate=effective,
-                under_target=effective is not None and effective < target_rate,
-                negative_margin=margin < 0,
-                block_hours=block_hours,
-                block_drawn=block_drawn,
-                block_remaining=block_remaining,
-                hours_by_work_type=tuple(by_type.get(agreement.pk, ())),
-            )
-        )
-    rows.sort(key=lambda r: (r.company.lower(), r.agreement.lower(), r.agreement_id))
+
+def _block_position(
+    agreement: AgreementTerms, *, drawn: Decimal
+) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+    """Prepaid, drawn (to the end of the period) and remaining hours of a block agreement;
+    three Nones for any other."""
+    if agreement.type != AgreementType.BLOCK_HOURS or agreement.prepaid_hours is None:
+        return None, None, None
+    return agreement.prepaid_hours, drawn, agreement.prepaid_hours - drawn
+
+
+def _profitability_totals(
+    *,
+    period: Period,
+    target_rate: Decimal,
+    rows: tuple[AgreementProfit, ...],
+    work_types: tuple[str, ...],
+) -> ProfitabilityReport:
     hours = sum((r.hours for r in rows), ZERO)
     revenue = sum((r.revenue for r in rows), ZERO)
     cost = sum((r.labour_cost for r in rows), ZERO)
     return ProfitabilityReport(
         period=period,
         target_rate=target_rate,
-        rows=tuple(rows),
+        rows=rows,
         hours=hours,
-        revenue=revenue,
-        labour_cost=cost,
-        margin=revenue - cost,
-        margin_pct=safe_ratio(revenue - cost, revenue, HUNDRED),
+        **earnings(revenue=revenue, cost=cost),
         effective_rate=safe_ratio(revenue, hours),
-        work_types=tuple(sorted(work_type_names)),
+        work_types=work_types,
     )
 
 
 def agreement_hours_before(
-    agreement_ids: list[int], *, day: date, groups: dict[str, list[int]]
+    agreement_ids: list[int],
+    *,
+    day: date,
+    groups: dict[str, list[int]],
+    visible: Q | None = None,
 ) -> dict[int, tuple[Decimal, Decimal]]:
-    """All hours and billable hours on each agreement before a member-local date."""
+    """All hours and billable hours on each agreement before a member-local date (of the time
+    ``visible``; by default, days whose review has opened)."""
     if not agreement_ids:
         return {}
     rows = (
         TimeEntry.objects.filter(agreement_id__in=agreement_ids)
         .filter(member_before_q(day, groups))
+        .filter(visible_or_opened(visible))
         .order_by()
         .values("agreement_id")
         .annotate(seconds=sum_seconds(), billable_seconds=sum_seconds(filter=BILLABLE))
@@ -336,78 +407,95 @@ class AgreementDetail:
 ENTRY_LIMIT = 500
 
 
-def agreement_detail(*, agreement: Agreement, period: Period) -> AgreementDetail:
-    """Drill-down: an agreement's tickets and phases, its entries, and a block's burn-down."""
+def agreement_detail(
+    *, agreement: Agreement, period: Period, visible: Q | None = None
+) -> AgreementDetail:
+    """Drill-down: an agreement's tickets and phases, its entries, and a block's burn-down.
+
+    ``visible``: the time the viewer may see (timekeeping.visibility.visible_entry_q); by
+    default only days whose review has opened.
+    """
+    visible = visible_or_opened(visible)
     groups = member_zone_groups()
-    entries = TimeEntry.objects.filter(agreement=agreement).filter(
-        member_local_range_q(period, groups)
+    entries = (
+        TimeEntry.objects.filter(agreement=agreement)
+        .filter(member_local_range_q(period, groups))
+        .filter(visible)
     )
+    shown = _entry_lines(entries)
+    return AgreementDetail(
+        agreement=agreement,
+        period=period,
+        lines=_work_lines(entries),
+        entries=shown,
+        entries_shown=len(shown),
+        entries_total=entries.count(),
+        burn_down=block_burn_down(
+            agreement=agreement, through=period.end, groups=groups, visible=visible
+        ),
+    )
+
+
+# (kind, id field, label field) of the things an agreement's time is logged on.
+WORK_TARGETS = (("ticket", "ticket_id", "ticket__summary"), ("phase", "phase_id", "phase__name"))
+
+
+def _work_lines(entries: QuerySet[TimeEntry]) -> tuple[WorkLine, ...]:
+    """Hours and money per ticket, then per project phase."""
     lines = []
-    for kind, id_field, label_field in (
-        ("ticket", "ticket_id", "ticket__summary"),
-        ("phase", "phase_id", "phase__name"),
-    ):
+    for kind, id_field, label_field in WORK_TARGETS:
         grouped = (
             entries.filter(**{f"{id_field}__isnull": False})
             .order_by()
             .values(id_field, label_field)
-            .annotate(
-                seconds=sum_seconds(),
-                billable_seconds=sum_seconds(filter=BILLABLE),
-                billable_amount=sum_seconds_times("bill_rate", filter=BILLABLE),
-                cost=sum_seconds_times("cost_rate"),
-            )
+            .annotate(**money_sums())
             .order_by(id_field)
         )
         for row in grouped:
-            prefix = "#" if kind == "ticket" else ""
+            label = row[label_field]
             lines.append(
                 WorkLine(
                     kind=kind,
                     object_id=row[id_field],
-                    label=f"{prefix}{row[id_field]} {row[label_field]}"
-                    if kind == "ticket"
-                    else row[label_field],
+                    label=f"#{row[id_field]} {label}" if kind == "ticket" else label,
                     hours=to_hours(row["seconds"]),
                     billable_hours=to_hours(row["billable_seconds"]),
                     billable_amount=to_money(row["billable_amount"]),
                     labour_cost=to_money(row["cost"]),
                 )
             )
-    total = entries.count()
-    shown = []
-    for entry in entries.select_related("member__user", "ticket", "phase", "work_type").order_by(
-        "start", "pk"
-    )[:ENTRY_LIMIT]:
-        shown.append(
-            EntryLine(
-                entry_id=entry.pk,
-                start=entry.start,
-                member=entry.member.name,
-                time_zone=entry.member.time_zone,
-                target=str(entry.ticket or entry.phase or ""),
-                work_type=entry.work_type.name,
-                billable=entry.get_billable_display(),
-                hours=entry.hours,
-                bill_rate=entry.bill_rate,
-                cost_rate=entry.cost_rate,
-            )
+    return tuple(lines)
+
+
+def _entry_lines(entries: QuerySet[TimeEntry]) -> tuple[EntryLine, ...]:
+    """The first ENTRY_LIMIT entries, in time order."""
+    related = entries.select_related("member__user", "ticket", "phase", "work_type")
+    return tuple(
+        EntryLine(
+            entry_id=entry.pk,
+            start=entry.start,
+            member=entry.member.name,
+            time_zone=entry.member.time_zone,
+            target=str(entry.ticket or entry.phase or ""),
+            work_type=entry.work_type.name,
+            billable=entry.get_billable_display(),
+            hours=entry.hours,
+            bill_rate=entry.bill_rate,
+            cost_rate=entry.cost_rate,
         )
-    return AgreementDetail(
-        agreement=agreement,
-        period=period,
-        lines=tuple(lines),
-        entries=tuple(shown),
-        entries_shown=len(shown),
-        entries_total=total,
-        burn_down=block_burn_down(agreement=agreement, through=period.end, groups=groups),
+        for entry in related.order_by("start", "pk")[:ENTRY_LIMIT]
     )
 
 
 def block_burn_down(
-    *, agreement: Agreement, through: date, groups: dict[str, list[int]] | None = None
+    *,
+    agreement: Agreement,
+    through: date,
+    groups: dict[str, list[int]] | None = None,
+    visible: Q | None = None,
 ) -> tuple[BurnPoint, ...]:
-    """Prepaid hours left at the end of each member-local month, from the agreement's start."""
+    """Prepaid hours left at the end of each member-local month, from the agreement's start
+    (of the time ``visible``; by default, days whose review has opened)."""
     if agreement.type != AgreementType.BLOCK_HOURS or agreement.prepaid_hours is None:
         return ()
     groups = member_zone_groups() if groups is None else groups
@@ -416,6 +504,7 @@ def block_burn_down(
     span = Period(agreement.start_date, through)
     drawn_by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
     base = TimeEntry.objects.filter(agreement=agreement).filter(BILLABLE)
+    base = base.filter(visible_or_opened(visible))
     months = [m.start.replace(day=1) for m in span.months()]
     for name, member_ids in groups.items():
         bounds = local_month_starts(months[0], len(months), ZoneInfo(name))

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from daybook.core.expressions import HUNDRED, safe_ratio, sum_seconds, to_hours
 from daybook.core.periods import Period, member_before_q, member_local_range_q
@@ -13,6 +13,7 @@ from daybook.people.selectors import member_zone_groups
 from daybook.service.choices import ProjectStatus
 from daybook.service.models import Phase, Project
 from daybook.timekeeping.models import TimeEntry
+from daybook.timekeeping.visibility import visible_or_opened
 
 from .common import ZERO, WorkTypeHours
 
@@ -65,11 +66,15 @@ class ProjectsReport:
     accuracy: tuple[ScopingAccuracy, ...]
 
 
-def projects_report(*, as_of: date, teams=None, include_done: bool = False) -> ProjectsReport:
+def projects_report(
+    *, as_of: date, teams=None, include_done: bool = False, visible: Q | None = None
+) -> ProjectsReport:
     """Estimate against actual hours for projects, their pace and where it leads, and how
     finished projects of each type compared with their estimates.
 
     ``teams``: only projects managed by, or worked on by, members of these teams.
+    ``visible``: the time the viewer may see (timekeeping.visibility.visible_entry_q); by
+    default only days whose review has opened.
     """
     projects = Project.objects.select_related("company")
     if teams is not None:
@@ -77,36 +82,48 @@ def projects_report(*, as_of: date, teams=None, include_done: bool = False) -> P
             Q(manager__team__in=teams) | Q(phases__entries__member__team__in=teams)
         ).distinct()
     project_ids = list(projects.values_list("pk", flat=True))
-    phases = list(
-        Phase.objects.filter(project_id__in=project_ids).order_by("project_id", "position", "name")
-    )
     groups = member_zone_groups()
-    window = Period(as_of - timedelta(days=BURN_WINDOW_DAYS - 1), as_of)
     through = member_before_q(as_of + timedelta(days=1), groups)
-    entries = TimeEntry.objects.filter(phase__project_id__in=project_ids).filter(through)
+    entries = (
+        TimeEntry.objects.filter(phase__project_id__in=project_ids)
+        .filter(through)
+        .filter(visible_or_opened(visible))
+    )
+    phases_of = _phase_lines(project_ids, entries)
+    recent = _recent_hours(entries, as_of=as_of, groups=groups)
+    by_type = _hours_by_work_type(entries)
+
+    lines = []
+    finished: dict[str, list[tuple[Decimal, Decimal]]] = defaultdict(list)
+    for project in projects.order_by("company__name", "name", "pk"):
+        line = _project_line(
+            project,
+            phases=tuple(phases_of.get(project.pk, [])),
+            recent=recent.get(project.pk, ZERO),
+            by_type=tuple(by_type.get(project.pk, ())),
+            as_of=as_of,
+        )
+        if project.status == ProjectStatus.DONE:
+            finished[project.project_type or "(no type)"].append((line.estimate, line.actual))
+            if not include_done:
+                continue
+        lines.append(line)
+    accuracy = tuple(_scoping_accuracy(kind, pairs) for kind, pairs in sorted(finished.items()))
+    return ProjectsReport(as_of=as_of, projects=tuple(lines), accuracy=accuracy)
+
+
+def _phase_lines(
+    project_ids: list[int], entries: QuerySet[TimeEntry]
+) -> dict[int, list[PhaseLine]]:
+    """Each project's phases in order, with the hours worked on them."""
     actual_by_phase = {
         r["phase_id"]: to_hours(r["seconds"])
         for r in entries.order_by().values("phase_id").annotate(seconds=sum_seconds())
     }
-    recent_by_project = {
-        r["phase__project_id"]: to_hours(r["seconds"])
-        for r in entries.filter(member_local_range_q(window, groups))
-        .order_by()
-        .values("phase__project_id")
-        .annotate(seconds=sum_seconds())
-    }
-    by_type: dict[int, list[WorkTypeHours]] = defaultdict(list)
-    for r in (
-        entries.order_by()
-        .values("phase__project_id", "work_type__name")
-        .annotate(seconds=sum_seconds())
-        .order_by("phase__project_id", "work_type__name")
-    ):
-        by_type[r["phase__project_id"]].append(
-            WorkTypeHours(r["work_type__name"], to_hours(r["seconds"]))
-        )
     phases_of: dict[int, list[PhaseLine]] = defaultdict(list)
-    for phase in phases:
+    for phase in Phase.objects.filter(project_id__in=project_ids).order_by(
+        "project_id", "position", "name"
+    ):
         actual = actual_by_phase.get(phase.pk, ZERO)
         phases_of[phase.project_id].append(
             PhaseLine(
@@ -118,62 +135,89 @@ def projects_report(*, as_of: date, teams=None, include_done: bool = False) -> P
                 used_pct=safe_ratio(actual, phase.estimated_hours, HUNDRED),
             )
         )
+    return phases_of
 
-    lines = []
-    accuracy: dict[str, list[tuple[Decimal, Decimal]]] = defaultdict(list)
-    for project in projects.order_by("company__name", "name", "pk"):
-        phase_lines = phases_of.get(project.pk, [])
-        estimate = sum((p.estimate for p in phase_lines), ZERO)
-        actual = sum((p.actual for p in phase_lines), ZERO)
-        if project.status == ProjectStatus.DONE:
-            accuracy[project.project_type or "(no type)"].append((estimate, actual))
-            if not include_done:
-                continue
-        remaining = max(ZERO, estimate - actual)
-        burn = recent_by_project.get(project.pk, ZERO) * 7 / BURN_WINDOW_DAYS
-        finish = None
-        if remaining == 0:
-            finish = as_of
-        elif burn > 0:
-            days = remaining / burn * 7
-            finish = as_of + timedelta(days=int(days.to_integral_value(rounding="ROUND_CEILING")))
-        at_due = None
-        if project.due_date is not None:
-            weeks_left = Decimal(max(0, (project.due_date - as_of).days)) / 7
-            at_due = actual + burn * weeks_left
-        lines.append(
-            ProjectLine(
-                project_id=project.pk,
-                name=project.name,
-                company=project.company.name,
-                project_type=project.project_type,
-                status=project.status,
-                status_label=project.get_status_display(),
-                due_date=project.due_date,
-                estimate=estimate,
-                actual=actual,
-                remaining=remaining,
-                over_estimate=max(ZERO, actual - estimate),
-                burn_per_week=burn,
-                forecast_finish=finish,
-                forecast_at_due=at_due,
-                phases=tuple(phase_lines),
-                hours_by_work_type=tuple(by_type.get(project.pk, ())),
-            )
+
+def _recent_hours(
+    entries: QuerySet[TimeEntry], *, as_of: date, groups: dict[str, list[int]]
+) -> dict[int, Decimal]:
+    """Hours per project over the BURN_WINDOW_DAYS days up to ``as_of``: the current pace."""
+    window = Period(as_of - timedelta(days=BURN_WINDOW_DAYS - 1), as_of)
+    return {
+        r["phase__project_id"]: to_hours(r["seconds"])
+        for r in entries.filter(member_local_range_q(window, groups))
+        .order_by()
+        .values("phase__project_id")
+        .annotate(seconds=sum_seconds())
+    }
+
+
+def _hours_by_work_type(entries: QuerySet[TimeEntry]) -> dict[int, list[WorkTypeHours]]:
+    by_type: dict[int, list[WorkTypeHours]] = defaultdict(list)
+    for r in (
+        entries.order_by()
+        .values("phase__project_id", "work_type__name")
+        .annotate(seconds=sum_seconds())
+        .order_by("phase__project_id", "work_type__name")
+    ):
+        by_type[r["phase__project_id"]].append(
+            WorkTypeHours(r["work_type__name"], to_hours(r["seconds"]))
         )
-    return ProjectsReport(
-        as_of=as_of,
-        projects=tuple(lines),
-        accuracy=tuple(
-            ScopingAccuracy(
-                project_type=kind,
-                projects=len(pairs),
-                estimate=sum((e for e, _ in pairs), ZERO),
-                actual=sum((a for _, a in pairs), ZERO),
-                multiplier=safe_ratio(
-                    sum((a for _, a in pairs), ZERO), sum((e for e, _ in pairs), ZERO)
-                ),
-            )
-            for kind, pairs in sorted(accuracy.items())
-        ),
+    return by_type
+
+
+def _project_line(
+    project: Project,
+    *,
+    phases: tuple[PhaseLine, ...],
+    recent: Decimal,
+    by_type: tuple[WorkTypeHours, ...],
+    as_of: date,
+) -> ProjectLine:
+    """A project's totals from its phases, its weekly burn over the recent window, and where
+    that pace leads: the finish date, and the hours worked by the due date."""
+    estimate = sum((p.estimate for p in phases), ZERO)
+    actual = sum((p.actual for p in phases), ZERO)
+    remaining = max(ZERO, estimate - actual)
+    burn = recent * 7 / BURN_WINDOW_DAYS
+    finish = None
+    if remaining == 0:
+        finish = as_of
+    elif burn > 0:
+        days = remaining / burn * 7
+        finish = as_of + timedelta(days=int(days.to_integral_value(rounding="ROUND_CEILING")))
+    at_due = None
+    if project.due_date is not None:
+        weeks_left = Decimal(max(0, (project.due_date - as_of).days)) / 7
+        at_due = actual + burn * weeks_left
+    return ProjectLine(
+        project_id=project.pk,
+        name=project.name,
+        company=project.company.name,
+        project_type=project.project_type,
+        status=project.status,
+        status_label=project.get_status_display(),
+        due_date=project.due_date,
+        estimate=estimate,
+        actual=actual,
+        remaining=remaining,
+        over_estimate=max(ZERO, actual - estimate),
+        burn_per_week=burn,
+        forecast_finish=finish,
+        forecast_at_due=at_due,
+        phases=phases,
+        hours_by_work_type=by_type,
+    )
+
+
+def _scoping_accuracy(kind: str, pairs: list[tuple[Decimal, Decimal]]) -> ScopingAccuracy:
+    """Finished projects of one type: estimated and actual hours, and actual per estimated."""
+    estimate = sum((e for e, _ in pairs), ZERO)
+    actual = sum((a for _, a in pairs), ZERO)
+    return ScopingAccuracy(
+        project_type=kind,
+        projects=len(pairs),
+        estimate=estimate,
+        actual=actual,
+        multiplier=safe_ratio(actual, estimate),
     )

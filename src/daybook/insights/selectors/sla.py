@@ -1,44 +1,48 @@
-"""6. SLA compliance."""
+"""6. SLA compliance.
+
+The clocks are kept on each ticket by the ticket services as it moves (daybook.service.sla):
+targets, due times, time taken, waiting, breach stamps. This report only counts them: the
+database groups the tickets and counts states by the clock's own conditions in SQL; Python
+adds up the grouped rows, never the tickets one by one (except those in the breaches list).
+
+A clock with a target is *met* once stopped without a breach stamp, *breached* once stamped
+or while running past its due time, and *pending* while running on time. Averages are over
+the clocks that stopped, targets or not.
+"""
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Case, Count, IntegerField, QuerySet, Sum, When
+from django.db.models.expressions import Expression
 
 from daybook.clients.models import Company
-from daybook.core.expressions import HUNDRED, Epoch, safe_ratio
-from daybook.core.periods import Period, local_range_q
-from daybook.service.choices import Priority, TicketStatus
-from daybook.service.models import SlaTarget, Ticket, TicketStatusChange
+from daybook.core.expressions import HUNDRED, safe_ratio
+from daybook.core.periods import Period, bucket_case, local_range_q, local_week_starts
+from daybook.service.choices import Priority
+from daybook.service.models import Ticket
+from daybook.service.sla import (
+    SlaClock,
+    clock_breached_q,
+    clock_elapsed,
+    clock_met_q,
+    clock_pending_q,
+    sla_target_table,
+    targets_in,
+)
 
-from .common import SIXTY, ZERO
-
-SLA_MET = "met"
-SLA_BREACHED = "breached"
-SLA_PENDING = "pending"
-SLA_NO_TARGET = "no target"
-
-
-@dataclass(frozen=True)
-class SlaTicket:
-    ticket_id: int
-    summary: str
-    company: str
-    board: str
-    agreement: str
-    priority: int
-    priority_label: str
-    opened_at: datetime
-    week: date
-    respond_target: int | None
-    resolve_target: int | None
-    respond_minutes: Decimal | None
-    resolve_minutes: Decimal | None
-    respond_state: str
-    resolve_state: str
+CLOCKS = ("respond", "resolve")
+TALLY_COUNTS = (
+    "tickets",
+    *(f"{c}_{n}" for c in CLOCKS for n in ("met", "breached", "pending", "stopped")),
+)
+TALLY_TIMES = tuple(f"{c}_taken" for c in CLOCKS)
+MICROSECONDS_PER_MINUTE = Decimal(60_000_000)
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ class SlaBreach:
     company: str
     priority_label: str
     clock: str  # "respond" or "resolve"
-    target_minutes: int
+    target_minutes: int | None  # None: the target has since been removed
     minutes: Decimal
     still_open: bool
 
@@ -82,82 +86,12 @@ class SlaReport:
     breaches: tuple[SlaBreach, ...]
 
 
-def _paused_seconds(pauses: list[tuple[float, float]], start: float, end: float) -> float:
-    total = 0.0
-    for low, high in pauses:
-        overlap = min(high, end) - max(low, start)
-        if overlap > 0:
-            total += overlap
-    return total
-
-
-def _clock_minutes(opened: float, moment: float, pauses) -> Decimal:
-    """Business-clock minutes from opening to a moment (epoch seconds), less the time spent
-    waiting on the client."""
-    seconds = moment - opened - _paused_seconds(pauses, opened, moment)
-    return Decimal(str(round(max(seconds, 0.0), 3))) / SIXTY
-
-
-def _sla_state(
-    *,
-    target: int | None,
-    done_at: float | None,
-    breached: bool,
-    opened: float,
-    now: float,
-    pauses,
-) -> tuple[str, Decimal | None]:
-    """(state, minutes taken or None while the clock runs) for one clock of a ticket."""
-    elapsed = _clock_minutes(opened, now if done_at is None else done_at, pauses)
-    taken = None if done_at is None else elapsed
-    if target is None:
-        return SLA_NO_TARGET, taken
-    if breached or elapsed > target:
-        return SLA_BREACHED, taken
-    if done_at is None:
-        return SLA_PENDING, None
-    return SLA_MET, taken
-
-
-def _sla_group(key: str, tickets: list[SlaTicket]) -> SlaGroup:
-    counts = defaultdict(int)
-    respond_sum = resolve_sum = ZERO
-    respond_n = resolve_n = 0
-    for t in tickets:
-        counts[("respond", t.respond_state)] += 1
-        counts[("resolve", t.resolve_state)] += 1
-        if t.respond_minutes is not None:
-            respond_sum += t.respond_minutes
-            respond_n += 1
-        if t.resolve_minutes is not None:
-            resolve_sum += t.resolve_minutes
-            resolve_n += 1
-
-    def pct(clock):
-        met, breached = counts[(clock, SLA_MET)], counts[(clock, SLA_BREACHED)]
-        return safe_ratio(Decimal(met), Decimal(met + breached), HUNDRED)
-
-    return SlaGroup(
-        key=key,
-        tickets=len(tickets),
-        respond_met=counts[("respond", SLA_MET)],
-        respond_breached=counts[("respond", SLA_BREACHED)],
-        respond_pending=counts[("respond", SLA_PENDING)],
-        resolve_met=counts[("resolve", SLA_MET)],
-        resolve_breached=counts[("resolve", SLA_BREACHED)],
-        resolve_pending=counts[("resolve", SLA_PENDING)],
-        respond_pct=pct("respond"),
-        resolve_pct=pct("resolve"),
-        avg_respond_minutes=respond_sum / respond_n if respond_n else None,
-        avg_resolve_minutes=resolve_sum / resolve_n if resolve_n else None,
-    )
-
-
 def sla_compliance(*, period: Period, now: datetime, teams=None) -> SlaReport:
     """Respond and resolve times of the tickets opened in a period (company-local days)
     against their targets. ``teams``: only tickets assigned to members of these teams.
 
-    Moments are fetched as epoch seconds: a period can hold tens of thousands of tickets.
+    One GROUP BY over priority, board, company and agreement gives the tallies every one of
+    those groupings (and the total) adds up from; the weeks take a second one.
     """
     zones = sorted(set(Company.objects.order_by().values_list("time_zone", flat=True)))
     tickets = Ticket.objects.filter(
@@ -165,128 +99,166 @@ def sla_compliance(*, period: Period, now: datetime, teams=None) -> SlaReport:
     )
     if teams is not None:
         tickets = tickets.filter(assignee__team__in=teams)
-    targets = {
-        (t.priority, t.agreement_id): (t.respond_minutes, t.resolve_minutes)
-        for t in SlaTarget.objects.all()
-    }
-    now_epoch = now.timestamp()
-    waiting = TicketStatus.WAITING_CLIENT
-    pauses: dict[int, list[tuple[float, float]]] = defaultdict(list)
-    entered: dict[int, float] = {}
-    for ticket_id, from_status, to_status, at in (
-        TicketStatusChange.objects.filter(ticket__in=tickets.values("pk"))
-        .filter(Q(to_status=waiting) | Q(from_status=waiting))
-        .annotate(at_epoch=Epoch("at"))
-        .order_by("ticket_id", "at", "pk")
-        .values_list("ticket_id", "from_status", "to_status", "at_epoch")
-    ):
-        if from_status == waiting and ticket_id in entered:
-            pauses[ticket_id].append((entered.pop(ticket_id), at))
-        if to_status == waiting:
-            entered[ticket_id] = at
-    for ticket_id, since in entered.items():
-        pauses[ticket_id].append((since, now_epoch))
-
+    tallies = _tallies(now)
+    rows = list(
+        tickets.order_by()
+        .values("priority", "board__name", "company__name", "agreement__name")
+        .annotate(**tallies)
+    )
     labels = dict(Priority.choices)
-    zone_of: dict[str, ZoneInfo] = {}
-    rows = []
-    for t in (
-        tickets.annotate(
-            opened=Epoch("opened_at"),
-            responded=Epoch("first_response_at"),
-            resolved=Epoch("resolved_at"),
-            respond_breached=Q(respond_breached_at__isnull=False),
-            resolve_breached=Q(resolve_breached_at__isnull=False),
-        )
-        .order_by("opened_at", "pk")
-        .values(
-            "id", "summary", "company__name", "company__time_zone", "board__name",
-            "agreement_id", "agreement__name", "priority", "opened", "responded", "resolved",
-            "respond_breached", "resolve_breached",
-        )
-    ):  # fmt: skip
-        respond_target, resolve_target = targets.get(
-            (t["priority"], t["agreement_id"]), targets.get((t["priority"], None), (None, None))
-        )
-        common = {"opened": t["opened"], "now": now_epoch, "pauses": pauses.get(t["id"], ())}
-        respond_state, respond_minutes = _sla_state(
-            target=respond_target,
-            done_at=t["responded"],
-            breached=bool(t["respond_breached"]),
-            **common,
-        )
-        resolve_state, resolve_minutes = _sla_state(
-            target=resolve_target,
-            done_at=t["resolved"],
-            breached=bool(t["resolve_breached"]),
-            **common,
-        )
-        zone_name = t["company__time_zone"]
-        zone = zone_of.get(zone_name) or zone_of.setdefault(zone_name, ZoneInfo(zone_name))
-        opened_at = datetime.fromtimestamp(t["opened"], UTC)
-        local_day = opened_at.astimezone(zone).date()
-        rows.append(
-            SlaTicket(
-                ticket_id=t["id"],
-                summary=t["summary"],
-                company=t["company__name"],
-                board=t["board__name"],
-                agreement=t["agreement__name"] or "No agreement",
-                priority=t["priority"],
-                priority_label=labels[t["priority"]],
-                opened_at=opened_at,
-                week=local_day - timedelta(days=local_day.weekday()),
-                respond_target=respond_target,
-                resolve_target=resolve_target,
-                respond_minutes=respond_minutes,
-                resolve_minutes=resolve_minutes,
-                respond_state=respond_state,
-                resolve_state=resolve_state,
-            )
-        )
-
-    def grouped(key_of) -> tuple[SlaGroup, ...]:
-        groups: dict = defaultdict(list)
-        for row in rows:
-            groups[key_of(row)].append(row)
-        return tuple(_sla_group(str(key), groups[key]) for key in sorted(groups))
-
-    breaches = []
-    for row in rows:
-        for clock, state, target, minutes in (
-            ("respond", row.respond_state, row.respond_target, row.respond_minutes),
-            ("resolve", row.resolve_state, row.resolve_target, row.resolve_minutes),
-        ):
-            if state != SLA_BREACHED:
-                continue
-            still_open = minutes is None
-            if still_open:
-                minutes = _clock_minutes(
-                    row.opened_at.timestamp(), now_epoch, pauses.get(row.ticket_id, ())
-                )
-            breaches.append(
-                SlaBreach(
-                    ticket_id=row.ticket_id,
-                    summary=row.summary,
-                    company=row.company,
-                    priority_label=row.priority_label,
-                    clock=clock,
-                    target_minutes=target,
-                    minutes=minutes,
-                    still_open=still_open,
-                )
-            )
-    by_priority: dict[int, list[SlaTicket]] = {}
-    for row in rows:
-        by_priority.setdefault(row.priority, []).append(row)
     return SlaReport(
         period=period,
         now=now,
-        overall=_sla_group("All tickets", rows),
-        by_priority=tuple(_sla_group(labels[p], by_priority[p]) for p in sorted(by_priority)),
-        by_board=grouped(lambda r: r.board),
-        by_company=grouped(lambda r: r.company),
-        by_agreement=grouped(lambda r: f"{r.company} — {r.agreement}"),
-        weeks=grouped(lambda r: r.week.isoformat()),
-        breaches=tuple(breaches),
+        overall=_group("All tickets", _added(rows)),
+        by_priority=_rolled_up(rows, lambda row: row["priority"], label=labels.__getitem__),
+        by_board=_rolled_up(rows, lambda row: row["board__name"]),
+        by_company=_rolled_up(rows, lambda row: row["company__name"]),
+        by_agreement=_rolled_up(rows, _agreement_label),
+        weeks=_weeks(tickets, period=period, zones=zones, tallies=tallies),
+        breaches=_breaches(tickets, now=now),
     )
+
+
+def _agreement_label(row: dict) -> str:
+    return f"{row['company__name']} — {row['agreement__name'] or 'No agreement'}"
+
+
+def _tallies(now: datetime) -> dict:
+    """Per clock: how many met, breached and pending, and the time taken by those stopped."""
+    tallies: dict = {"tickets": Count("pk")}
+    for clock in CLOCKS:
+        tallies[f"{clock}_met"] = Count("pk", filter=clock_met_q(clock))
+        tallies[f"{clock}_breached"] = Count("pk", filter=clock_breached_q(clock, now=now))
+        tallies[f"{clock}_pending"] = Count("pk", filter=clock_pending_q(clock, now=now))
+        tallies[f"{clock}_taken"] = Sum(f"{clock}_elapsed")
+        tallies[f"{clock}_stopped"] = Count(f"{clock}_elapsed")
+    return tallies
+
+
+def _added(rows: list[dict]) -> dict:
+    """Several groups' tallies as one: counts and times add up."""
+    total = dict.fromkeys(TALLY_COUNTS, 0) | dict.fromkeys(TALLY_TIMES, timedelta(0))
+    for row in rows:
+        for name in TALLY_COUNTS:
+            total[name] += row[name]
+        for name in TALLY_TIMES:
+            total[name] += row[name] or timedelta(0)
+    return total
+
+
+def _rolled_up(
+    rows: list[dict], key_of: Callable[[dict], Any], label: Callable[[Any], str] = str
+) -> tuple[SlaGroup, ...]:
+    """The GROUP BY's rows added up per key, in key order."""
+    parts: dict = defaultdict(list)
+    for row in rows:
+        parts[key_of(row)].append(row)
+    return tuple(_group(label(key), _added(parts[key])) for key in sorted(parts))
+
+
+def _minutes(span: timedelta) -> Decimal:
+    """A duration in minutes, exactly (to the microsecond)."""
+    return Decimal(span // timedelta(microseconds=1)) / MICROSECONDS_PER_MINUTE
+
+
+def _group(key: str, row: dict) -> SlaGroup:
+    def pct(clock: str) -> Decimal | None:
+        met, breached = row[f"{clock}_met"], row[f"{clock}_breached"]
+        return safe_ratio(Decimal(met), Decimal(met + breached), HUNDRED)
+
+    def average(clock: str) -> Decimal | None:
+        stopped = row[f"{clock}_stopped"]
+        return _minutes(row[f"{clock}_taken"]) / stopped if stopped else None
+
+    return SlaGroup(
+        key=key,
+        tickets=row["tickets"],
+        respond_met=row["respond_met"],
+        respond_breached=row["respond_breached"],
+        respond_pending=row["respond_pending"],
+        resolve_met=row["resolve_met"],
+        resolve_breached=row["resolve_breached"],
+        resolve_pending=row["resolve_pending"],
+        respond_pct=pct("respond"),
+        resolve_pct=pct("resolve"),
+        avg_respond_minutes=average("respond"),
+        avg_resolve_minutes=average("resolve"),
+    )
+
+
+def _weeks(
+    tickets: QuerySet, *, period: Period, zones: list[str], tallies: dict
+) -> tuple[SlaGroup, ...]:
+    """Grouped by the Monday of the week each ticket opened in, on its company's calendar."""
+    first_monday = period.start - timedelta(days=period.start.weekday())
+    count = (period.end - first_monday).days // 7 + 1
+    rows = (
+        tickets.order_by()
+        .values(week=_week_index(zones, first_monday, count))
+        .annotate(**tallies)
+        .order_by("week")
+    )
+    return tuple(
+        _group((first_monday + timedelta(weeks=row["week"])).isoformat(), row) for row in rows
+    )
+
+
+def _week_index(zones: list[str], first_monday: date, count: int) -> Expression:
+    """Which week (0 = the one starting first_monday) a ticket opened in, by plain comparisons
+    against each zone's week starts."""
+    cases = {
+        zone: bucket_case(local_week_starts(first_monday, count, ZoneInfo(zone)), "opened_at")
+        for zone in zones
+    }
+    if len(cases) == 1:
+        return next(iter(cases.values()))
+    whens = [When(company__time_zone=zone, then=case) for zone, case in cases.items()]
+    return Case(*whens, default=-1, output_field=IntegerField())
+
+
+def _breaches(tickets: QuerySet, *, now: datetime) -> tuple[SlaBreach, ...]:
+    """Each breached clock, oldest ticket first: the time it took, or for one still running,
+    the time so far."""
+    breached = {clock: clock_breached_q(clock, now=now) for clock in CLOCKS}
+    rows = (
+        tickets.filter(breached["respond"] | breached["resolve"])
+        .annotate(respond_breach=breached["respond"], resolve_breach=breached["resolve"])
+        .order_by("opened_at", "pk")
+        .values(
+            "pk", "summary", "company__name", "priority", "agreement_id", "opened_at",
+            "sla_paused", "waiting_since", "respond_elapsed", "resolve_elapsed",
+            "respond_breach", "resolve_breach",
+        )
+    )  # fmt: skip
+    table = sla_target_table()
+    labels = dict(Priority.choices)
+    breaches = []
+    for row in rows:
+        targets = targets_in(table, priority=row["priority"], agreement_id=row["agreement_id"])
+        for clock, target in (
+            ("respond", targets.respond_minutes),
+            ("resolve", targets.resolve_minutes),
+        ):
+            if not row[f"{clock}_breach"]:
+                continue
+            taken = row[f"{clock}_elapsed"]
+            if taken is None:
+                running = SlaClock(
+                    opened_at=row["opened_at"],
+                    sla_paused=row["sla_paused"],
+                    waiting_since=row["waiting_since"],
+                )
+                taken = clock_elapsed(running, at=now)
+            breaches.append(
+                SlaBreach(
+                    ticket_id=row["pk"],
+                    summary=row["summary"],
+                    company=row["company__name"],
+                    priority_label=labels[row["priority"]],
+                    clock=clock,
+                    target_minutes=target,
+                    minutes=_minutes(taken),
+                    still_open=row[f"{clock}_elapsed"] is None,
+                )
+            )
+    return tuple(breaches)

@@ -13,7 +13,9 @@ from daybook.clients.choices import AgreementType
 from daybook.clients.models import Agreement
 from daybook.core.expressions import sum_seconds, to_hours
 from daybook.core.periods import Period
+from daybook.timekeeping.labels import entry_label
 from daybook.timekeeping.models import TimeEntry
+from daybook.timekeeping.visibility import visible_or_opened
 
 from ..fingerprints import statement_fingerprint
 from .common import (
@@ -84,16 +86,24 @@ class Statement:
     fingerprint: str
 
 
-def statement_entries(*, company, period: Period) -> list[QuerySet[TimeEntry]]:
+def statement_entries(
+    *, company, period: Period, visible: Q | None = None
+) -> list[QuerySet[TimeEntry]]:
     """The company's client-visible entries on its local days; Do Not Bill ones are left out.
 
     An entry belongs to the company of the agreement it was applied to; an entry without an
     agreement, to the company of its ticket or project. Two querysets, so that the first (the
     usual case) is read through the index on agreement and start.
+
+    ``visible``: the time the viewer may see (timekeeping.visibility.visible_entry_q); by
+    default only days whose review has opened, so a statement (and an issued one) never
+    carries a day still under way: that time joins once the member's day has opened.
     """
     low, high = period.bounds(ZoneInfo(company.time_zone))
-    base = TimeEntry.objects.filter(start__gte=low, start__lt=high).exclude(
-        billable=BillableOption.DO_NOT_BILL
+    base = (
+        TimeEntry.objects.filter(start__gte=low, start__lt=high)
+        .exclude(billable=BillableOption.DO_NOT_BILL)
+        .filter(visible_or_opened(visible))
     )
     agreement_ids = list(Agreement.objects.filter(company=company).values_list("pk", flat=True))
     return [
@@ -118,13 +128,15 @@ def _charge(entry: TimeEntry) -> tuple[str, Decimal, Decimal]:
     return CHARGE_BILLABLE, entry.bill_rate, entry.hours * entry.bill_rate
 
 
-def client_statement(*, company, period: Period) -> Statement:
-    """Every client-visible entry for a company and period, with totals per agreement."""
+def client_statement(*, company, period: Period, visible: Q | None = None) -> Statement:
+    """Every client-visible entry for a company and period, with totals per agreement
+    (``visible``: see statement_entries)."""
+    visible = visible_or_opened(visible)
     tz = ZoneInfo(company.time_zone)
     entries = sorted(
         (
             entry
-            for part in statement_entries(company=company, period=period)
+            for part in statement_entries(company=company, period=period, visible=visible)
             for entry in part.select_related(
                 "member__user", "work_type", "ticket", "phase__project", "agreement"
             )
@@ -134,12 +146,8 @@ def client_statement(*, company, period: Period) -> Statement:
     rows = []
     for entry in entries:
         charge, rate, amount = _charge(entry)
-        if entry.ticket_id:
-            reference = f"#{entry.ticket_id} {entry.ticket.summary}"
-        elif entry.phase_id:
-            reference = f"{entry.phase.project.name} / {entry.phase.name}"
-        else:
-            reference = ""
+        # Internal time has nothing to refer the client to.
+        reference = entry_label(entry) if entry.ticket_id or entry.phase_id else ""
         rows.append(
             StatementRow(
                 entry_id=entry.pk,
@@ -157,7 +165,7 @@ def client_statement(*, company, period: Period) -> Statement:
                 updated_at=entry.updated_at,
             )
         )
-    totals = _statement_totals(company=company, period=period, rows=rows)
+    totals = _statement_totals(company=company, period=period, rows=rows, visible=visible)
     return Statement(
         company_id=company.pk,
         company=company.name,
@@ -174,7 +182,7 @@ def client_statement(*, company, period: Period) -> Statement:
     )
 
 
-def _statement_totals(*, company, period: Period, rows: list[StatementRow]):
+def _statement_totals(*, company, period: Period, rows: list[StatementRow], visible: Q):
     hours: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
     amount: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
     drawn: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
@@ -203,6 +211,7 @@ def _statement_totals(*, company, period: Period, rows: list[StatementRow]):
         r["agreement_id"]: to_hours(r["seconds"])
         for r in TimeEntry.objects.filter(agreement_id__in=block_ids, start__lt=high)
         .filter(BILLABLE)
+        .filter(visible)
         .order_by()
         .values("agreement_id")
         .annotate(seconds=sum_seconds())
@@ -265,10 +274,13 @@ class StatementCheck:
 HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
-def statement_check(*, issued) -> StatementCheck:
-    """Recompute an issued statement and point out each entry changed since it was issued."""
+def statement_check(*, issued, visible: Q | None = None) -> StatementCheck:
+    """Recompute an issued statement and point out each entry changed since it was issued
+    (``visible``: see statement_entries)."""
     current = client_statement(
-        company=issued.company, period=Period(issued.period_start, issued.period_end)
+        company=issued.company,
+        period=Period(issued.period_start, issued.period_end),
+        visible=visible,
     )
     at_issue = {int(entry_id): stamp for entry_id, stamp in issued.entries}
     now = {row.entry_id: row.updated_at.isoformat() for row in current.rows}

@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
-from ..models import Member, Team
+from daybook.core.api import MoneyFieldsMixin
 
-COST_RATE_PERM = "timekeeping.view_all_entries"
+from ..models import Member, Team
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -11,8 +11,10 @@ class TeamSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
-class MemberSerializer(serializers.ModelSerializer):
-    """A member as others see them; the cost rate only for those who see every entry."""
+class MemberSerializer(MoneyFieldsMixin, serializers.ModelSerializer):
+    """A member as others see them; the cost rate only for those who may see money."""
+
+    money_fields = ("cost_rate",)
 
     name = serializers.CharField(read_only=True)
     username = serializers.CharField(source="user.username", read_only=True)
@@ -30,16 +32,4 @@ class MemberSerializer(serializers.ModelSerializer):
             "cost_rate",
         ]
         read_only_fields = fields
-        extra_kwargs = {
-            "cost_rate": {
-                "help_text": "What an hour of this member costs. Only shown to users who may "
-                "see every member's entries."
-            }
-        }
-
-    def to_representation(self, member: Member) -> dict:
-        data = super().to_representation(member)
-        request = self.context.get("request")
-        if not (request and request.user.has_perm(COST_RATE_PERM)):
-            data.pop("cost_rate", None)
-        return data
+        extra_kwargs = {"cost_rate": {"help_text": "What an hour of this member costs."}}

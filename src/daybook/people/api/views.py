@@ -2,12 +2,13 @@
 review, or everyone for Finance and Admin."""
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from daybook.core.api import DaybookViewSetMixin
+from daybook.core.api import DaybookViewSetMixin, error_response
 from daybook.core.members import request_member
 
 from ..filtersets import MemberFilterSet
@@ -34,6 +35,7 @@ class MemberViewSet(DaybookViewSetMixin, viewsets.ReadOnlyModelViewSet):
             return Member.objects.none()
         return members_visible_to(self.request.user).select_related("user")
 
+    @extend_schema(responses={200: MemberSerializer, 404: error_response("404")})
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def me(self, request: Request) -> Response:
         """The member behind the current login."""

@@ -36,6 +36,7 @@ def _finding(finding: Finding, zone: ZoneInfo) -> dict[str, Any]:
         "other_entry": finding.other_entry_id,
         "at": _local(finding.at, zone),
         "message": finding.message,
+        "sent_to_dispatch": finding.for_dispatch,
     }
 
 
@@ -72,6 +73,7 @@ def day_payload(view: DayView) -> dict[str, Any]:
         "status": view.status,
         "own_day": view.is_own,
         "review_opens_at": _local(view.review_opens_at, zone),
+        "not_a_working_day": view.off_reason or None,
         "day": _figures(view.figures, zone, own=view.is_own) if view.figures else None,
     }
 
@@ -88,6 +90,9 @@ class FindingSerializer(serializers.Serializer):
     other_entry = serializers.IntegerField(allow_null=True)
     at = serializers.CharField()
     message = serializers.CharField()
+    sent_to_dispatch = serializers.BooleanField(
+        help_text="The ticket's agreement is the dispatcher's to fix; no follow-up asks about it."
+    )
 
 
 class FiguresSerializer(serializers.Serializer):
@@ -124,6 +129,11 @@ class DayReviewSerializer(serializers.Serializer):
     )
     own_day = serializers.BooleanField()
     review_opens_at = serializers.CharField()
+    not_a_working_day = serializers.CharField(
+        allow_null=True,
+        help_text="Why nobody expected work that day (a holiday, booked time off, before the "
+        "member's start date or after their last day); null on a working day.",
+    )
     day = FiguresSerializer(allow_null=True, help_text="Empty while the day is in progress.")
 
 
@@ -134,8 +144,13 @@ class ExcuseSerializer(serializers.Serializer):
 
 
 class MarkAllCleanSerializer(serializers.Serializer):
+    """The body's shape, for the schema. The view reads it with ReviewDayForm, the reading of
+    date and team that the page and the command line share."""
+
     date = serializers.DateField()
-    team = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    team = serializers.CharField(
+        required=False, allow_null=True, help_text="A team's id or its name; all when left out."
+    )
 
 
 class MarkedSerializer(serializers.Serializer):

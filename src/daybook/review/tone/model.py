@@ -13,6 +13,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 import sklearn
+from scipy.sparse import spmatrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -21,6 +22,8 @@ from .features import LinguisticCues, normalise
 
 MODEL_PATH = Path(__file__).with_name("model.joblib")
 RANDOM_STATE = 20250312
+# Words may carry an apostrophe ("didn't", "you're"): the contraction is part of the tone.
+WORD_PATTERN = r"(?u)\b\w[\w']*\b"
 FORMAT = 1
 
 
@@ -33,7 +36,7 @@ def build_pipeline() -> Pipeline:
                 "words",
                 TfidfVectorizer(
                     preprocessor=normalise,
-                    token_pattern=r"(?u)\b\w[\w']*\b",
+                    token_pattern=WORD_PATTERN,
                     ngram_range=(1, 3),
                     min_df=2,
                     max_features=12000,
@@ -52,10 +55,12 @@ def build_pipeline() -> Pipeline:
                 ),
             ),
             ("cues", LinguisticCues()),
-        ]
+        ],
+        # Measured on validation folds of the train split: words a little above characters.
+        transformer_weights={"words": 1.5, "chars": 1.0, "cues": 1.0},
     )
     classifier = LogisticRegression(
-        C=8.0, class_weight="balanced", max_iter=5000, random_state=RANDOM_STATE
+        C=20.0, class_weight="balanced", max_iter=5000, random_state=RANDOM_STATE
     )
     return Pipeline([("features", features), ("classify", classifier)])
 
@@ -73,14 +78,24 @@ class ToneModel:
     threshold: float
     form_classifier: LogisticRegression
 
+    def features(self, texts: list[str]) -> spmatrix:
+        """The feature rows of `texts`, for `scores_of` and `forms_of`: computing them once
+        serves both."""
+        return self.pipeline.named_steps["features"].transform(texts)
+
+    def scores_of(self, features: spmatrix) -> np.ndarray:
+        return self.pipeline.named_steps["classify"].predict_proba(features)[:, 1]
+
+    def forms_of(self, features: spmatrix) -> list[str]:
+        return [str(form) for form in self.form_classifier.predict(features)]
+
     def scores(self, texts: list[str]) -> np.ndarray:
         """The probability that each text reads as accusatory."""
-        return self.pipeline.predict_proba(texts)[:, 1]
+        return self.scores_of(self.features(texts))
 
     def forms(self, texts: list[str]) -> list[str]:
         """The most likely accusatory form of each text (meaningful for flagged text only)."""
-        features = self.pipeline.named_steps["features"].transform(texts)
-        return [str(form) for form in self.form_classifier.predict(features)]
+        return self.forms_of(self.features(texts))
 
 
 def save_model(model: ToneModel, path: Path = MODEL_PATH) -> None:
@@ -110,7 +125,7 @@ def load_model(path: Path = MODEL_PATH) -> ToneModel:
     try:
         # Unpickling runs code from the file, which is safe only for files we wrote: this one
         # is built by `daybook tone train` and shipped inside the package, never uploaded.
-        bundle = joblib.load(path)  # noqa: S301
+        bundle = joblib.load(path)
     except (FileNotFoundError, ModuleNotFoundError, AttributeError) as error:
         raise ModelUnavailable(
             f"The tone model at {path} can't be loaded ({error}). "

@@ -2,11 +2,10 @@ from rest_framework import serializers
 
 from daybook.catalogue.models import WorkType
 from daybook.clients.models import Agreement, Company
-from daybook.core.api import CleanModelSerializer, IdField, TextField
+from daybook.core.api import IdField, TextField, WindowModelSerializer
 from daybook.people.models import Member
 
 from ..choices import Priority
-from ..intake import ensure_agreement_matches_company
 from ..models import Board, Phase, Project, Ticket
 
 
@@ -34,6 +33,14 @@ class TicketSerializer(serializers.ModelSerializer):
             "first_response_at",
             "resolved_at",
             "closed_at",
+            "respond_target_minutes",
+            "resolve_target_minutes",
+            "respond_due_at",
+            "resolve_due_at",
+            "respond_elapsed",
+            "resolve_elapsed",
+            "waiting_since",
+            "sla_paused",
             "respond_breached_at",
             "resolve_breached_at",
         ]
@@ -69,7 +76,10 @@ class TicketAgreementSerializer(serializers.Serializer):
     )
 
 
-class ProjectSerializer(CleanModelSerializer):
+class ProjectSerializer(WindowModelSerializer):
+    """A project's shape; project_create and project_update decide the rest (the agreement
+    has to be the project's client's). Its dates are kept to the accepted window."""
+
     company = IdField(queryset=Company.objects.all())
     agreement = IdField(queryset=Agreement.objects.all(), required=False, allow_null=True)
 
@@ -87,14 +97,10 @@ class ProjectSerializer(CleanModelSerializer):
             "due_date",
         ]
 
-    def validate(self, attrs: dict) -> dict:
-        company = attrs.get("company", getattr(self.instance, "company", None))
-        agreement = attrs.get("agreement", getattr(self.instance, "agreement", None))
-        ensure_agreement_matches_company(agreement=agreement, company=company)
-        return attrs
 
+class PhaseSerializer(serializers.ModelSerializer):
+    """A phase's shape; written by phase_create and phase_update."""
 
-class PhaseSerializer(CleanModelSerializer):
     project = IdField(queryset=Project.objects.all())
 
     class Meta:

@@ -8,22 +8,22 @@ from rest_framework import serializers
 from daybook.catalogue.choices import AgreementCheck, BillableOption
 from daybook.catalogue.models import WorkRole, WorkType
 from daybook.clients.selectors import agreement_check
-from daybook.core.api import AwareDateTimeField, IdField, TextField
+from daybook.core.api import AwareDateTimeField, IdField, MoneyFieldsMixin, TextField
 from daybook.people.models import Member
 from daybook.service.models import Phase, Ticket
 
+from ..history import HistoryChange, plain_value
 from ..models import TimeEntry
 
-COST_RATE_PERM = "timekeeping.view_all_entries"
+# An entry's amounts: what an hour of it is charged and what it costs.
+ENTRY_MONEY_FIELDS = ("bill_rate", "cost_rate")
 
 
-def may_see_cost_rates(context: dict) -> bool:
-    request = context.get("request")
-    return bool(request and request.user.has_perm(COST_RATE_PERM))
+class TimeEntrySerializer(MoneyFieldsMixin, serializers.ModelSerializer):
+    """An entry as the API shows it. Start and end carry the member's own UTC offset; its
+    rates show only to those who may see money."""
 
-
-class TimeEntrySerializer(serializers.ModelSerializer):
-    """An entry as the API shows it. Start and end carry the member's own UTC offset."""
+    money_fields = ENTRY_MONEY_FIELDS
 
     member_name = serializers.CharField(source="member.name", read_only=True)
     local_date = serializers.SerializerMethodField(
@@ -68,10 +68,8 @@ class TimeEntrySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
         extra_kwargs = {
-            "cost_rate": {
-                "help_text": "The member's hourly cost when the entry was saved. Only shown to "
-                "users who may see every member's entries."
-            }
+            "bill_rate": {"help_text": "What an hour of this entry is charged, as resolved."},
+            "cost_rate": {"help_text": "The member's hourly cost when the entry was saved."},
         }
 
     def get_local_date(self, entry: TimeEntry) -> date:
@@ -91,15 +89,7 @@ class TimeEntrySerializer(serializers.ModelSerializer):
         zone = entry.member.zone
         data["start"] = entry.start.astimezone(zone).isoformat()
         data["end"] = entry.end.astimezone(zone).isoformat()
-        if not self._cost_rates_visible():
-            data.pop("cost_rate", None)
         return data
-
-    def _cost_rates_visible(self) -> bool:
-        root = self.root
-        if not hasattr(root, "_daybook_cost_rates_visible"):
-            root._daybook_cost_rates_visible = may_see_cost_rates(self.context)
-        return root._daybook_cost_rates_visible
 
 
 class TimeEntryInputSerializer(serializers.Serializer):
@@ -141,10 +131,31 @@ class TimeEntryInputSerializer(serializers.Serializer):
     )
 
 
+class NotesCorrectionSerializer(serializers.Serializer):
+    """Finance's correction of a locked entry's notes; the reason goes into its history."""
+
+    notes = TextField(allow_blank=True, help_text="The corrected notes, seen by the client.")
+    internal_notes = TextField(
+        required=False, allow_blank=True, help_text="Leave out to keep the internal notes."
+    )
+    reason = TextField(help_text="Why the notes change; kept in the entry's history.")
+
+
 class HistoryChangeSerializer(serializers.Serializer):
+    """One changed field. Related records are given by id, times with the member's offset;
+    the context's `zone` is the member's."""
+
     field = serializers.CharField()
     old = serializers.JSONField(allow_null=True)
     new = serializers.JSONField(allow_null=True)
+
+    def to_representation(self, change: HistoryChange) -> dict:
+        zone = self.context["zone"]
+        return {
+            "field": change.field,
+            "old": plain_value(change.old, zone),
+            "new": plain_value(change.new, zone),
+        }
 
 
 class HistoryRecordSerializer(serializers.Serializer):

@@ -1,6 +1,7 @@
 """Time entries over the API. Every write goes through services."""
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -8,16 +9,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from daybook.core.api import DaybookViewSetMixin
+from daybook.core.money import may_see_money
 
 from ..choices import EntrySource
 from ..filtersets import TimeEntryFilterSet
 from ..history import entry_history
 from ..models import TimeEntry
 from ..selectors import entries_visible_to
-from ..services import delete_entry, entry_edit, entry_log
+from ..services import entry_correct_notes, entry_delete, entry_edit, entry_log
 from .serializers import (
-    COST_RATE_PERM,
+    ENTRY_MONEY_FIELDS,
     HistoryRecordSerializer,
+    NotesCorrectionSerializer,
     TimeEntryInputSerializer,
     TimeEntrySerializer,
 )
@@ -52,6 +55,8 @@ class TimeEntryViewSet(DaybookViewSetMixin, viewsets.ModelViewSet):
         "update": ENTRY_CHANGE,
         "partial_update": ENTRY_CHANGE,
         "destroy": ["timekeeping.delete_timeentry"],
+        # The service lets only Finance correct locked notes, and says so to anyone else.
+        "correct_notes": ENTRY_CHANGE,
     }
 
     def get_queryset(self) -> QuerySet[TimeEntry]:
@@ -60,7 +65,8 @@ class TimeEntryViewSet(DaybookViewSetMixin, viewsets.ModelViewSet):
         return with_related(entries_visible_to(self.request.user))
 
     def _answer(self, entry: TimeEntry, status_code: int = status.HTTP_200_OK) -> Response:
-        entry = with_related(TimeEntry.objects.all()).get(pk=entry.pk)
+        # Saved, but another request may have deleted it since: then it is gone (404).
+        entry = get_object_or_404(with_related(TimeEntry.objects.all()), pk=entry.pk)
         return Response(self.get_serializer(entry).data, status=status_code)
 
     @extend_schema(request=TimeEntryInputSerializer, responses={201: TimeEntrySerializer})
@@ -91,14 +97,33 @@ class TimeEntryViewSet(DaybookViewSetMixin, viewsets.ModelViewSet):
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         by = self.member
-        delete_entry(entry=self.get_object(), by=by)
+        entry_delete(entry=self.get_object(), by=by)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=NotesCorrectionSerializer, responses=TimeEntrySerializer)
+    @action(detail=True, methods=["post"], url_path="correct-notes")
+    def correct_notes(self, request: Request, pk: str | None = None) -> Response:
+        """Correct the notes of a locked entry (approved, invoiced, in a closed period or on a
+        closed ticket). Finance only; the reason is kept in the entry's history."""
+        entry = self.get_object()
+        given = NotesCorrectionSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        entry = entry_correct_notes(
+            entry=entry,
+            by=self.member,
+            notes=data["notes"],
+            internal_notes=data.get("internal_notes", entry.internal_notes),
+            reason=data["reason"],
+        )
+        return self._answer(entry)
 
     @extend_schema(responses=HistoryRecordSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request: Request, pk: str | None = None) -> Response:
         """Every saved version of the entry, oldest first, with the fields each one changed."""
         entry = self.get_object()
-        hidden = frozenset() if request.user.has_perm(COST_RATE_PERM) else frozenset({"cost_rate"})
+        hidden = frozenset() if may_see_money(request.user) else frozenset(ENTRY_MONEY_FIELDS)
         records = entry_history(entry=entry, hidden_fields=hidden)
-        return Response(HistoryRecordSerializer(records, many=True).data)
+        context = {"zone": entry.member.zone}
+        return Response(HistoryRecordSerializer(records, many=True, context=context).data)

@@ -3,9 +3,10 @@
 from django import template
 from django.utils import timezone
 
+from daybook.core.formatting import duration_text
 from daybook.people.models import Member
 
-from ..my_day import entry_label
+from ..labels import INTERNAL_TIME, entry_label
 
 register = template.Library()
 
@@ -43,16 +44,18 @@ def timer_bar(context) -> dict:
     }
 
 
+@register.filter(name="entry_label")
+def entry_label_filter(entry, internal: str = INTERNAL_TIME) -> str:
+    """{{ entry|entry_label }}: what an entry, draft or timer is charged to, in its one name."""
+    return entry_label(entry, internal=internal)
+
+
 @register.filter
 def minutes(value: int | float | None) -> str:
     """Whole minutes as "7 h 05 min" / "25 min"."""
     if value is None:
         return "—"
-    whole = round(value)
-    hours, rest = divmod(whole, 60)
-    if hours:
-        return f"{hours} h {rest:02d} min"
-    return f"{rest} min"
+    return duration_text(value)
 
 
 @register.filter
