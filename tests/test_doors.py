@@ -15,7 +15,6 @@ so this cannot pass by looking at nothing.
 """
 
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -48,8 +47,8 @@ from tests.factories import (
     UserFactory,
     WorkTypeFactory,
 )
+from tests.zones import CHICAGO
 
-CHICAGO = ZoneInfo("America/Chicago")
 DAY = date(2025, 3, 12)  # a Wednesday, Chicago on daylight time (UTC-5)
 MARKER = "CANARY-7f3a"
 CANARY_ID = 7301  # no other row in the test database comes near it

@@ -4,7 +4,6 @@ wrap, and the reviewer's open page shows the day resolved without a reload."""
 
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -14,12 +13,11 @@ from daybook.review.choices import FollowUpState, ReviewState
 from daybook.review.models import DayReview, FollowUp
 from tests.factories import TicketFactory, WorkTypeFactory
 from tests.review.helpers import log_entry
+from tests.zones import NEW_YORK
 
 from .conftest import needs_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), needs_chromium()]
-
-NEW_YORK = ZoneInfo("America/New_York")
 
 
 def ny(hour: int, minute: int = 0) -> datetime:

@@ -3,7 +3,6 @@ and the next status, see it on My Day, fill a gap with payroll wrap, and a refus
 keeps the timer running."""
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -20,12 +19,12 @@ from tests.factories import (
     TicketFactory,
     WorkTypeFactory,
 )
+from tests.zones import NEW_YORK
 
 from .conftest import needs_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), needs_chromium()]
 
-NEW_YORK = ZoneInfo("America/New_York")
 # Friday 14 March 2025, 11:40 in New York. The clock keeps ticking from there.
 MORNING = datetime(2025, 3, 14, 11, 40, tzinfo=NEW_YORK)
 

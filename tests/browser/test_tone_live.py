@@ -3,7 +3,6 @@ before anything is sent, the quoted words are marked, and "Use this wording" put
 rewrite in the message box, after which the warning goes away."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -12,12 +11,12 @@ from playwright.sync_api import expect
 from daybook.review.models import FollowUp
 from tests.factories import TicketFactory, WorkTypeFactory
 from tests.review.helpers import log_entry
+from tests.zones import NEW_YORK
 
 from .conftest import needs_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), needs_chromium()]
 
-NEW_YORK = ZoneInfo("America/New_York")
 HARSH = "Why is there a gap on your calendar?"
 
 

@@ -4,9 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from daybook.core.time import Span, local_day_bounds, merge_spans, minutes_by_local_day
-
-NEW_YORK = ZoneInfo("America/New_York")
-BERLIN = ZoneInfo("Europe/Berlin")
+from tests.zones import BERLIN, NEW_YORK
 
 
 def utc(*args) -> datetime:

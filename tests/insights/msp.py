@@ -19,7 +19,6 @@ Agreements:
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from daybook.catalogue.choices import BillableOption
 from daybook.clients.choices import AgreementType
@@ -34,9 +33,8 @@ from tests.factories import (
     WorkRoleFactory,
     WorkTypeFactory,
 )
+from tests.zones import BERLIN, NEW_YORK
 
-NEW_YORK = ZoneInfo("America/New_York")
-BERLIN = ZoneInfo("Europe/Berlin")
 MARCH = (date(2025, 3, 1), date(2025, 3, 31))
 
 B = BillableOption.BILLABLE

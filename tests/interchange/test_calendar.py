@@ -1,7 +1,6 @@
 """The private calendar feed: create, read with a calendar parser, update, revoke."""
 
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -12,8 +11,8 @@ from daybook.interchange.models import CalendarFeed
 from daybook.interchange.services import feed_create
 from daybook.timekeeping.services import entry_delete, entry_edit, entry_log
 from tests.factories import TicketFactory, WorkTypeFactory
+from tests.zones import NEW_YORK
 
-NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2025, 3, 14, 15, 0, tzinfo=NEW_YORK)
 
 

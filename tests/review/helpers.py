@@ -5,9 +5,8 @@ from zoneinfo import ZoneInfo
 
 from daybook.timekeeping.models import TimeEntry
 from tests.factories import TimeEntryFactory
+from tests.zones import NEW_YORK
 
-NEW_YORK = ZoneInfo("America/New_York")
-BERLIN = ZoneInfo("Europe/Berlin")
 # A Friday; New York is on daylight time (UTC-4), so 09:00-17:00 is 13:00-21:00 UTC.
 FRIDAY = date(2025, 3, 14)
 

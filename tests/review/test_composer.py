@@ -15,8 +15,9 @@ from daybook.review.composer import (
     template_errors,
 )
 from daybook.review.models import MessageTemplate
+from tests.zones import NEW_YORK
 
-from .helpers import FRIDAY, NEW_YORK, at
+from .helpers import FRIDAY, at
 
 
 def tone_warnings(text: str) -> list:

@@ -16,8 +16,9 @@ from daybook.timekeeping.day import (
     review_member_day,
     schedule_windows,
 )
+from tests.zones import BERLIN, NEW_YORK
 
-from .helpers import BERLIN, FRIDAY, NEW_YORK, at
+from .helpers import FRIDAY, at
 
 NINE_TO_FIVE = [(time(9), time(17))]
 

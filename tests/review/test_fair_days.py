@@ -27,8 +27,9 @@ from daybook.timekeeping.day_figures import day_figures
 from daybook.timekeeping.my_day import my_day
 from daybook.timekeeping.services import entry_log
 from tests.factories import MemberFactory, TicketFactory, UserFactory, WorkTypeFactory
+from tests.zones import BERLIN
 
-from .helpers import BERLIN, FRIDAY, at, log_entry
+from .helpers import FRIDAY, at, log_entry
 from .test_engine import compute, entry, kinds
 
 THURSDAY = FRIDAY - timedelta(days=1)

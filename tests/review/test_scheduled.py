@@ -19,8 +19,9 @@ from daybook.review.scheduled import digests_send, nudges_send
 from daybook.timekeeping.models import ReviewPolicy
 from daybook.timekeeping.services import timer_park, timer_start
 from tests.factories import MemberFactory, UserFactory
+from tests.zones import BERLIN, NEW_YORK
 
-from .helpers import BERLIN, FRIDAY, NEW_YORK, at, log_entry
+from .helpers import FRIDAY, at, log_entry
 
 pytestmark = pytest.mark.django_db
 

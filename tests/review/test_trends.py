@@ -15,8 +15,9 @@ from daybook.review.trends import TeamWeek, team_trends
 from daybook.timekeeping.choices import EntrySource
 from daybook.timekeeping.models import ReviewPolicy
 from tests.factories import MemberFactory, UserFactory
+from tests.zones import BERLIN
 
-from .helpers import BERLIN, FRIDAY, at, log_entry
+from .helpers import FRIDAY, at, log_entry
 
 pytestmark = pytest.mark.django_db
 

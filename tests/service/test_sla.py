@@ -2,7 +2,6 @@
 time frozen at Friday 14 March 2025 17:00 unless a test moves it."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -18,8 +17,8 @@ from daybook.service.services import (
 from daybook.service.sla import clock_breached_q, clock_met_q, clock_pending_q
 from daybook.timekeeping.services import entry_log
 from tests.factories import AgreementFactory, BoardFactory, WorkTypeFactory
+from tests.zones import NEW_YORK
 
-NEW_YORK = ZoneInfo("America/New_York")
 MINUTE = timedelta(minutes=1)
 
 

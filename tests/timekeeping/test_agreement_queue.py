@@ -4,7 +4,6 @@ the review's finding goes with it. Times frozen in New York (daylight time since
 
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -26,8 +25,8 @@ from tests.factories import (
     TicketFactory,
     WorkTypeFactory,
 )
+from tests.zones import NEW_YORK
 
-NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2025, 3, 14, 18, 0, tzinfo=NEW_YORK)
 QUEUE = reverse("tickets:agreement_queue")
 

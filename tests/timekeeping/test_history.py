@@ -17,8 +17,8 @@ from daybook.timekeeping.revisions import entry_revisions
 from daybook.timekeeping.services import entry_edit, entry_log
 from tests.api_support import client_for
 from tests.factories import AgreementFactory, CompanyFactory, TicketFactory, WorkTypeFactory
+from tests.zones import NEW_YORK
 
-NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2025, 3, 14, 21, 0, tzinfo=UTC)  # Friday 17:00 in New York (EDT, -04:00)
 
 

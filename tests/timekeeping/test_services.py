@@ -1,6 +1,5 @@
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -20,8 +19,8 @@ from tests.factories import (
     WorkRoleFactory,
     WorkTypeFactory,
 )
+from tests.zones import NEW_YORK
 
-NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2025, 3, 14, 21, 0, tzinfo=UTC)  # Friday 17:00 in New York
 
 

@@ -2,7 +2,6 @@
 member's timer exactly as the ticket page's button does, with the same refusals."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -15,8 +14,8 @@ from daybook.service.models import TicketStatusChange
 from daybook.timekeeping.models import Timer
 from daybook.timekeeping.services import timer_busy_message, work_start
 from tests.factories import TicketFactory, UserFactory, WorkTypeFactory
+from tests.zones import CHICAGO
 
-CHICAGO = ZoneInfo("America/Chicago")
 # Monday 10 March 2025, the first working day after the US clocks went forward.
 NOW = datetime(2025, 3, 10, 9, 30, tzinfo=CHICAGO)
 

@@ -2,7 +2,6 @@
 fixing the agreement in place."""
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -14,8 +13,8 @@ from daybook.service.choices import TicketStatus
 from daybook.timekeeping.models import DraftEntry, Timer
 from daybook.timekeeping.services import work_start
 from tests.factories import AgreementFactory, BoardFactory, TicketFactory, WorkTypeFactory
+from tests.zones import NEW_YORK
 
-NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2025, 3, 14, 15, 0, tzinfo=NEW_YORK)
 
 

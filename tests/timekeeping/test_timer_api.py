@@ -10,7 +10,6 @@ import urllib.parse
 import urllib.request
 from datetime import datetime
 from http.cookies import SimpleCookie
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -25,8 +24,8 @@ from daybook.timekeeping.models import DraftEntry, TimeEntry, Timer
 from daybook.timekeeping.services import work_start
 from tests.api_support import ANONYMOUS_REFUSED, client_for
 from tests.factories import PhaseFactory, TicketFactory, TimeEntryFactory, WorkTypeFactory
+from tests.zones import NEW_YORK
 
-NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2025, 3, 14, 15, 0, tzinfo=NEW_YORK)
 CURRENT, START, STOP, PARK = (f"/api/timer/{p}" for p in ("", "start/", "stop/", "park/"))
 

@@ -2,7 +2,6 @@
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -24,8 +23,8 @@ from tests.factories import (
     WorkRoleFactory,
     WorkTypeFactory,
 )
+from tests.zones import NEW_YORK
 
-NEW_YORK = ZoneInfo("America/New_York")
 # Friday 14 March 2025, 15:00 in New York (EDT, UTC-4): mid-afternoon of a working day.
 NOW = datetime(2025, 3, 14, 15, 0, tzinfo=NEW_YORK)
 TODAY = date(2025, 3, 14)

@@ -36,10 +36,8 @@ from tests.factories import (
     UserFactory,
     WorkTypeFactory,
 )
+from tests.zones import BERLIN, CHICAGO, NEW_YORK
 
-NEW_YORK = ZoneInfo("America/New_York")
-CHICAGO = ZoneInfo("America/Chicago")
-BERLIN = ZoneInfo("Europe/Berlin")
 FRIDAY = date(2025, 3, 14)  # New York on daylight time; schedule 09-17, grace 30 min
 
 

@@ -19,6 +19,7 @@ from .services import (
     ticket_create,
     ticket_update,
 )
+from .sla import CLOCK_FIELDS
 
 
 def _changes(form, editable: frozenset[str]) -> dict:
@@ -181,35 +182,13 @@ class TicketAdmin(ServiceWriteAdmin, AuditHistoryAdmin):
         "assignee",
         "status",
         "opened_at",
-        "first_response_at",
-        "resolved_at",
         "closed_at",
-        "respond_target_minutes",
-        "resolve_target_minutes",
-        "respond_due_at",
-        "resolve_due_at",
-        "respond_elapsed",
-        "resolve_elapsed",
-        "waiting_since",
-        "sla_paused",
-        "respond_breached_at",
-        "resolve_breached_at",
+        *CLOCK_FIELDS,
     ]
     readonly_fields = [
         "status",
-        "first_response_at",
-        "resolved_at",
         "closed_at",
-        "respond_target_minutes",
-        "resolve_target_minutes",
-        "respond_due_at",
-        "resolve_due_at",
-        "respond_elapsed",
-        "resolve_elapsed",
-        "waiting_since",
-        "sla_paused",
-        "respond_breached_at",
-        "resolve_breached_at",
+        *CLOCK_FIELDS,
     ]
     inlines = [StatusChangeInline]
 

@@ -7,6 +7,7 @@ from daybook.people.models import Member
 
 from ..choices import Priority
 from ..models import Board, Phase, Project, Ticket
+from ..sla import CLOCK_FIELDS
 
 
 class BoardSerializer(serializers.ModelSerializer):
@@ -30,19 +31,8 @@ class TicketSerializer(serializers.ModelSerializer):
             "work_type",
             "assignee",
             "opened_at",
-            "first_response_at",
-            "resolved_at",
             "closed_at",
-            "respond_target_minutes",
-            "resolve_target_minutes",
-            "respond_due_at",
-            "resolve_due_at",
-            "respond_elapsed",
-            "resolve_elapsed",
-            "waiting_since",
-            "sla_paused",
-            "respond_breached_at",
-            "resolve_breached_at",
+            *CLOCK_FIELDS,
         ]
         read_only_fields = fields
 
