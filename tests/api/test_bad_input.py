@@ -4,7 +4,6 @@ ticket search; a null work role; a statement body that is not an object; markup 
 a PDF; and paging up to the configured maximum."""
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -24,10 +23,10 @@ from tests.factories import (
     WorkRoleFactory,
     WorkTypeFactory,
 )
+from tests.zones import NEW_YORK
 
 pytestmark = pytest.mark.django_db
 
-NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2025, 3, 14, 15, 0, tzinfo=NEW_YORK)
 FAR_DATES = ["9999-12-31", "0001-01-01", "1969-12-31", "2101-01-01"]
 # Moments whose conversion to UTC, or to the next day, leaves the calendar Python counts.

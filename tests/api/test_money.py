@@ -6,7 +6,6 @@ and managers see the same records without them."""
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -29,10 +28,10 @@ from tests.factories import (
     WorkRoleFactory,
     WorkTypeFactory,
 )
+from tests.zones import NEW_YORK
 
 pytestmark = pytest.mark.django_db
 
-NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2025, 3, 14, 15, 0, tzinfo=NEW_YORK)
 ROLES = ["tech", "dispatcher", "lead", "finance", "admin"]
 SEES_MONEY = {"tech": False, "dispatcher": False, "lead": False, "finance": True, "admin": True}
