@@ -17,6 +17,9 @@ from daybook.service.api.urls import register as register_service
 from daybook.timekeeping.api.urls import register as register_timekeeping
 
 router = DefaultRouter()
+# The API speaks JSON (`?format=` still picks another renderer); `.json` suffix routes would
+# double every door, and custom actions don't take the suffix's argument.
+router.include_format_suffixes = False
 for register in (
     register_accounts,
     register_catalogue,

@@ -123,3 +123,11 @@ def test_token_sign_in_for_a_login_without_a_member_still_cannot_write(db):
     response = client.post("/api/companies/", {"name": "X", "identifier": "x"}, format="json")
     assert response.status_code == 403
     assert "no member profile" in response.json()["detail"]
+
+
+def test_format_suffix_routes_do_not_exist(client, tech):
+    """`/api/timer.json` and friends used to answer 500 from actions that take no format."""
+    client.force_login(tech.user)
+    for url in ("/api/members/me.json", "/api/timer.json", "/api/reviews.json"):
+        assert client.get(url).status_code == 404, url
+    assert client.get("/api/members/me/?format=json").status_code == 200

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from . import views
-from .api.views import SlaViewSet
 
 app_name = "insights"
 urlpatterns = [
@@ -31,7 +30,4 @@ urlpatterns = [
     path("workload.csv", views.workload_csv, name="workload_csv"),
     path("forecast/", views.forecast, name="forecast"),
     path("forecast.csv", views.forecast_csv, name="forecast_csv"),
-    # The reports' API lives under /api/reports/. This one old address stays only while
-    # tests/insights/test_sla.py still asks for it; it serves the same endpoint.
-    path("api/sla/", SlaViewSet.as_view({"get": "list"}), name="api_sla"),
 ]
