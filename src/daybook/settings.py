@@ -81,6 +81,9 @@ INSTALLED_APPS = [
     "daybook.review",
     "daybook.insights",
     "daybook.interchange",
+    "daybook.psa",
+    "daybook.setup",
+    "daybook.home",
     "daybook.demo",
 ]
 

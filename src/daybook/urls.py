@@ -11,5 +11,8 @@ urlpatterns = [
     path("tickets/", include("daybook.timekeeping.ticket_urls")),
     path("people/", include("daybook.people.urls")),
     path("accounts/", include("daybook.accounts.urls")),
+    path("setup/", include("daybook.setup.urls")),
+    path("psa/", include("daybook.psa.urls")),
+    path("home/", include("daybook.home.urls")),
     path("", include("daybook.core.urls")),
 ]

@@ -1,0 +1,4 @@
+"""Connections to the PSA an MSP already runs: set-up, mappings and the sync log."""
+
+app_name = "psa"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Setting up an installation in Daybook's own pages: clients, agreements, members, teams."""
+
+app_name = "setup"
+urlpatterns: list = []
