@@ -1,0 +1,1 @@
+"""One connector per PSA kind; see base.py for the contract and the registry."""
