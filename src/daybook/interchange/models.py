@@ -33,3 +33,51 @@ class CalendarFeed(models.Model):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None
+
+
+class LinkKind(models.TextChoices):
+    COMPANY = "company", "Company"
+    MEMBER = "member", "Member"
+    TICKET = "ticket", "Ticket"
+
+
+class ImportLink(models.Model):
+    """Which Daybook record a record of another system (a PSA's company, member or ticket)
+    became when it was imported from a file. Time exports from that system name its own ids;
+    this is how they find Daybook's record. One row per record of the other system."""
+
+    kind = models.CharField(max_length=10, choices=LinkKind.choices)
+    source = models.CharField(max_length=20, help_text="The system the id belongs to.")
+    external_id = models.CharField(max_length=100)
+    object_id = models.PositiveBigIntegerField(help_text="The Daybook record's id.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "source", "external_id"], name="one_import_link_per_record"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.kind} {self.external_id} -> {self.object_id}"
+
+
+class ImportUpload(models.Model):
+    """A file waiting between its preview and its import, kept in the database so any app
+    server can finish what another started. Deleted once imported; only its uploader may
+    import it."""
+
+    kind = models.CharField(max_length=20)
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        "people.Member", on_delete=models.CASCADE, related_name="import_uploads"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.kind}) by {self.uploaded_by}"

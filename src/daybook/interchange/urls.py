@@ -1,9 +1,12 @@
 from django.urls import path, re_path
 
-from . import views
+from . import file_views, views
 
 app_name = "interchange"
 urlpatterns = [
+    path("import/", file_views.files, name="import"),
+    path("import/<int:pk>/commit/", file_views.import_commit, name="import_commit"),
+    path("export/", file_views.export, name="export"),
     path("calendar/", views.calendar_feeds, name="calendar_feeds"),
     path("calendar/<int:pk>/revoke/", views.calendar_feed_revoke, name="calendar_feed_revoke"),
     re_path(
