@@ -14,7 +14,7 @@ The test of the test registers deliberately leaking views and checks the scanner
 so this cannot pass by looking at nothing.
 """
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -27,6 +27,7 @@ from daybook.catalogue.models import WorkType
 from daybook.clients.choices import AgreementType
 from daybook.core.periods import month_period
 from daybook.insights.services import statement_issue
+from daybook.interchange.models import ImportUpload
 from daybook.interchange.services import feed_create
 from daybook.people.choices import Role
 from daybook.people.models import Holiday, Member
@@ -34,7 +35,8 @@ from daybook.review.choices import NoticeKind
 from daybook.review.models import FollowUp
 from daybook.review.notify import notice_send
 from daybook.service.services import ticket_flag_agreement
-from daybook.timekeeping.models import DraftEntry, TimeEntry, Timer
+from daybook.timekeeping.choices import WeekState
+from daybook.timekeeping.models import DraftEntry, PeriodClose, TimeEntry, Timer, WeekSubmission
 from tests.doors import SKIPS, Canary, Scan, World, doors, scan
 from tests.factories import (
     AgreementFactory,
@@ -182,6 +184,24 @@ def planted(people):
         issued = statement_issue(
             company=ticket.company, period=month_period(2025, 2), by=people["finance"]
         )
+        # The canary's week, handed in (made directly: the service waits for the week's end),
+        # so the approval pages must hide a day whose review has not opened.
+        week = WeekSubmission.objects.create(
+            member=member,
+            week_start=DAY - timedelta(days=DAY.weekday()),
+            state=WeekState.SUBMITTED,
+            submitted_by=member,
+            submitted_at=chicago(12, 29),
+        )
+        period = PeriodClose.objects.create(
+            closed_through=date(2025, 2, 28), closed_by=people["finance"], note="February"
+        )
+        upload = ImportUpload.objects.create(
+            kind="entries",
+            filename="entries.csv",
+            content=b"Member,Start,End\n",
+            uploaded_by=people["finance"],
+        )
     ids = {
         "member": member.pk,
         "user": member.user_id,
@@ -203,6 +223,9 @@ def planted(people):
         "holiday": holiday.pk,
         "feed": feed.pk,
         "issued_statement": issued.pk,
+        "week_submission": week.pk,
+        "period_close": period.pk,
+        "import_upload": upload.pk,
         "entry_content_type": ContentType.objects.get_for_model(TimeEntry).pk,
     }
     own = {

@@ -45,7 +45,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+# Off unless asked for, the demo included: its error pages are Daybook's own, not Django's
+# debug pages (which list every URL pattern and setting).
+DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 if PRODUCTION and DEBUG:
@@ -103,6 +105,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Sends a member to the written process until they acknowledge the version in force.
+    "daybook.home.middleware.ProcessAcknowledgementMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into our refusal (accounts/throttle.py).
     "axes.middleware.AxesMiddleware",
 ]
@@ -144,6 +148,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# History keeps the reason a change was made in the member's own words (a notes correction,
+# a re-rate, a reopened period): a text field, since those sentences outgrow 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -169,6 +176,10 @@ except (ZoneInfoNotFoundError, ValueError):
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [d for d in [PROJECT_ROOT / "build" / "static"] if d.exists()]
+# In development WhiteNoise also serves static files straight from the apps, so a demo or a
+# development server with DEBUG off still gets its styles and scripts (tests need not: the
+# scan would cost every test client a moment).
+WHITENOISE_USE_FINDERS = ENVIRONMENT == "development"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -200,7 +211,11 @@ DAYBOOK_REVIEW_REFRESH_SECONDS = 30
 # Steps run inside the same transaction whenever a member's entries change, each called with
 # member= and days= (the local dates touched). Timekeeping sits below the apps that react, so it
 # finds them here, as MIDDLEWARE does, instead of importing them.
-DAYBOOK_AFTER_ENTRY_CHANGE = ["daybook.review.services.followups_refresh"]
+DAYBOOK_AFTER_ENTRY_CHANGE = [
+    "daybook.review.services.followups_refresh",
+    # Queues the push of the changed entries to PSA connections (psa/push.py).
+    "daybook.psa.push.entries_changed",
+]
 # Reviewers get the morning digest from this hour of their own day (0-23).
 DAYBOOK_DIGEST_HOUR = env_int("DAYBOOK_DIGEST_HOUR", 8)
 if not 0 <= DAYBOOK_DIGEST_HOUR <= 23:
@@ -243,8 +258,41 @@ DAYBOOK_WORKER_THREADS = env_int("DAYBOOK_WORKER_THREADS", 4)
 if not 1 <= DAYBOOK_WORKER_THREADS <= 64:
     raise ImproperlyConfigured("DAYBOOK_WORKER_THREADS must be from 1 to 64.")
 
+# --- PSA connections (daybook.psa; docs/configuration.md, "PSA connections") ---
+# The Fernet key that encrypts PSA credentials at rest (generate one with
+# `daybook psa_key`). Without it, connections cannot be saved or used.
+DAYBOOK_PSA_KEY = env_str("DAYBOOK_PSA_KEY")
+# Tries per request to a PSA (the first included) before a run records the problem.
+DAYBOOK_PSA_ATTEMPTS = env_int("DAYBOOK_PSA_ATTEMPTS", 5)
+if not 1 <= DAYBOOK_PSA_ATTEMPTS <= 20:
+    raise ImproperlyConfigured("DAYBOOK_PSA_ATTEMPTS must be from 1 to 20.")
+# The first wait before a retry, doubled for each further one (Retry-After wins when sent).
+DAYBOOK_PSA_BACKOFF_SECONDS = env_decimal("DAYBOOK_PSA_BACKOFF_SECONDS", "1")
+if not 0 <= DAYBOOK_PSA_BACKOFF_SECONDS <= 60:
+    raise ImproperlyConfigured("DAYBOOK_PSA_BACKOFF_SECONDS must be from 0 to 60.")
+DAYBOOK_PSA_BACKOFF_SECONDS = float(DAYBOOK_PSA_BACKOFF_SECONDS)
+# Requests per second to one PSA connection, from this process (0: no limit).
+DAYBOOK_PSA_REQUESTS_PER_SECOND = env_int("DAYBOOK_PSA_REQUESTS_PER_SECOND", 10)
+if not 0 <= DAYBOOK_PSA_REQUESTS_PER_SECOND <= 1000:
+    raise ImproperlyConfigured("DAYBOOK_PSA_REQUESTS_PER_SECOND must be from 0 to 1000.")
+# Minutes between polls of each active connection for changes (webhooks come sooner).
+DAYBOOK_PSA_POLL_MINUTES = env_int("DAYBOOK_PSA_POLL_MINUTES", 5)
+if not 1 <= DAYBOOK_PSA_POLL_MINUTES <= 1440:
+    raise ImproperlyConfigured("DAYBOOK_PSA_POLL_MINUTES must be from 1 to 1440.")
+# The connector classes, one per PSA kind (psa/connectors/base.py registry).
+DAYBOOK_PSA_CONNECTORS = [
+    "daybook.psa.connectors.connectwise.ConnectWise",
+    "daybook.psa.connectors.autotask.Autotask",
+    "daybook.psa.connectors.halo.Halo",
+]
+
+# A refused form (a missing or stale security token) gets Daybook's 403 page with a sentence
+# saying what to do, instead of Django's.
+CSRF_FAILURE_VIEW = "daybook.core.views.csrf_failure"
+
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "timekeeping:my_day"
+# Each role starts from its own home page (timer and day, reviews, dispatch, periods).
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- Signing in (daybook.accounts; docs/configuration.md, "Signing in") ---

@@ -1,14 +1,10 @@
 """Fixtures for sign-in tests: a clean slate for django-axes, TOTP codes, a running OpenID
-Connect provider on 127.0.0.1, and an SMTP server on 127.0.0.1."""
+Connect provider on 127.0.0.1. The SMTP server (`smtp`) is in tests/conftest.py."""
 
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 from axes.utils import reset as axes_reset
 from django_otp.oath import TOTP
 
@@ -62,34 +58,3 @@ def provider(settings) -> Iterator[LocalProvider]:
         )
         yield running
     oidc._client.cache_clear()
-
-
-# --- SMTP -------------------------------------------------------------------------------------
-
-
-@dataclass
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    messages: list[EmailMessage] = field(default_factory=list)
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp(settings) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 5
-    yield inbox
-    controller.stop()

@@ -188,7 +188,7 @@ def test_the_code_page_sends_others_to_sign_in(client, tech, clock):
     response = client.post(VERIFY, {"code": code()})
     assert response["Location"] == reverse("login")
     client.force_login(tech.user)  # no app: nothing to verify
-    assert client.get(VERIFY)["Location"] == MY_DAY
+    assert client.get(VERIFY)["Location"] == reverse("home")
 
 
 def test_signing_out_from_the_code_page_ends_the_session(client, tech, clock):

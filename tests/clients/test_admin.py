@@ -39,6 +39,7 @@ def test_an_agreement_is_set_up_with_rates_and_coverage(signed_in):
             "role_rates-INITIAL_FORMS": "0",
             "role_rates-0-work_role": role.pk,
             "role_rates-0-rate": "135.00",
+            "role_rates-0-effective_from": "1970-01-01",
             "_save": "Save",
         },
     )

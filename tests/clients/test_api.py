@@ -143,7 +143,9 @@ def test_finance_creates_an_agreement_with_coverage_and_role_rates(finance, comp
     assert list(agreement.covered_work_types.all()) == [remote]
     assert agreement.role_rates.get().rate == Decimal("165.00")
     assert response.json()["covered_work_types"] == [remote.pk]
-    assert response.json()["role_rates"] == [{"work_role": engineer.pk, "rate": "165.00"}]
+    assert response.json()["role_rates"] == [
+        {"work_role": engineer.pk, "rate": "165.00", "effective_from": "1970-01-01"}
+    ]
 
 
 def test_sending_role_rates_replaces_them(finance, agreement):
@@ -153,7 +155,9 @@ def test_sending_role_rates_replaces_them(finance, agreement):
     response = client_for(finance).patch(f"{AGREEMENTS}{agreement.pk}/", body, format="json")
     assert response.status_code == 200, response.json()
     assert not AgreementRate.objects.filter(pk=old.pk).exists()
-    assert response.json()["role_rates"] == [{"work_role": engineer.pk, "rate": "150.00"}]
+    assert response.json()["role_rates"] == [
+        {"work_role": engineer.pk, "rate": "150.00", "effective_from": "1970-01-01"}
+    ]
 
 
 def test_role_rates_are_hidden_from_technicians(tech, agreement):

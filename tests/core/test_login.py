@@ -9,8 +9,8 @@ def test_every_role_signs_in_on_the_app_login_page(client, request, who):
         reverse("login"), {"username": member.user.username, "password": "pass-for-tests"}
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("timekeeping:my_day")
-    assert client.get(reverse("timekeeping:my_day")).status_code == 200
+    assert response["Location"] == reverse("home")
+    assert client.get(reverse("home")).status_code == 200
 
 
 def test_wrong_password_is_refused_with_a_message(client, tech):

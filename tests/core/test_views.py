@@ -49,3 +49,96 @@ def test_api_docs_page_uses_local_swagger_ui(client, tech):
     page = response.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
     assert "cdn" not in page.lower()
+
+
+# --- the navigation ------------------------------------------------------------------------
+
+
+def url_or_none(name: str) -> str | None:
+    """A page's address, or None while the part of Daybook that serves it is not installed."""
+    from django.urls import NoReverseMatch
+
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def nav_of(client, member) -> str:
+    client.force_login(member.user)
+    page = client.get(reverse("timekeeping:my_day")).content.decode()
+    return page[page.index('<nav aria-label="Main"') : page.index("</nav>")]
+
+
+def test_the_brand_link_goes_home(client, tech):
+    assert f'href="{reverse("home")}" class="brand"' in nav_of(client, tech)
+
+
+def test_a_technician_gets_the_links_for_their_own_time_only(client, tech):
+    nav = nav_of(client, tech)
+    for name in (
+        "timekeeping:my_day",
+        "tickets:ticket_list",
+        "review:requests",
+        "insights:index",
+        "review:notifications",
+        "home:process",
+        "accounts:index",
+    ):
+        assert f'href="{reverse(name)}"' in nav, name
+    for name in (
+        "review:daily",
+        "review:settings",
+        "tickets:board",
+        "timekeeping:approvals",
+        "timekeeping:periods",
+        "setup:index",
+        "psa:connections",
+        "interchange:import",
+        "admin:index",
+    ):
+        url = url_or_none(name)
+        assert url is None or f'href="{url}"' not in nav, name
+
+
+def test_reviewers_get_the_review_and_approvals(client, lead):
+    nav = nav_of(client, lead)
+    assert f'href="{reverse("review:daily")}"' in nav
+    approvals = url_or_none("timekeeping:approvals")
+    assert approvals is None or f'href="{approvals}"' in nav
+    board = url_or_none("tickets:board")
+    assert board is None or f'href="{board}"' in nav
+    assert f'href="{reverse("review:settings")}"' not in nav
+
+
+def test_dispatchers_get_the_board(client, dispatcher):
+    nav = nav_of(client, dispatcher)
+    board = url_or_none("tickets:board")
+    assert board is None or f'href="{board}"' in nav
+    assert f'href="{reverse("review:daily")}"' not in nav
+
+
+def test_finance_gets_periods_and_import(client, finance):
+    nav = nav_of(client, finance)
+    for name in ("timekeeping:periods", "interchange:import"):
+        url = url_or_none(name)
+        assert url is None or f'href="{url}"' in nav, name
+    setup = url_or_none("setup:index")
+    assert setup is None or f'href="{setup}"' not in nav
+
+
+def test_admins_get_every_settings_page(client, admin):
+    nav = nav_of(client, admin)
+    for name in ("review:settings", "people:holidays", "admin:index", "home:process"):
+        assert f'href="{reverse(name)}"' in nav, name
+    for name in ("setup:index", "psa:connections", "interchange:import", "timekeeping:periods"):
+        url = url_or_none(name)
+        assert url is None or f'href="{url}"' in nav, name
+
+
+def test_visitors_who_are_not_signed_in_get_only_sign_in(client):
+    page = client.get(reverse("login")).content.decode()
+    nav = page[page.index('<nav aria-label="Main"') : page.index("</nav>")]
+    assert f'href="{reverse("login")}"' in nav
+    assert "nav-settings" not in nav
+    assert f'href="{reverse("timekeeping:my_day")}"' not in nav

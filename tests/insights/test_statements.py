@@ -178,3 +178,58 @@ def test_deleted_entry_shows_as_removed(msp, finance):
     (change,) = statement_check(issued=issued).changes
     assert (change.entry_id, change.status) == (msp.e["e7"].pk, "removed")
     assert [h.action for h in change.history] == ["deleted"]
+
+
+# --- Billing: issuing marks the entries billed; later changes need Finance ------------------
+
+
+def test_issuing_marks_the_statements_entries_billed_on_it(msp, finance):
+    from daybook.timekeeping.choices import ApprovalState
+    from daybook.timekeeping.models import TimeEntry
+
+    with time_machine.travel(ISSUED_AT, tick=False):
+        issued = statement_issue(company=msp.acme, period=MARCH, by=finance)
+    ids = [row[0] for row in issued.entries]
+    billed = TimeEntry.objects.filter(pk__in=ids)
+    assert {e.approval_state for e in billed} == {ApprovalState.BILLED}
+    assert {e.billed_on_statement for e in billed} == {issued.pk}
+    # Billing changes nothing the client sees: the statement still matches as issued.
+    assert statement_check(issued=issued).matches
+    # Time left off the statement (Do Not Bill) is not billed.
+    assert TimeEntry.objects.get(pk=msp.e["e3"].pk).approval_state == ApprovalState.OPEN
+
+
+def test_a_billed_entry_is_changed_only_by_finance(msp, finance, tech):
+    from django.core.exceptions import ValidationError
+
+    with time_machine.travel(ISSUED_AT, tick=False):
+        issued = statement_issue(company=msp.acme, period=MARCH, by=finance)
+    entry = next(
+        e
+        for e in msp.e.values()
+        if e.pk in {r[0] for r in issued.entries} and e.member_id == tech.pk
+    )
+    with pytest.raises(ValidationError) as refusal:
+        entry_edit(entry=entry, by=tech, notes="Changed after billing.")
+    assert f"billed on statement {issued.pk}" in refusal.value.messages[0]
+    assert "except by Finance" in refusal.value.messages[0]
+    with pytest.raises(ValidationError):
+        entry_delete(entry=entry, by=tech)
+    assert statement_check(issued=issued).matches
+
+    with time_machine.travel(datetime(2025, 4, 3, 14, 0, tzinfo=UTC), tick=False):
+        entry_edit(entry=entry, by=finance, notes="Corrected by Finance after billing.")
+    check = statement_check(issued=issued)
+    assert [c.entry_id for c in check.changes] == [entry.pk]
+
+
+def test_the_verification_page_lists_a_change_to_billed_time(client, msp, finance):
+    with time_machine.travel(ISSUED_AT, tick=False):
+        issued = statement_issue(company=msp.acme, period=MARCH, by=finance)
+    with time_machine.travel(datetime(2025, 4, 3, 14, 0, tzinfo=UTC), tick=False):
+        entry_edit(entry=msp.e["e2"], by=finance, notes="Restored the VPN; replaced a cable.")
+    client.force_login(finance.user)
+    page = client.get("/insights/statements/verify/", {"fingerprint": issued.fingerprint})
+    text = page.content.decode()
+    assert f"Entry {msp.e['e2'].pk} (changed): changed by Fiona Tester" in text
+    assert "Restored the VPN; replaced a cable." in text

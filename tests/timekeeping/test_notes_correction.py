@@ -124,3 +124,22 @@ def test_the_api_lets_finance_correct_and_refuses_the_technician(tech, finance, 
     missing = client_for(finance).post(url, {"notes": "x"}, format="json")
     assert missing.status_code == 400
     assert "reason" in missing.json()
+
+
+def test_a_long_reason_is_kept_whole(finance, entry):
+    """The history keeps the whole reason, up to the 200 characters the form allows (the
+    history's own column once held 100, which PostgreSQL enforced)."""
+    lock(entry, ApprovalState.APPROVED, finance)
+    reason = "The client asked for the asset number on the statement. " * 3 + "Agreed by phone."
+    assert 100 < len(reason) <= 200
+
+    entry_correct_notes(
+        entry=entry,
+        by=finance,
+        notes="Replaced the laptop (asset 4411).",
+        internal_notes="",
+        reason=reason,
+    )
+
+    newest = TimeEntry.objects.get(pk=entry.pk).history.first()
+    assert newest.history_change_reason == f"Notes corrected: {reason}"

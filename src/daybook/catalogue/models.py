@@ -1,5 +1,6 @@
 """What work is: the roles people work in and the kinds of work, with their rates."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator
@@ -11,11 +12,26 @@ from .choices import BillableOption
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 
+# "From the beginning": the date carried by rates that were set before rates had dates.
+RATES_SINCE = date(1970, 1, 1)
+
+
 class WorkRole(models.Model):
-    """The capacity someone works in, with its standard hourly bill rate."""
+    """The capacity someone works in, with its standard hourly bill rate.
+
+    The rate an entry is billed at depends on its work date: the role's dated rates
+    (`WorkRoleRate`) say which rate applies from which day. `rate` is the latest of them,
+    kept by `catalogue.services.work_role_rate_set`; a role with no dated rates yet bills
+    `rate` on every date.
+    """
 
     name = models.CharField(max_length=100, unique=True)
-    rate = models.DecimalField(max_digits=10, decimal_places=2, validators=NOT_NEGATIVE)
+    rate = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        validators=NOT_NEGATIVE,
+        help_text="The latest standard hourly rate; earlier ones stay in the dated rates.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -29,6 +45,32 @@ class WorkRole(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkRoleRate(models.Model):
+    """A work role's standard hourly rate from a date on, until the next dated rate."""
+
+    work_role = models.ForeignKey(WorkRole, on_delete=models.CASCADE, related_name="dated_rates")
+    rate = models.DecimalField(max_digits=10, decimal_places=2, validators=NOT_NEGATIVE)
+    effective_from = models.DateField(help_text="The first work date this rate applies to.")
+
+    class Meta:
+        ordering = ["work_role", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_role", "effective_from"],
+                name="one_work_role_rate_per_date",
+                violation_error_message="This work role already has a rate from that date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__gte=0),
+                name="work_role_dated_rate_not_negative",
+                violation_error_message="The rate cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_role}: {self.rate} from {self.effective_from}"
 
 
 class WorkType(models.Model):

@@ -42,9 +42,12 @@ class ContactAdmin(admin.ModelAdmin):
 class AgreementRateInline(admin.TabularInline):
     model = AgreementRate
     extra = 0
-    fields = ["work_role", "rate"]
+    fields = ["work_role", "rate", "effective_from"]
     verbose_name = "work role rate"
-    verbose_name_plural = "work role rates (beat the agreement's hourly rate)"
+    verbose_name_plural = (
+        "work role rates (beat the agreement's hourly rate, each from its date until the "
+        "role's next one)"
+    )
 
 
 class ActiveTodayFilter(admin.SimpleListFilter):

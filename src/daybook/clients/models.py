@@ -1,17 +1,25 @@
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from daybook.catalogue.models import RATES_SINCE
 from daybook.core.validators import validate_time_zone
 from daybook.people.models import default_time_zone
 
 from .choices import AgreementType
 
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
+
+FIXED_FEE_NEEDS_ESTIMATE = (
+    "A fixed-fee project needs its estimated hours: the reports recognise the fee as the "
+    "estimate is worked and compute the project's effective rate from it. Give the estimate, "
+    "or leave the fee empty for a time-and-materials project."
+)
 
 
 class Company(models.Model):
@@ -113,10 +121,68 @@ class Agreement(models.Model):
                     "Fees, prepaid hours and amounts, rates and estimates cannot be negative."
                 ),
             ),
+            models.CheckConstraint(
+                condition=~Q(type=AgreementType.PROJECT)
+                | Q(prepaid_amount__isnull=True)
+                | Q(estimated_hours__isnull=False, estimated_hours__gt=0),
+                name="fixed_fee_project_has_estimate",
+                violation_error_message=FIXED_FEE_NEEDS_ESTIMATE,
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.company} — {self.name}"
+
+    def clean(self) -> None:
+        super().clean()
+        problems = self.missing_for_reports()
+        if self.is_fixed_fee and not self.estimated_hours:
+            problems.setdefault("estimated_hours", []).append(FIXED_FEE_NEEDS_ESTIMATE)
+        if problems:
+            raise ValidationError(problems)
+
+    def missing_for_reports(self) -> dict[str, list[str]]:
+        """What the reports need from an agreement of its type and is missing, by field.
+
+        Profitability prorates a managed agreement's monthly fee; block hours are drawn down at
+        the price of one prepaid hour; prepaid hours and amounts mean nothing to other types and
+        would be silently ignored. (A fixed-fee project's estimate is checked in clean().)
+        """
+        problems: dict[str, list[str]] = {}
+        kind = self.type
+        if kind == AgreementType.MANAGED and not self.monthly_fee:
+            problems.setdefault("monthly_fee", []).append(
+                "A managed agreement needs its monthly fee: the reports spread it over the days "
+                "of each month to show what the agreement earns."
+            )
+        if kind == AgreementType.BLOCK_HOURS:
+            if not self.prepaid_hours:
+                problems.setdefault("prepaid_hours", []).append(
+                    "A block-hours agreement needs the number of hours bought, so the reports can "
+                    "draw them down."
+                )
+            if self.prepaid_amount is None:
+                problems.setdefault("prepaid_amount", []).append(
+                    "A block-hours agreement needs what the client paid for the block: each hour "
+                    "drawn is valued at that price."
+                )
+        elif self.prepaid_hours is not None:
+            problems.setdefault("prepaid_hours", []).append(
+                "Prepaid hours only count on a block-hours agreement; leave the field empty."
+            )
+        if kind in (AgreementType.MANAGED, AgreementType.TIME_AND_MATERIALS) and (
+            self.prepaid_amount is not None
+        ):
+            problems.setdefault("prepaid_amount", []).append(
+                "A prepaid amount or fixed fee belongs to block-hours and project agreements; "
+                "leave it empty here (a managed agreement uses the monthly fee)."
+            )
+        return problems
+
+    @property
+    def is_fixed_fee(self) -> bool:
+        """A project agreement with a fixed fee (`prepaid_amount`), rather than hourly."""
+        return self.type == AgreementType.PROJECT and self.prepaid_amount is not None
 
     def is_active_on(self, day: date) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
@@ -130,15 +196,27 @@ class Agreement(models.Model):
 
 
 class AgreementRate(models.Model):
-    """A work role's hourly rate on one agreement; beats the agreement's own hourly rate."""
+    """A work role's hourly rate on one agreement from a date on, until the role's next dated
+    rate on the agreement; beats the agreement's own hourly rate."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="role_rates")
     work_role = models.ForeignKey("catalogue.WorkRole", on_delete=models.CASCADE, related_name="+")
     rate = models.DecimalField(max_digits=10, decimal_places=2, validators=NOT_NEGATIVE)
+    effective_from = models.DateField(
+        default=RATES_SINCE,
+        help_text="The first work date this rate applies to. Left as it is: from the start.",
+    )
 
     class Meta:
+        ordering = ["agreement", "work_role", "-effective_from"]
         constraints = [
-            models.UniqueConstraint(fields=["agreement", "work_role"], name="one_rate_per_role"),
+            models.UniqueConstraint(
+                fields=["agreement", "work_role", "effective_from"],
+                name="one_rate_per_role_and_date",
+                violation_error_message=(
+                    "This agreement already has a rate for that work role from that date."
+                ),
+            ),
             models.CheckConstraint(
                 condition=Q(rate__gte=0),
                 name="agreement_rate_not_negative",
@@ -147,4 +225,6 @@ class AgreementRate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.work_role}: {self.rate}"
+        if self.effective_from == RATES_SINCE:
+            return f"{self.work_role}: {self.rate}"
+        return f"{self.work_role}: {self.rate} from {self.effective_from}"

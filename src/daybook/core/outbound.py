@@ -19,6 +19,7 @@ byte at a time cannot hold a worker longer than that. Failures are described in 
 nothing the remote server said is ever passed on.
 """
 
+import contextlib
 import functools
 import ipaddress
 import os
@@ -27,7 +28,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
@@ -116,11 +117,13 @@ class LookupFailed(OutboundError):
 
 @dataclass(frozen=True)
 class Answer:
-    """A 2xx answer: its status and at most `max_bytes` of its body."""
+    """A 2xx answer (or, with `any_status`, any answer but a redirect): its status, at most
+    `max_bytes` of its body and its headers (names in lower case)."""
 
     status: int
     body: bytes
     truncated: bool
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 # --- what may be reached ---------------------------------------------------------------------
@@ -477,19 +480,31 @@ def request(
     url: str,
     *,
     json: Any = None,
+    content: bytes | None = None,
+    params: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
     timeout: float | None = None,
     max_bytes: int = MAX_RESPONSE_BYTES,
     allow_loopback: bool | None = None,
+    any_status: bool = False,
 ) -> Answer:
     """Make one HTTP request under the rules above and return its 2xx answer. Anything else
     raises OutboundError: refused, timed out (after `timeout`, default
     DAYBOOK_OUTBOUND_TIMEOUT_SECONDS, for the whole request), unreachable, or answered with a
     redirect or an error status. `allow_loopback` (default: the setting
-    DAYBOOK_OUTBOUND_UNSAFE_ALLOW_LOOPBACK) lets tests reach a server on this machine."""
+    DAYBOOK_OUTBOUND_UNSAFE_ALLOW_LOOPBACK) lets tests reach a server on this machine.
+
+    `params` are added to the address's query string; `content` is sent as the body as it is
+    (instead of `json`). With `any_status`, an error status is returned as an Answer, body and
+    headers included, for callers (the PSA connectors) that read the server's own account of
+    what went wrong; redirects are still refused."""
     limit = float(timeout if timeout is not None else settings.DAYBOOK_OUTBOUND_TIMEOUT_SECONDS)
     deadline = _Deadline(time.monotonic() + limit)
     loopback = _loopback_allowed(allow_loopback)
+    if params:
+        # An address httpx cannot read is left as it is: _target says what is wrong with it.
+        with contextlib.suppress(httpx.InvalidURL, TypeError):
+            url = str(httpx.URL(url).copy_merge_params(params))
     target = _target(url, allow_loopback=loopback)
     addresses = _vetted(target, deadline=deadline.at, limit=limit, allow_loopback=loopback)
     backend = _PinnedBackend(host=target.host, addresses=addresses, deadline=deadline)
@@ -502,7 +517,9 @@ def request(
                 trust_env=False,
                 timeout=limit,
             ) as client,
-            client.stream(method, target.url, json=json, headers=sent_headers) as response,
+            client.stream(
+                method, target.url, json=json, content=content, headers=sent_headers
+            ) as response,
         ):
             status = response.status_code
             if 300 <= status < 400:
@@ -510,9 +527,10 @@ def request(
                     f"the receiver answered with a redirect ({status}); redirects are not followed",
                     status=status,
                 )
-            if not 200 <= status < 300:
+            if not 200 <= status < 300 and not any_status:
                 raise OutboundError(f"the receiver answered {_status_words(status)}", status=status)
             body, truncated = _read_capped(response, max_bytes)
+            received = {name.lower(): value for name, value in response.headers.items()}
     except (httpcore.TimeoutException, httpx.TimeoutException):
         raise _timed_out(limit) from None
     except (httpcore.ConnectError, httpx.ConnectError) as error:
@@ -528,7 +546,7 @@ def request(
         httpx.StreamError,
     ):
         raise OutboundError(f"the request to {target.host} failed") from None
-    return Answer(status=status, body=body, truncated=truncated)
+    return Answer(status=status, body=body, truncated=truncated, headers=received)
 
 
 def post_json(

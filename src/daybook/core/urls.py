@@ -4,7 +4,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # The home page ("/", name "home") is the home app's (daybook/urls.py).
     path("healthz", views.healthz, name="healthz"),
     # Everyone signs in here; the admin's own login page only lets staff through.
     path(

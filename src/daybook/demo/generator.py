@@ -866,6 +866,7 @@ class _Builder:
                     ApprovalState.APPROVED if entry.end < approved_before else ApprovalState.OPEN,
                     entry.created_at,
                     entry.created_at,
+                    "",  # import_key: demo time was not imported
                 )
             )
             self.next_entry_id += 1
@@ -1003,6 +1004,7 @@ ENTRY_FIELDS = [
     "approval_state",
     "created_at",
     "updated_at",
+    "import_key",
 ]
 
 

@@ -676,13 +676,23 @@ class MemberSimulation:
         start = base.start + (base.end - base.start) * rng.uniform(0.3, 0.6)
         start = start.replace(second=0, microsecond=0)
         end = start + rng.randint(6, 12) * 5 * MINUTE
-        imported = self._at(base.start.astimezone(self.member.zone).date(), time(2))
+        day = base.start.astimezone(self.member.zone).date()
+        imported = self._at(day, time(2))
+        remote = self.wt[catalog.REMOTE]
+        # The log says remote support, whatever the entry it repeats was: its billable option
+        # comes from that work type and the agreement (a managed agreement covering remote
+        # work makes it No Charge, never Billable); one marked by hand keeps the mark.
+        billable = base.billable
+        if billable == BillableOption.BILLABLE:
+            billable = self.world.pricing.billable(
+                agreement=base.agreement, work_type=remote, on=day
+            )
         self.entries.append(
             SimEntry(
                 start=start,
                 end=end,
-                work_type=self.wt[catalog.REMOTE],
-                billable=base.billable,
+                work_type=remote,
+                billable=billable,
                 created_at=min(imported + timedelta(days=1), self.world.now),
                 source=EntrySource.IMPORT,
                 notes=catalog.IMPORT_NOTE,

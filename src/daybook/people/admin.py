@@ -9,6 +9,7 @@ from django.utils import timezone
 from daybook.core.time import local_date
 
 from .models import Holiday, Member, ScheduleBlock, Team
+from .rates import member_cost_rate_set
 from .selectors import members_visible_to
 
 
@@ -87,6 +88,21 @@ class MemberAdmin(admin.ModelAdmin):
     ]
     autocomplete_fields = ["user"]
     inlines = [ScheduleBlockInline]
+
+    def save_model(self, request, obj, form, change):
+        if change and "cost_rate" in form.changed_data:
+            # A new cost rate typed over the old one takes effect today, through the service.
+            rate, obj.cost_rate = obj.cost_rate, form.initial["cost_rate"]
+            super().save_model(request, obj, form, change)
+            member_cost_rate_set(
+                member=obj,
+                rate=rate,
+                effective_from=local_date(timezone.now(), obj.zone),
+                by=getattr(request.user, "member", None),
+            )
+            return
+        super().save_model(request, obj, form, change)
+
     form = MemberForm
 
     def get_queryset(self, request):

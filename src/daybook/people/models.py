@@ -56,12 +56,17 @@ class Member(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("24"))],
         help_text="Hours each scheduled day should add up to.",
     )
+    # The latest cost rate; the dated ones (`MemberCostRate`) say which applies from which day,
+    # kept by `people.services.member_cost_rate_set`. Without dated rates it applies always.
     cost_rate = models.DecimalField(
         max_digits=10,
         decimal_places=2,
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0"))],
-        help_text="What an hour of this member costs the business.",
+        help_text=(
+            "What an hour of this member costs the business (the latest rate; earlier ones "
+            "stay in the dated cost rates)."
+        ),
     )
     default_work_role = models.ForeignKey(
         "catalogue.WorkRole",
@@ -122,6 +127,34 @@ class Member(models.Model):
     def works_on(self, day: date) -> bool:
         """Whether `day` (a local date) falls between the start date and the end date."""
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+class MemberCostRate(models.Model):
+    """What an hour of a member costs from a date on, until their next dated cost rate."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="cost_rates")
+    rate = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    effective_from = models.DateField(help_text="The first work date this cost rate applies to.")
+
+    class Meta:
+        ordering = ["member", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "effective_from"],
+                name="one_cost_rate_per_member_and_date",
+                violation_error_message="This member already has a cost rate from that date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__gte=0),
+                name="member_dated_cost_rate_not_negative",
+                violation_error_message="The cost rate cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.rate} from {self.effective_from}"
 
 
 class ScheduleBlock(models.Model):

@@ -14,6 +14,7 @@ READ_SETUP = [
     "clients.view_agreement",
     "service.view_board",
     "service.view_ticket",
+    "service.view_ticketnote",
     "service.view_project",
     "service.view_phase",
     "catalogue.view_workrole",
@@ -29,18 +30,21 @@ OWN_TIME = [
     "timekeeping.change_timer",
     "timekeeping.delete_timer",
     "service.change_ticket",
+    "service.add_ticketnote",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.TECHNICIAN: READ_SETUP + OWN_TIME,
     Role.DISPATCHER: READ_SETUP
     + OWN_TIME
-    + ["service.add_ticket", "service.change_ticket_agreement"],
+    + ["service.add_ticket", "service.dispatch_ticket", "service.change_ticket_agreement"],
     Role.MANAGER: READ_SETUP
     + OWN_TIME
     + [
         "timekeeping.view_team_entries",
         "service.change_ticket_agreement",
+        "service.add_ticket",
+        "service.dispatch_ticket",
         "service.add_project",
         "service.change_project",
         "service.add_phase",
@@ -61,6 +65,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clients.add_agreementrate",
         "clients.change_agreementrate",
         "clients.delete_agreementrate",
+        "catalogue.view_workrolerate",
+        "catalogue.add_workrolerate",
+        "catalogue.change_workrolerate",
+        "people.view_membercostrate",
+        "people.add_membercostrate",
+        "people.change_membercostrate",
         "service.change_ticket_agreement",
     ],
 }

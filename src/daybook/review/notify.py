@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from daybook.core import outbound
@@ -128,9 +129,13 @@ def _send(delivery: Delivery) -> None:
     notice = delivery.notice
     member = notice.recipient
     if delivery.channel == Channel.EMAIL:
+        body = _text(notice)
+        if notice.kind == NoticeKind.FOLLOW_UP:
+            # Every request links to the organisation's written process (the home app's page).
+            body += f"\n\nHow we log time here: {absolute(reverse('home:process'))}"
         EmailMessage(
             subject=notice.subject,
-            body=_text(notice),
+            body=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[member.user.email],
             headers={"Message-ID": message_id(delivery)},

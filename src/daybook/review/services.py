@@ -19,6 +19,7 @@ from daybook.core.transactions import retry_on_conflict
 from daybook.people.models import Member, Team
 from daybook.people.selectors import members_visible_to
 from daybook.people.services import members_lock
+from daybook.timekeeping.approval import week_submit_after_review
 from daybook.timekeeping.day_figures import day_figures
 from daybook.timekeeping.models import ReviewPolicy
 
@@ -59,6 +60,9 @@ def _open_view(*, member: Member, day: date, by: Member, now: datetime) -> DayVi
     return view
 
 
+CLOSED_STATES = frozenset({ReviewState.CLEAN, ReviewState.EXCUSED, ReviewState.RESOLVED})
+
+
 def _set_state(
     *,
     member: Member,
@@ -88,6 +92,9 @@ def _set_state(
     row._history_user = by.user
     row.full_clean()
     row.save()
+    if to in CLOSED_STATES:
+        # By policy, closing a day's review may hand in its (finished) week for approval.
+        week_submit_after_review(member=member, day=day, by=by, now=now)
     return row
 
 
@@ -212,6 +219,8 @@ def review_mark_all_clean(
         )
     if created:
         bulk_create_with_history(created, DayReview, default_user=by.user)
+    for row in changed + created:
+        week_submit_after_review(member=ready[row.member_id], day=day, by=by, now=now)
     return len(changed) + len(created)
 
 

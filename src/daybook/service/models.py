@@ -71,6 +71,14 @@ class Ticket(models.Model):
     agreement = models.ForeignKey(
         "clients.Agreement", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
     )
+    contact = models.ForeignKey(
+        "clients.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        help_text="The person at the company who asked; one of the company's contacts.",
+    )
     summary = models.CharField(max_length=250)
     description = models.TextField(blank=True)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
@@ -127,7 +135,8 @@ class Ticket(models.Model):
     class Meta:
         ordering = ["-opened_at"]
         permissions = [
-            ("change_ticket_agreement", "Can change the agreement a ticket is applied to")
+            ("change_ticket_agreement", "Can change the agreement a ticket is applied to"),
+            ("dispatch_ticket", "Can edit and assign tickets and use the dispatch board"),
         ]
         indexes = [
             models.Index(fields=["status", "board"]),
@@ -173,6 +182,35 @@ class AgreementFlag(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class TicketNote(models.Model):
+    """A note on a ticket's conversation: client-visible (an answer the client may read) or
+    internal (for the team only). Written by ticket_note_add."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        "people.Member", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = models.TextField()
+    client_visible = models.BooleanField(
+        default=False, help_text="Shown to the client; otherwise for the team only."
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["ticket", "created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="ticket_note_not_empty",
+                violation_error_message="A note needs some text.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id}: {self.text[:60]}"
 
 
 class TicketStatusChange(models.Model):

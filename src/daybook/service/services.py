@@ -2,20 +2,36 @@
 come here, so every door keeps the same rules: the workflow, the agreement of the right client,
 and the SLA clock (service/sla.py), kept as the ticket moves."""
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DataError, IntegrityError, models, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from daybook.catalogue.models import WorkType
-from daybook.clients.models import Agreement, Company
+from daybook.clients.models import Agreement, Company, Contact
 from daybook.clients.selectors import agreement_company_error
+from daybook.core.time import local_date
+from daybook.people.assignable import member_unassignable_reason
 from daybook.people.models import Member
 
 from .choices import TICKET_TRANSITIONS, Priority, ProjectStatus, TicketStatus
-from .models import AgreementFlag, Board, Phase, Project, Ticket, TicketStatusChange
+from .models import (
+    AgreementFlag,
+    Board,
+    Phase,
+    Project,
+    Ticket,
+    TicketNote,
+    TicketStatusChange,
+)
+from .selectors import ticket_agreement_pick
 from .sla import (
     CLOCK_FIELDS,
     SlaTargets,
@@ -27,10 +43,24 @@ from .sla import (
     clock_replay,
     clock_respond,
     clock_retarget,
+    sla_target_table,
     sla_targets,
+    targets_in,
 )
 
 CHANGE_AGREEMENT = "service.change_ticket_agreement"
+BULK_SIZE = 500
+DISPATCH = "service.dispatch_ticket"
+
+
+class Pick(Enum):
+    """Given for a ticket's agreement: let the company's agreements decide (agreement_pick)."""
+
+    AUTO = "auto"
+
+
+AUTO = Pick.AUTO
+AgreementChoice = Agreement | None | Literal[Pick.AUTO]
 
 
 def _check_agreement(*, agreement: Agreement | None, company: Company) -> None:
@@ -45,11 +75,183 @@ def _refuse_unknown(changes: dict, allowed: frozenset[str]) -> None:
         raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
 
 
+def _check_contact(*, contact: Contact | None, company: Company) -> None:
+    if contact is not None and contact.company_id != company.pk:
+        raise ValidationError(
+            {
+                "contact": [
+                    f"{contact} is a contact of {contact.company}, not of {company}; "
+                    f"choose one of {company}'s contacts."
+                ]
+            }
+        )
+
+
+def _check_assignee(assignee: Member | None, *, at: datetime | None = None) -> None:
+    if assignee is None:
+        return
+    reason = member_unassignable_reason(assignee, now=at)
+    if reason:
+        raise ValidationError({"assignee": [reason]})
+
+
+def _agreement_of(ticket: Ticket, agreement: AgreementChoice) -> Agreement | None:
+    """The agreement itself, or the one picked by itself when AUTO was given."""
+    if agreement is not AUTO:
+        return agreement
+    return ticket_agreement_pick(
+        company=ticket.company,
+        board=ticket.board,
+        work_type=ticket.work_type,
+        at=ticket.opened_at,
+    ).agreement
+
+
 def _targets_of(ticket: Ticket) -> SlaTargets:
     return sla_targets(priority=ticket.priority, agreement_id=ticket.agreement_id)
 
 
 # --- tickets -------------------------------------------------------------------------------
+
+
+_TICKET_KEYS = tuple(f for f in Ticket._meta.concrete_fields if f.is_relation)
+
+
+class _Batch:
+    """What tickets_create_many reads once for all its rows instead of once per row: the SLA
+    target table, the automatic agreement picks (by company, work and local date), and the
+    rows each foreign key points at. Its full_clean is Django's, with the foreign keys
+    checked against those rows by ForeignKey.validate's own test and message."""
+
+    def __init__(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.targets = sla_target_table()
+        self._picks: dict[tuple, Agreement | None] = {}
+        self._present: dict[str, set] = {}
+        for field in _TICKET_KEYS:
+            target = field.remote_field.field_name
+            wanted = {
+                getattr(value, target)
+                for row in rows
+                if (value := row.get(field.name)) is not None and value is not AUTO
+            }
+            rows_there = field.remote_field.model._base_manager.filter(
+                **{f"{target}__in": wanted}
+            ).complex_filter(field.get_limit_choices_to())
+            self._present[field.name] = set(rows_there.values_list(target, flat=True))
+
+    def agreement_pick(self, ticket: Ticket) -> Agreement | None:
+        """_agreement_of's AUTO pick, read once per company, work and local day."""
+        key = (
+            ticket.company_id,
+            ticket.board_id,
+            ticket.work_type_id,
+            local_date(ticket.opened_at, ZoneInfo(ticket.company.time_zone)),
+        )
+        if key not in self._picks:
+            self._picks[key] = _agreement_of(ticket, AUTO)
+        return self._picks[key]
+
+    def full_clean(self, ticket: Ticket) -> None:
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            ticket.full_clean(exclude=[field.name for field in _TICKET_KEYS])
+        except ValidationError as error:
+            errors.update(error.update_error_dict({}))
+        for field in _TICKET_KEYS:
+            raw = getattr(ticket, field.attname)
+            if field.blank and raw in field.empty_values:
+                continue
+            try:
+                self._key_check(field, ticket, raw)
+            except ValidationError as error:
+                errors[field.name] = error.error_list
+        if errors:
+            order = [f.name for f in Ticket._meta.fields]
+            raise ValidationError(
+                dict(
+                    sorted(
+                        errors.items(),
+                        key=lambda item: order.index(item[0]) if item[0] in order else len(order),
+                    )
+                )
+            )
+
+    def _there(self, field, value) -> bool:
+        """Whether the key's row is there: read with the batch, or (a value none of the rows
+        gave, such as an agreement picked by itself) once on its own."""
+        present = self._present[field.name]
+        if value not in present:
+            target = field.remote_field.field_name
+            rows_there = field.remote_field.model._base_manager.filter(
+                **{target: value}
+            ).complex_filter(field.get_limit_choices_to())
+            if rows_there.exists():
+                present.add(value)
+        return value in present
+
+    def _key_check(self, field, ticket: Ticket, raw) -> None:
+        value = field.to_python(raw)
+        models.Field.validate(field, value, ticket)  # null, blank, choices: as ForeignKey does
+        if value is not None and not self._there(field, value):
+            raise ValidationError(
+                field.error_messages["invalid"],
+                code="invalid",
+                params={
+                    "model": field.remote_field.model._meta.verbose_name,
+                    "pk": value,
+                    "field": field.remote_field.field_name,
+                    "value": value,
+                },
+            )
+        field.run_validators(value)
+
+
+def _ticket_prepare(
+    *,
+    board: Board,
+    company: Company,
+    summary: str,
+    agreement: AgreementChoice = AUTO,
+    contact: Contact | None = None,
+    description: str = "",
+    priority: int = Priority.MEDIUM,
+    work_type: WorkType | None = None,
+    assignee: Member | None = None,
+    opened_at: datetime | None = None,
+    batch: _Batch | None = None,
+) -> Ticket:
+    """A new ticket checked and ready to insert: the one rule for every way tickets are
+    opened (ticket_create one at a time, tickets_create_many for a batch). Raises
+    ValidationError and writes nothing. `batch` holds what a batch reads once for all its
+    rows: the SLA target table, the agreement picks, and the rows its foreign keys point at."""
+    _check_contact(contact=contact, company=company)
+    _check_assignee(assignee)
+    ticket = Ticket(
+        board=board,
+        company=company,
+        contact=contact,
+        summary=summary,
+        description=description,
+        priority=priority,
+        work_type=work_type,
+        assignee=assignee,
+        opened_at=opened_at or timezone.now(),
+    )
+    if agreement is AUTO and batch is not None:
+        ticket.agreement = batch.agreement_pick(ticket)
+    else:
+        ticket.agreement = _agreement_of(ticket, agreement)
+    _check_agreement(agreement=ticket.agreement, company=company)
+    if batch is None:
+        ticket.full_clean()
+        targets = _targets_of(ticket)
+    else:
+        batch.full_clean(ticket)
+        targets = targets_in(
+            batch.targets, priority=ticket.priority, agreement_id=ticket.agreement_id
+        )
+    clock_onto(ticket, clock_open(opened_at=ticket.opened_at, targets=targets))
+    return ticket
 
 
 @transaction.atomic
@@ -59,7 +261,8 @@ def ticket_create(
     company: Company,
     summary: str,
     by: Member,
-    agreement: Agreement | None = None,
+    agreement: AgreementChoice = AUTO,
+    contact: Contact | None = None,
     description: str = "",
     priority: int = Priority.MEDIUM,
     work_type: WorkType | None = None,
@@ -67,46 +270,118 @@ def ticket_create(
     opened_at: datetime | None = None,
 ) -> Ticket:
     """Open a new ticket; it starts as New, its SLA clocks running from opened_at (default
-    now) with the targets of its priority and agreement."""
-    _check_agreement(agreement=agreement, company=company)
-    ticket = Ticket(
+    now) with the targets of its priority and agreement.
+
+    Without an agreement given (AUTO), the ticket gets its company's one active agreement that
+    fits its work (service/selectors.agreement_pick), or none when none or several fit;
+    `agreement=None` opens it with none on purpose. The contact has to be the company's and
+    the assignee someone who may be given work (people/assignable.py)."""
+    ticket = _ticket_prepare(
         board=board,
         company=company,
-        agreement=agreement,
         summary=summary,
+        agreement=agreement,
+        contact=contact,
         description=description,
         priority=priority,
         work_type=work_type,
         assignee=assignee,
-        opened_at=opened_at or timezone.now(),
+        opened_at=opened_at,
     )
-    ticket.full_clean()
-    clock_onto(ticket, clock_open(opened_at=ticket.opened_at, targets=_targets_of(ticket)))
     ticket._history_user = by.user
     ticket.save()
     return ticket
 
 
+@transaction.atomic
+def tickets_create_many(
+    *, rows: Sequence[Mapping[str, Any]], by: Member
+) -> list[Ticket | ValidationError]:
+    """Open many tickets at once (a first PSA sync, a large import): each row holds
+    ticket_create's arguments but `by`, and is checked by the same rule (_ticket_prepare);
+    the good rows are then written together, with their history records, in a few queries.
+
+    Returns, row for row, the new ticket or the ValidationError that refused the row: a bad
+    row never stops the others. Should the batch insert itself fail (a row the database
+    refuses although it passed the checks), the good rows are written one by one instead
+    and only the refused ones are answered with an error."""
+    batch = _Batch(rows)
+    results: list[Ticket | ValidationError] = []
+    for row in rows:
+        try:
+            ticket = _ticket_prepare(**row, batch=batch)
+        except ValidationError as error:
+            results.append(error)
+            continue
+        ticket._history_user = by.user
+        results.append(ticket)
+    good = [ticket for ticket in results if isinstance(ticket, Ticket)]
+    if not good:
+        return results
+    try:
+        with transaction.atomic():
+            bulk_create_with_history(good, Ticket, batch_size=BULK_SIZE, default_user=by.user)
+        return results
+    except (IntegrityError, DataError):
+        pass
+    for index, ticket in enumerate(results):
+        if not isinstance(ticket, Ticket):
+            continue
+        ticket.pk = None
+        ticket._state.adding = True
+        try:
+            with transaction.atomic():
+                ticket.save()
+        except (IntegrityError, DataError) as refused:
+            ticket.pk = None
+            results[index] = ValidationError(
+                f"The database refused the ticket {ticket.summary!r}: {refused}"
+            )
+    return results
+
+
 TICKET_EDITABLE = frozenset(
-    {"board", "company", "agreement", "summary", "description", "priority", "work_type", "assignee"}
+    {
+        "board",
+        "company",
+        "contact",
+        "agreement",
+        "summary",
+        "description",
+        "priority",
+        "work_type",
+        "assignee",
+    }
 )
 
 
 @transaction.atomic
 def ticket_update(*, ticket: Ticket, by: Member, **changes) -> Ticket:
     """Change a ticket's details. The status moves only through ticket_set_status; a new
-    priority or agreement gives the running SLA clocks new due times from now on."""
+    priority or agreement gives the running SLA clocks new due times from now on.
+
+    `agreement=AUTO` picks it as ticket_create does; a new company without an agreement given
+    picks one the same way (the old one was the other company's), and its contact is let go
+    unless a new one is given. A new assignee has to be someone who may be given work."""
     _refuse_unknown(changes, TICKET_EDITABLE)
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    if "agreement" in changes and changes["agreement"] != ticket.agreement:
-        _ensure_may_change_agreement(by)
-    retarget = any(
-        name in changes and changes[name] != getattr(ticket, name)
-        for name in ("priority", "agreement")
-    )
+    if "company" in changes and changes["company"] != ticket.company:
+        changes.setdefault("agreement", AUTO)
+        if "contact" not in changes and ticket.contact_id is not None:
+            changes["contact"] = None
+    if "assignee" in changes and changes["assignee"] != ticket.assignee:
+        _check_assignee(changes["assignee"])
+    agreement = changes.pop("agreement", ticket.agreement)
+    old_priority = ticket.priority
     for name, value in changes.items():
         setattr(ticket, name, value)
+    agreement = _agreement_of(ticket, agreement)
+    retarget = agreement != ticket.agreement or ticket.priority != old_priority
+    if agreement != ticket.agreement:
+        _ensure_may_change_agreement(by)
+    ticket.agreement = agreement
     _check_agreement(agreement=ticket.agreement, company=ticket.company)
+    _check_contact(contact=ticket.contact, company=ticket.company)
     ticket.full_clean()
     if retarget:
         _retarget(ticket)
@@ -207,6 +482,73 @@ def ticket_set_agreement(*, ticket: Ticket, agreement: Agreement | None, by: Mem
         resolution=f"Agreement set to {agreement}." if agreement else "Agreement removed.",
     )
     return ticket
+
+
+def _ensure_may_dispatch(by: Member, doing: str) -> None:
+    if not by.user.has_perm(DISPATCH):
+        raise PermissionDenied(f"Only dispatch may {doing}; your role does not include it.")
+
+
+@transaction.atomic
+def ticket_assign(
+    *, ticket: Ticket, assignee: Member | None, by: Member, at: datetime | None = None
+) -> Ticket:
+    """Give the ticket to `assignee` (None: back to the unassigned queue). Dispatch's right;
+    only someone who may be given work (their login on, not left) can take it, and a closed
+    ticket keeps whoever had it. The change is kept in the ticket's history, naming `by`."""
+    _ensure_may_dispatch(by, "assign tickets")
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status == TicketStatus.CLOSED:
+        raise ValidationError(
+            {"assignee": [f"#{ticket.pk} is closed; a closed ticket keeps its assignee."]}
+        )
+    if assignee == ticket.assignee:
+        return ticket
+    _check_assignee(assignee, at=at)
+    ticket.assignee = assignee
+    ticket._history_user = by.user
+    ticket.save(update_fields=["assignee"])
+    return ticket
+
+
+# --- notes --------------------------------------------------------------------------------
+
+MAX_NOTE_LENGTH = 10_000
+
+
+@transaction.atomic
+def ticket_note_add(
+    *,
+    ticket: Ticket,
+    by: Member,
+    text: str,
+    client_visible: bool = False,
+    at: datetime | None = None,
+) -> TicketNote:
+    """Add a note to the ticket's conversation. A client-visible note answers the client, so
+    the first one stamps the ticket's first response (as logged time does) when nothing has
+    answered it yet; an internal note is for the team and leaves the clock alone."""
+    at = at or timezone.now()
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": ["Write the note first; an empty note says nothing."]})
+    if len(text) > MAX_NOTE_LENGTH:
+        raise ValidationError(
+            {"text": [f"Keep a note to {MAX_NOTE_LENGTH:,} characters; split a longer one."]}
+        )
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status == TicketStatus.CLOSED:
+        raise ValidationError(
+            {"text": [f"#{ticket.pk} is closed; reopen work with a new ticket instead."]}
+        )
+    note = TicketNote(
+        ticket=ticket, author=by, text=text, client_visible=client_visible, created_at=at
+    )
+    note.full_clean()
+    note.save()
+    if client_visible:
+        ticket_note_response(ticket=ticket, at=at)
+    return note
 
 
 # --- flags about a ticket's agreement ---------------------------------------------------------

@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from django.db.models import F, Q
+from django.db.models import Case, DateTimeField, F, Q, When
 
 from .choices import TicketStatus
 from .models import SlaTarget, Ticket
@@ -247,6 +247,101 @@ def clock_pending_q(clock: Clock, *, now: datetime) -> Q:
         & Q(**{f"{breached}__isnull": True})
         & clock_on_time_q(clock, now=now)
     )
+
+
+# --- the clock as people read it: the ticket page, the board, the API ----------------------
+
+# How near its due time a running clock counts as "due soon" on the dispatch board (a clock
+# already past its due time counts too).
+DUE_SOON = timedelta(hours=2)
+
+ClockStateName = Literal["none", "met", "breached", "late", "due_soon", "running", "paused"]
+STATE_LABELS: dict[str, str] = {
+    "none": "no target",
+    "met": "met",
+    "breached": "breached",
+    "late": "late",
+    "due_soon": "due soon",
+    "running": "running",
+    "paused": "paused while waiting on the client",
+}
+
+
+@dataclass(frozen=True)
+class ClockState:
+    """One of a ticket's two clocks at a moment: what a reader needs to see it."""
+
+    clock: Clock
+    state: ClockStateName
+    target_minutes: int | None
+    due_at: datetime | None
+    stopped_at: datetime | None
+    breached_at: datetime | None
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def name(self) -> str:
+        return "Respond" if self.clock == "respond" else "Resolve"
+
+
+def clock_state(ticket: Ticket, clock: Clock, *, now: datetime) -> ClockState:
+    """Where one clock of the ticket stands at `now`: the same tests as the SQL above."""
+    stopped_field, due_field, breached_field = _COLUMNS[clock]
+    stopped = getattr(ticket, stopped_field)
+    due = getattr(ticket, due_field)
+    breached = getattr(ticket, breached_field)
+    target = getattr(ticket, f"{clock}_target_minutes")
+    moment = now if ticket.waiting_since is None else min(now, ticket.waiting_since)
+    if due is None and stopped is None:
+        state: ClockStateName = "none"
+    elif stopped is not None:
+        state = "breached" if breached is not None else ("met" if due is not None else "none")
+    elif breached is not None or moment > due:
+        state = "late"
+    elif ticket.waiting_since is not None:
+        state = "paused"
+    elif due - now <= DUE_SOON:
+        state = "due_soon"
+    else:
+        state = "running"
+    return ClockState(
+        clock=clock,
+        state=state,
+        target_minutes=target,
+        due_at=due,
+        stopped_at=stopped,
+        breached_at=breached or (due if state == "late" else None),
+    )
+
+
+def clock_states(ticket: Ticket, *, now: datetime) -> tuple[ClockState, ClockState]:
+    """Both clocks of a ticket at `now`: respond, then resolve."""
+    return clock_state(ticket, "respond", now=now), clock_state(ticket, "resolve", now=now)
+
+
+def next_due_expression() -> Case:
+    """The due time of the ticket's next running clock (respond while unanswered, then
+    resolve), for sorting a queue in the database; empty when no clock with a target runs."""
+    return Case(
+        When(
+            first_response_at__isnull=True, respond_due_at__isnull=False, then=F("respond_due_at")
+        ),
+        When(resolved_at__isnull=True, then=F("resolve_due_at")),
+        default=None,
+        output_field=DateTimeField(),
+    )
+
+
+def clock_due_soon_q(*, now: datetime, within: timedelta = DUE_SOON) -> Q:
+    """Tickets with a running clock (not paused) due within `within` of `now`, or past due."""
+    limit = now + within
+    running = Q(waiting_since__isnull=True)
+    respond = Q(first_response_at__isnull=True, respond_due_at__lte=limit)
+    resolve = Q(resolved_at__isnull=True, resolve_due_at__lte=limit)
+    return running & (respond | resolve)
 
 
 # --- steps -------------------------------------------------------------------------------

@@ -127,7 +127,7 @@ class TimeEntryAdminForm(ServiceModelForm):
         if not changes:
             # Nothing to write, and no empty revision in the history; a locked entry still
             # says why it is locked rather than pretending it was saved.
-            reason = entry_lock_reason(self.instance)
+            reason = entry_lock_reason(self.instance, by=self.by)
             if reason:
                 raise ValidationError({"__all__": [reason]})
             return self.instance
@@ -165,7 +165,7 @@ def delete_unlocked(modeladmin, request, queryset):
     locked = [
         entry
         for entry in queryset.select_related("member")
-        if entry_lock_reason(entry, closed=closed)
+        if entry_lock_reason(entry, closed=closed, by=request_member(request))
     ]
     if locked:
         modeladmin.message_user(
@@ -314,7 +314,9 @@ class TimeEntryAdmin(AuditHistoryAdmin):
             return False
         # Asked about each entry a related object's delete page would list: an entry the
         # viewer may not see makes the page name only its kind, never the entry.
-        return obj is None or (self._sees(request, obj) and entry_lock_reason(obj) is None)
+        return obj is None or (
+            self._sees(request, obj) and entry_lock_reason(obj, by=request_member(request)) is None
+        )
 
     def has_manage_permission(self, request) -> bool:
         return (
@@ -348,7 +350,9 @@ class TimeEntryAdmin(AuditHistoryAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
             entry = self.get_object(request, object_id)
-            reason = entry_lock_reason(entry) if entry is not None else None
+            reason = (
+                entry_lock_reason(entry, by=request_member(request)) if entry is not None else None
+            )
             if reason:
                 self.message_user(request, reason, messages.WARNING)
         return super().change_view(request, object_id, form_url, extra_context)

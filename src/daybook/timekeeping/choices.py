@@ -11,10 +11,28 @@ class EntrySource(models.TextChoices):
 class ApprovalState(models.TextChoices):
     OPEN = "open", "Open"
     APPROVED = "approved", "Approved"
+    # On a client statement that was issued: Finance may still change it, and the change
+    # shows on the statement's check.
+    BILLED = "billed", "Billed"
     INVOICED = "invoiced", "Invoiced"
 
 
-LOCKED_STATES = frozenset({ApprovalState.APPROVED, ApprovalState.INVOICED})
+LOCKED_STATES = frozenset({ApprovalState.APPROVED, ApprovalState.BILLED, ApprovalState.INVOICED})
+
+
+class WeekState(models.TextChoices):
+    """Where a member's week stands on its way to approval."""
+
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned"
+
+
+class WeekSubmitter(models.TextChoices):
+    """Who hands a week in for approval (a review policy setting)."""
+
+    MEMBER = "member", "The member submits each week"
+    DAY_REVIEW = "day_review", "Closing a day's review submits its week"
 
 
 class FindingKind(models.TextChoices):

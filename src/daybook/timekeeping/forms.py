@@ -1,6 +1,9 @@
 """Entry forms. They check shape only; the services decide what may be saved."""
 
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from daybook.catalogue.choices import BillableOption
@@ -33,13 +36,22 @@ class LocalDateTimeField(forms.DateTimeField):
         super().__init__(**kwargs)
 
 
+class WorkTypeField(forms.ModelChoiceField):
+    """Client work first, then internal time, each named so the difference shows in the list."""
+
+    def __init__(self, **kwargs):
+        queryset = WorkType.objects.filter(is_active=True).order_by("is_payroll_wrap", "name")
+        super().__init__(queryset=queryset, empty_label=None, **kwargs)
+
+    def label_from_instance(self, obj: WorkType) -> str:
+        return f"{obj.name} (internal time)" if obj.is_payroll_wrap else obj.name
+
+
 class WorkDetailsForm(forms.Form):
     """What every way of logging time asks: the kind of work, notes and the ticket's next
     status. Used as is when stopping a timer, whose start and end are already known."""
 
-    work_type = forms.ModelChoiceField(
-        queryset=WorkType.objects.filter(is_active=True), empty_label=None
-    )
+    work_type = WorkTypeField()
     work_role = forms.ModelChoiceField(queryset=WorkRole.objects.all(), empty_label=None)
     billable = forms.ChoiceField(choices=BillableOption.choices)
     notes = forms.CharField(
@@ -104,23 +116,54 @@ class SpanForm(WorkDetailsForm):
         }
 
 
-class TicketNumberField(forms.ModelChoiceField):
-    """A ticket typed by its number, the way technicians refer to them."""
+TICKET_NUMBER = re.compile(r"#?\s*(\d+)")
 
-    widget = forms.NumberInput(attrs={"min": 1, "inputmode": "numeric"})
-    default_error_messages = {"invalid_choice": "There is no ticket with that number."}
+
+class TicketNumberField(forms.ModelChoiceField):
+    """A ticket by its number, the way technicians refer to them: typed ("564", "#564") or
+    picked from the suggestions the page offers as the member types a number, a summary or a
+    company (the list's entries start with the number, which is what is read)."""
+
+    widget = forms.TextInput(
+        attrs={"list": "ticket-options", "autocomplete": "off", "spellcheck": "false"}
+    )
+    default_error_messages = {
+        "invalid_choice": "There is no ticket with that number.",
+        "not_a_number": "Type a ticket number (such as 564), or pick a ticket from the list.",
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, str):
+            match = TICKET_NUMBER.match(value.strip())
+            if match is None:
+                raise ValidationError(self.error_messages["not_a_number"], code="not_a_number")
+            value = match.group(1)
+        return super().to_python(value)
 
     def label_from_instance(self, obj: Ticket) -> str:
         return str(obj)
+
+
+class PhaseField(forms.ModelChoiceField):
+    """Project phases named with their client and project, as they appear on statements."""
+
+    def label_from_instance(self, obj: Phase) -> str:
+        return f"{obj.project.company.name} · {obj.project.name} / {obj.name}"
 
 
 class EntryForm(SpanForm):
     """A manual entry or an edit: on a ticket, a project phase, or internal (wrap) time."""
 
     ticket = TicketNumberField(
-        queryset=Ticket.objects.all(), required=False, label="Ticket #", empty_label=None
+        queryset=Ticket.objects.all(),
+        required=False,
+        label="Ticket",
+        empty_label=None,
+        help_text="Its number, or words of its summary or company to pick from a list.",
     )
-    phase = forms.ModelChoiceField(
+    phase = PhaseField(
         queryset=Phase.objects.none(), required=False, label="or project phase", empty_label="—"
     )
 
@@ -129,9 +172,13 @@ class EntryForm(SpanForm):
     def __init__(self, *args, current_phase_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # Open projects' phases, plus the one an edited entry already has.
-        self.fields["phase"].queryset = Phase.objects.filter(
-            Q(project__status__in=OPEN_PROJECT_STATUSES) | Q(pk=current_phase_id)
-        ).select_related("project")
+        self.fields["phase"].queryset = (
+            Phase.objects.filter(
+                Q(project__status__in=OPEN_PROJECT_STATUSES) | Q(pk=current_phase_id)
+            )
+            .select_related("project__company")
+            .order_by("project__company__name", "project__name", "position", "name")
+        )
 
 
 class WrapForm(forms.Form):

@@ -1,3 +1,4 @@
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -10,7 +11,7 @@ from daybook.catalogue.choices import BillableOption
 from daybook.catalogue.models import WorkRole, WorkType
 from daybook.core.models import TimeStampedModel
 
-from .choices import ApprovalState, EntrySource
+from .choices import ApprovalState, EntrySource, WeekState, WeekSubmitter
 
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
@@ -44,6 +45,13 @@ class TimeEntry(TimeStampedModel):
     approval_state = models.CharField(
         max_length=10, choices=ApprovalState.choices, default=ApprovalState.OPEN
     )
+    # Where an imported entry came from: the source system and its id for the entry, or a
+    # hash of the row's identity. Importing the same file again finds the entry by it, so a
+    # second import adds nothing. Empty for time logged in Daybook.
+    import_key = models.CharField(max_length=120, blank=True, default="")
+    # The number of the issued client statement that billed it (insights.IssuedStatement's
+    # id, kept as a plain number: statements live in a higher layer).
+    billed_on_statement = models.PositiveIntegerField(null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -62,6 +70,11 @@ class TimeEntry(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(ticket__isnull=True) | Q(phase__isnull=True),
                 name="entry_ticket_or_phase_not_both",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "import_key"],
+                condition=~Q(import_key=""),
+                name="entry_import_key_once_per_member",
             ),
         ]
         indexes = [
@@ -207,6 +220,13 @@ class ReviewPolicy(models.Model):
         validators=[MaxValueValidator(MINUTES_PER_DAY)],
         help_text="How long after a member's working day ends before a reviewer sees it.",
     )
+    week_submission = models.CharField(
+        max_length=12,
+        choices=WeekSubmitter.choices,
+        default=WeekSubmitter.MEMBER,
+        help_text="Whether members hand in each week for approval themselves, or a week is "
+        "handed in when a reviewer closes the review of one of its days after it has ended.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -239,3 +259,46 @@ class ReviewPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"Review policy for {self.team}" if self.team_id else "Organisation review policy"
+
+
+class WeekSubmission(TimeStampedModel):
+    """A member's week (Monday to Sunday, in the member's zone) handed in for approval.
+
+    Submitted, then approved (its entries become Approved) or returned with a reason for the
+    member to fix and submit again. The history keeps every step with who took it."""
+
+    member = models.ForeignKey(
+        "people.Member", on_delete=models.CASCADE, related_name="week_submissions"
+    )
+    week_start = models.DateField(help_text="The Monday of the week, in the member's zone.")
+    state = models.CharField(max_length=10, choices=WeekState.choices)
+    reason = models.CharField(
+        max_length=500, blank=True, help_text="Why the week was returned, for the member."
+    )
+    submitted_by = models.ForeignKey(
+        "people.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        "people.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-week_start", "member"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "week_start"], name="one_submission_a_week"),
+            models.CheckConstraint(
+                condition=~Q(state=WeekState.RETURNED) | ~Q(reason=""),
+                name="returned_week_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "week_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.member} week of {self.week_start} ({self.state})"
+
+    @property
+    def week_end(self) -> date:
+        return self.week_start + timedelta(days=6)

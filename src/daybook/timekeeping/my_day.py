@@ -21,10 +21,11 @@ from daybook.core.time import Span, local_day_bounds, minutes_by_local_day
 from daybook.people.models import Member
 from daybook.timekeeping.day import MemberDay, Policy
 
+from .choices import EntrySource, WeekState
 from .day_figures import day_figures, member_entries_touching
 from .labels import entry_label
-from .models import DraftEntry, TimeEntry, Timer
-from .selectors import wrap_types_offered
+from .models import DraftEntry, TimeEntry, Timer, WeekSubmission
+from .selectors import closed_message, day_is_closed, period_in_force, wrap_types_offered
 
 MIN_GAP_SHOWN = timedelta(minutes=1)
 INPUT = "%Y-%m-%dT%H:%M"  # what a datetime-local field reads
@@ -81,6 +82,9 @@ class Totals:
     logged_minutes: int
     wrap_minutes: int
     realtime_minutes: int
+    # Imported time counts as logged but was never entered as it happened, so the real-time
+    # share leaves it out of both sides.
+    imported_minutes: int = 0
 
     @property
     def unaccounted_minutes(self) -> int:
@@ -88,18 +92,20 @@ class Totals:
 
     @property
     def realtime_percent(self) -> int | None:
-        if not self.logged_minutes:
+        entered_here = self.logged_minutes - self.imported_minutes
+        if entered_here <= 0:
             return None
-        return round(100 * self.realtime_minutes / self.logged_minutes)
+        return round(100 * self.realtime_minutes / entered_here)
 
 
-def _day_totals(figures: MemberDay, realtime_minutes: int) -> Totals:
+def _day_totals(figures: MemberDay, realtime_minutes: int, imported_minutes: int = 0) -> Totals:
     """A day's totals: the engine's figures, and the real-time minutes counted here."""
     return Totals(
         expected_minutes=figures.expected_minutes,
         logged_minutes=figures.logged_minutes,
         wrap_minutes=figures.logged_minutes_wrap,
         realtime_minutes=realtime_minutes,
+        imported_minutes=imported_minutes,
     )
 
 
@@ -119,6 +125,11 @@ class MyDay:
     week_totals: Totals
     wrap_types: list[WorkType]
     now: datetime
+    # Set when the day is in a closed period: what is closed and who can reopen it. The page
+    # then offers no way to log or change time on it.
+    closed_text: str | None = None
+    # The day's week as handed in for approval, when it was.
+    week_submission: WeekSubmission | None = None
 
     @property
     def gaps(self) -> list[Block]:
@@ -130,18 +141,23 @@ class MyDay:
 
 
 def _realtime_by_day(
-    rows: list[tuple[datetime, datetime, datetime]], zone: ZoneInfo, window: timedelta
-) -> tuple[dict[date, int], dict[date, int]]:
-    """Minutes logged and minutes logged in real time, per local day."""
+    rows: list[tuple[datetime, datetime, datetime, str]], zone: ZoneInfo, window: timedelta
+) -> tuple[dict[date, int], dict[date, int], dict[date, int]]:
+    """Minutes logged, minutes logged in real time and minutes imported, per local day.
+    Imported entries never count as real time (they were not entered as the work ended)."""
     logged: dict[date, int] = defaultdict(int)
     realtime: dict[date, int] = defaultdict(int)
-    for start, end, created_at in rows:
-        in_time = created_at - end <= window
+    imported: dict[date, int] = defaultdict(int)
+    for start, end, created_at, source in rows:
+        was_imported = source == EntrySource.IMPORT
+        in_time = not was_imported and created_at - end <= window
         for day, minutes in minutes_by_local_day(start, end, zone).items():
             logged[day] += minutes
             if in_time:
                 realtime[day] += minutes
-    return logged, realtime
+            if was_imported:
+                imported[day] += minutes
+    return logged, realtime, imported
 
 
 def _axis(
@@ -217,7 +233,7 @@ def my_day(*, member: Member, day: date, now: datetime | None = None) -> MyDay:
     blocks = _timeline((axis_start, axis_end), zone, figures, items, now)
     week_days = [week_start(day) + timedelta(days=i) for i in range(7)]
     rows = _week_rows(member, week_days[0], zone)
-    logged, realtime = _realtime_by_day(rows, zone, figures.policy.realtime_window)
+    logged, realtime, imported = _realtime_by_day(rows, zone, figures.policy.realtime_window)
     return MyDay(
         member=member,
         day=day,
@@ -229,16 +245,35 @@ def my_day(*, member: Member, day: date, now: datetime | None = None) -> MyDay:
         timer=items.timer,
         blocks=blocks,
         hours=hours,
-        totals=_day_totals(figures, realtime.get(day, 0)),
+        totals=_day_totals(figures, realtime.get(day, 0), imported.get(day, 0)),
         week_totals=Totals(
             # Expected hours for the week come from the week view; here only what was logged.
             expected_minutes=0,
             logged_minutes=sum(logged.get(d, 0) for d in week_days),
             wrap_minutes=0,
             realtime_minutes=sum(realtime.get(d, 0) for d in week_days),
+            imported_minutes=sum(imported.get(d, 0) for d in week_days),
         ),
         wrap_types=wrap_types_offered(),
         now=now,
+        closed_text=_closed_text(day),
+        week_submission=_submission(member, week_days[0]),
+    )
+
+
+def _closed_text(*days: date) -> str | None:
+    """The closed-period sentence when any of `days` is closed, else None."""
+    closed = period_in_force()
+    if closed is not None and any(day_is_closed(day, closed) for day in days):
+        return closed_message(closed)
+    return None
+
+
+def _submission(member: Member, monday: date) -> WeekSubmission | None:
+    return (
+        WeekSubmission.objects.filter(member=member, week_start=monday)
+        .select_related("decided_by__user")
+        .first()
     )
 
 
@@ -333,12 +368,12 @@ def _timeline(
 
 def _week_rows(
     member: Member, monday: date, zone: ZoneInfo
-) -> list[tuple[datetime, datetime, datetime]]:
-    """(start, end, created_at) of every entry touching the member's local week."""
+) -> list[tuple[datetime, datetime, datetime, str]]:
+    """(start, end, created_at, source) of every entry touching the member's local week."""
     week_from = local_day_bounds(monday, zone)[0]
     week_to = local_day_bounds(monday + timedelta(days=6), zone)[1]
     touching = member_entries_touching(member, week_from, week_to)
-    return list(touching.values_list("start", "end", "created_at"))
+    return list(touching.values_list("start", "end", "created_at", "source"))
 
 
 @dataclass(frozen=True)
@@ -356,6 +391,18 @@ class MyWeek:
     days: list[WeekDay]
     totals: Totals
     now: datetime
+    submission: WeekSubmission | None = None
+    closed_text: str | None = None
+
+    @property
+    def is_over(self) -> bool:
+        """Whether the week has ended in the member's zone, so it may be handed in."""
+        return self.start + timedelta(days=6) < self.now.astimezone(self.member.zone).date()
+
+    @property
+    def may_submit(self) -> bool:
+        state = self.submission.state if self.submission else None
+        return self.is_over and state in (None, WeekState.RETURNED)
 
     @property
     def is_long(self) -> bool:
@@ -383,9 +430,9 @@ def my_week(*, member: Member, day: date, now: datetime | None = None) -> MyWeek
     figures = {d: day_figures(day=d, members=[member], now=now)[member.pk] for d in week_days}
     rows = _week_rows(member, first, zone)
     window = figures[first].policy.realtime_window
-    _, realtime = _realtime_by_day(rows, zone, window)
+    _, realtime, imported = _realtime_by_day(rows, zone, window)
     counts: dict[date, int] = defaultdict(int)
-    for start, end, _ in rows:
+    for start, end, _, _ in rows:
         for d in minutes_by_local_day(start, end, zone):
             counts[d] += 1
     days = []
@@ -394,7 +441,7 @@ def my_week(*, member: Member, day: date, now: datetime | None = None) -> MyWeek
         days.append(
             WeekDay(
                 day=d,
-                totals=_day_totals(f, realtime.get(d, 0)),
+                totals=_day_totals(f, realtime.get(d, 0), imported.get(d, 0)),
                 gap_minutes=round(f.gap_minutes + f.small_gap_minutes),
                 entry_count=counts.get(d, 0),
             )
@@ -408,6 +455,9 @@ def my_week(*, member: Member, day: date, now: datetime | None = None) -> MyWeek
             logged_minutes=sum(d.totals.logged_minutes for d in days),
             wrap_minutes=sum(d.totals.wrap_minutes for d in days),
             realtime_minutes=sum(d.totals.realtime_minutes for d in days),
+            imported_minutes=sum(d.totals.imported_minutes for d in days),
         ),
         now=now,
+        submission=_submission(member, first),
+        closed_text=_closed_text(first),
     )

@@ -10,7 +10,7 @@ from daybook.core.time import local_date
 from daybook.people.models import Member
 from daybook.people.selectors import members_visible_to
 
-from .choices import LOCKED_STATES
+from .choices import LOCKED_STATES, ApprovalState
 from .models import DraftEntry, PeriodClose, TimeEntry, Timer
 from .visibility import (
     ENDED_BY,
@@ -25,27 +25,81 @@ from .visibility import (
 def closed_through() -> date | None:
     """The last date of the closed period, or None when nothing is closed."""
     return (
-        PeriodClose.objects.order_by("-closed_at").values_list("closed_through", flat=True).first()
+        PeriodClose.objects.order_by("-closed_at", "-pk")
+        .values_list("closed_through", flat=True)
+        .first()
     )
 
 
-def span_lock_reason(*, member: Member, start, end, closed: date | None) -> str | None:
-    """Why time at this span may not be written, or None when it may."""
-    if closed is None:
+def period_in_force() -> PeriodClose | None:
+    """The close in force (the newest), with who made it, or None when nothing is closed."""
+    return PeriodClose.objects.select_related("closed_by").order_by("-closed_at", "-pk").first()
+
+
+def closed_message(closed: date | PeriodClose) -> str:
+    """What is closed, by whom, and who can reopen it: the one sentence every refusal of a
+    write into a closed period gives."""
+    if isinstance(closed, PeriodClose):
+        who = closed.closed_by.name if closed.closed_by_id else "Finance"
+        return (
+            f"Time up to {closed.closed_through:%Y-%m-%d} is closed (closed by {who} on "
+            f"{closed.closed_at:%Y-%m-%d}). Only Finance can reopen it; ask them if this "
+            "time must change."
+        )
+    return (
+        f"Time up to {closed:%Y-%m-%d} is closed. Only Finance can reopen it; ask them if this "
+        "time must change."
+    )
+
+
+def _closed_date(closed: date | PeriodClose | None) -> date | None:
+    return closed.closed_through if isinstance(closed, PeriodClose) else closed
+
+
+def day_is_closed(day: date, closed: date | PeriodClose | None) -> bool:
+    through = _closed_date(closed)
+    return through is not None and day <= through
+
+
+def span_lock_reason(
+    *, member: Member, start, end, closed: date | PeriodClose | None
+) -> str | None:
+    """Why time at this span may not be written, or None when it may. `closed` is the close
+    in force (period_in_force) or just its date (closed_through)."""
+    through = _closed_date(closed)
+    if through is None:
         return None
-    if local_date(start, member.zone) <= closed or local_date(end, member.zone) <= closed:
-        return f"Time up to {closed:%Y-%m-%d} is closed; ask Finance to reopen the period."
+    if local_date(start, member.zone) <= through or local_date(end, member.zone) <= through:
+        return closed_message(closed)
     return None
 
 
-def entry_lock_reason(entry: TimeEntry, *, closed: date | None = None) -> str | None:
-    """Why an entry cannot be changed, or None when it can."""
-    if entry.approval_state in LOCKED_STATES:
+def may_change_billed(by: Member | None) -> bool:
+    """Billed time (on an issued client statement) changes only through Finance (and Admin,
+    who holds every permission); the system (None) never changes it."""
+    return by is not None and by.user.has_perm("timekeeping.manage_all_entries")
+
+
+def entry_lock_reason(
+    entry: TimeEntry, *, closed: date | PeriodClose | None = None, by: Member | None = None
+) -> str | None:
+    """Why an entry cannot be changed (by `by`), or None when it can."""
+    state = entry.approval_state
+    if state == ApprovalState.BILLED:
+        if not may_change_billed(by):
+            number = entry.billed_on_statement
+            on = f" on statement {number}" if number else ""
+            return (
+                f"This entry is billed{on} and can no longer change, except by Finance: ask "
+                "Finance, saying what should change and why. Their change shows when the "
+                "statement is checked."
+            )
+    elif state in LOCKED_STATES:
         return (
             f"This entry is {entry.get_approval_state_display().lower()} and can no longer change."
         )
     if closed is None:
-        closed = closed_through()
+        closed = period_in_force()
     return span_lock_reason(member=entry.member, start=entry.start, end=entry.end, closed=closed)
 
 

@@ -2,7 +2,9 @@
 here: one service per action, one set of rules for every door."""
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from functools import cache
 from typing import TypedDict, Unpack
 
@@ -16,8 +18,8 @@ from django.utils.module_loading import import_string
 from daybook.catalogue.choices import AgreementCheck, BillableOption
 from daybook.catalogue.models import WorkRole, WorkType
 from daybook.clients.models import Agreement
-from daybook.clients.selectors import agreement_check
-from daybook.core.time import local_date
+from daybook.clients.selectors import agreement_check, covered_billable_error
+from daybook.core.time import DATE_WINDOW_MESSAGE, in_date_window, local_date
 from daybook.people.models import Member
 from daybook.people.services import members_lock
 from daybook.service.choices import TicketStatus
@@ -33,8 +35,8 @@ from .agreement_queue import unapplied_entries
 from .choices import EntrySource
 from .labels import entry_label
 from .models import DraftEntry, TimeEntry, Timer
-from .rates import default_billable, resolve_bill_rate
-from .selectors import closed_through, entry_lock_reason, overlapping_entries, span_lock_reason
+from .rates import default_billable, resolve_bill_rate, resolve_cost_rate, work_date
+from .selectors import entry_lock_reason, overlapping_entries, period_in_force, span_lock_reason
 
 MAX_ENTRY = timedelta(hours=24)
 # A little slack for clocks that disagree between a browser and the server.
@@ -129,7 +131,7 @@ def _validate(
     if errors:
         raise ValidationError(errors)
 
-    reason = span_lock_reason(member=member, start=start, end=end, closed=closed_through())
+    reason = span_lock_reason(member=member, start=start, end=end, closed=period_in_force())
     if reason:
         raise ValidationError({"start": [reason]})
     clash = overlapping_entries(member=member, start=start, end=end, exclude_pk=exclude_pk).first()
@@ -147,16 +149,26 @@ def _agreement_for(*, ticket: Ticket | None, phase: Phase | None):
     return None
 
 
-def _apply_rates(entry: TimeEntry, *, billable: str | None) -> None:
+def _apply_rates(
+    entry: TimeEntry, *, billable: str | None, refuse_covered_billable: bool = True
+) -> None:
+    """Settle the entry's billable option and store its bill and cost rates as in effect on
+    its work date (the member-local date of its start).
+
+    Billable on work a managed agreement covers is refused with a sentence (the fee pays for
+    it); with `refuse_covered_billable` False (moving time to the agreement a dispatcher
+    found) it becomes No Charge instead, recorded in the entry's history like the move."""
     agreement = entry.agreement
+    on = work_date(member=entry.member, start=entry.start)
     covered = (
-        agreement_check(
-            agreement=agreement,
-            work_type=entry.work_type,
-            on=local_date(entry.start, entry.member.zone),
-        )
-        == AgreementCheck.OK
+        agreement_check(agreement=agreement, work_type=entry.work_type, on=on) == AgreementCheck.OK
     )
+    if billable == BillableOption.BILLABLE:
+        refusal = covered_billable_error(agreement=agreement, work_type=entry.work_type, on=on)
+        if refusal and refuse_covered_billable:
+            raise ValidationError({"billable": [refusal]})
+        if refusal:
+            billable = BillableOption.NO_CHARGE
     entry.billable = billable or default_billable(
         work_type=entry.work_type, agreement=agreement, covered=covered
     )
@@ -165,7 +177,9 @@ def _apply_rates(entry: TimeEntry, *, billable: str | None) -> None:
         work_type=entry.work_type,
         billable=entry.billable,
         agreement=agreement,
+        on=on,
     )
+    entry.cost_rate = resolve_cost_rate(member=entry.member, on=on)
 
 
 def _lock_member(member: Member) -> None:
@@ -237,12 +251,15 @@ def entry_log(
     next_status: str | None = None,
     source: str = EntrySource.MANUAL,
     by: Member | None = None,
+    import_key: str = "",
 ) -> TimeEntry:
     """Log a new time entry after checking every rule; nothing is saved if any fails.
 
     The entry is applied to its ticket's (or project's) agreement and stores the bill rate and
     the member's cost rate as they are now. `next_status` then moves the ticket on. `by` is
-    who writes (None: the system), `source` how the time came in.
+    who writes (None: the system), `source` how the time came in. Imports (interchange)
+    pass source=IMPORT, which keeps the entry out of the real-time share and the late-entry
+    finding, and `import_key`, the row's identity in its file, so importing it again finds it.
     """
     _ensure_may_write(by=by, member=member)
     _lock_member(member)
@@ -270,6 +287,7 @@ def entry_log(
         notes=notes,
         internal_notes=internal_notes,
         source=source,
+        import_key=import_key,
         cost_rate=member.cost_rate,
     )
     _apply_rates(entry, billable=billable)
@@ -314,7 +332,7 @@ def entry_edit(
         raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
     _ensure_may_write(by=by, member=entry.member)
     entry = _relocked(entry, "member", "member__user")
-    reason = entry_lock_reason(entry)
+    reason = entry_lock_reason(entry, by=by)
     if reason:
         raise ValidationError({"__all__": [reason]})
     proposed = {name: getattr(entry, name) for name in EDITABLE_FIELDS}
@@ -344,7 +362,11 @@ def entry_edit(
     before = (entry.start, entry.end)
     for name, value in proposed.items():
         setattr(entry, name, value)
-    if RATE_FIELDS & changes.keys():
+    # Rates are resolved again when what they depend on changes: the work, or its work date.
+    moved_day = local_date(before[0], entry.member.zone) != local_date(
+        entry.start, entry.member.zone
+    )
+    if RATE_FIELDS & changes.keys() or moved_day:
         entry.agreement = _agreement_for(ticket=entry.ticket, phase=entry.phase)
         # A new work type brings its own billable default; otherwise the member's choice stays.
         kept = None if "work_type" in changes else entry.billable
@@ -361,7 +383,7 @@ def entry_delete(*, entry: TimeEntry, by: Member | None) -> None:
     """Delete an unlocked entry; its history keeps what it was and who removed it."""
     _ensure_may_write(by=by, member=entry.member)
     entry = _relocked(entry, "member")
-    reason = entry_lock_reason(entry)
+    reason = entry_lock_reason(entry, by=by)
     if reason:
         raise ValidationError({"__all__": [reason]})
     if by is not None:
@@ -572,9 +594,9 @@ def ticket_agreement_fix(
         )
         chosen = None if entry.billable == previous_default else entry.billable
         entry.agreement = agreement
-        _apply_rates(entry, billable=chosen)
+        _apply_rates(entry, billable=chosen, refuse_covered_billable=False)
         entry._history_user = by.user
-        entry.save(update_fields=["agreement", "billable", "bill_rate", "updated_at"])
+        entry.save(update_fields=["agreement", "billable", "bill_rate", "cost_rate", "updated_at"])
         moved.setdefault(entry.member, set()).update(
             _local_days(entry.member, (entry.start, entry.end))
         )
@@ -673,3 +695,130 @@ def draft_discard(*, draft: DraftEntry, by: Member) -> None:
     """Throw a parked draft away, for time that should not be logged after all."""
     _ensure_may_write(by=by, member=draft.member)
     DraftEntry.objects.filter(pk=draft.pk).delete()
+
+
+MAX_RERATE_REASON = 80  # the history keeps "Re-rated: " + reason in 100 characters
+MAX_RERATE_DAYS = 366
+
+
+@dataclass(frozen=True)
+class RerateChange:
+    """One entry whose stored rates (or billable option) a re-rate changes."""
+
+    entry_id: int
+    member: str
+    work_date: date
+    billable_before: str
+    billable_after: str
+    bill_rate_before: Decimal
+    bill_rate_after: Decimal
+    cost_rate_before: Decimal
+    cost_rate_after: Decimal
+
+
+@dataclass(frozen=True)
+class RerateResult:
+    changed: tuple[RerateChange, ...]
+    unchanged: int
+    locked: int
+    dry_run: bool
+
+
+def _rerate_errors(*, first: date, last: date, reason: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for name, day in (("start", first), ("end", last)):
+        if not isinstance(day, date) or isinstance(day, datetime):
+            errors[name] = ["Give a date as YYYY-MM-DD."]
+        elif not in_date_window(day):
+            errors[name] = [DATE_WINDOW_MESSAGE]
+    if not errors:
+        if last < first:
+            errors["end"] = [f"The end ({last}) is before the start ({first})."]
+        elif (last - first).days + 1 > MAX_RERATE_DAYS:
+            errors["end"] = [f"Re-rate at most {MAX_RERATE_DAYS} days at a time."]
+    if not reason.strip():
+        errors["reason"] = ["Say why the entries are re-rated; their history keeps it."]
+    elif len(reason.strip()) > MAX_RERATE_REASON:
+        errors["reason"] = [f"Keep the reason to {MAX_RERATE_REASON} characters or fewer."]
+    return errors
+
+
+@transaction.atomic
+def entries_rerate(
+    *,
+    by: Member | None,
+    start: date,
+    end: date,
+    reason: str,
+    member: Member | None = None,
+    agreement: Agreement | None = None,
+    work_role: WorkRole | None = None,
+    dry_run: bool = False,
+) -> RerateResult:
+    """Resolve the rates of unlocked entries again, on purpose, after a rate changed late.
+
+    Entries whose work date (the member-local date of their start) is from `start` to `end`,
+    optionally only one member's, one agreement's or one work role's, get the bill and cost
+    rates in effect on that date (`rates.py`), keeping their agreement and billable option
+    (Billable on work a managed agreement covers becomes No Charge). Locked entries (approved,
+    billed, in a closed period) are counted and left alone. Each changed entry's history keeps
+    who re-rated it and why. Finance and Admin only (None: the system, for the CLI);
+    `dry_run` reports what would change and saves nothing.
+    """
+    if by is not None and not (
+        by.user.has_perm("timekeeping.manage_all_entries")
+        and by.user.has_perm("timekeeping.view_all_entries")
+    ):
+        raise PermissionDenied("Only Finance or an administrator can re-rate time entries.")
+    errors = _rerate_errors(first=start, last=end, reason=reason)
+    if errors:
+        raise ValidationError(errors)
+    reason = reason.strip()
+    # A day of slack either side covers every zone; the local date decides below.
+    entries = TimeEntry.objects.filter(
+        start__gte=datetime.combine(start - timedelta(days=1), time.min, tzinfo=UTC),
+        start__lt=datetime.combine(end + timedelta(days=2), time.min, tzinfo=UTC),
+    ).select_related("member__user", "agreement", "work_role", "work_type")
+    if member is not None:
+        entries = entries.filter(member=member)
+    if agreement is not None:
+        entries = entries.filter(agreement=agreement)
+    if work_role is not None:
+        entries = entries.filter(work_role=work_role)
+    members_lock(entries.values_list("member_id", flat=True).distinct())
+    changed: list[RerateChange] = []
+    unchanged = locked = 0
+    closed = period_in_force()
+    for entry in entries.order_by("start", "pk"):
+        day = work_date(member=entry.member, start=entry.start)
+        if not start <= day <= end:
+            continue
+        if entry_lock_reason(entry, closed=closed) is not None:
+            locked += 1
+            continue
+        before = (entry.billable, entry.bill_rate, entry.cost_rate)
+        _apply_rates(entry, billable=entry.billable, refuse_covered_billable=False)
+        after = (entry.billable, entry.bill_rate, entry.cost_rate)
+        if after == before:
+            unchanged += 1
+            continue
+        changed.append(
+            RerateChange(
+                entry_id=entry.pk,
+                member=entry.member.name,
+                work_date=day,
+                billable_before=before[0],
+                billable_after=after[0],
+                bill_rate_before=before[1],
+                bill_rate_after=after[1],
+                cost_rate_before=before[2],
+                cost_rate_after=after[2],
+            )
+        )
+        if dry_run:
+            continue
+        if by is not None:
+            entry._history_user = by.user
+        entry._change_reason = f"Re-rated: {reason}"
+        entry.save(update_fields=["billable", "bill_rate", "cost_rate", "updated_at"])
+    return RerateResult(changed=tuple(changed), unchanged=unchanged, locked=locked, dry_run=dry_run)

@@ -1,11 +1,21 @@
-"""Ticket pages for technicians: my tickets, a board's queue, and the ticket with its status
-workflow as buttons. Moving a ticket to In Progress starts the member's timer on it."""
+"""Ticket pages: my tickets, a board's queue, and the ticket with its status workflow as
+buttons (moving a ticket to In Progress starts the member's timer on it); and dispatch's pages:
+the board, creating and editing tickets, assigning them, and the ticket's timeline and notes.
+
+Who may use dispatch's pages (people/roles.py):
+- the board, editing and assigning: `service.dispatch_ticket` (dispatchers, managers, admins);
+- creating: `service.add_ticket` (the same roles);
+- notes: `service.add_ticketnote` (everyone who works tickets). Technicians and Finance are
+  refused the board, creating, editing and assigning with a 403.
+"""
 
 import re
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -20,9 +30,33 @@ from daybook.core.web import apply_errors, member_required, render_page, safe_ne
 from daybook.people.models import Member
 from daybook.service.choices import OPEN_STATUSES, TICKET_TRANSITIONS, TicketStatus
 from daybook.service.filtersets import TicketFilterSet
-from daybook.service.forms import AgreementChoiceForm, AgreementFlagForm, StatusForm
+from daybook.service.forms import (
+    AgreementChoiceForm,
+    AgreementFlagForm,
+    AssignForm,
+    NoteForm,
+    StatusForm,
+    TicketCreateForm,
+    TicketForm,
+)
 from daybook.service.models import AgreementFlag, Ticket
-from daybook.service.services import ticket_flag_agreement, ticket_flag_resolve
+from daybook.service.selectors import (
+    BOARD_SORTS,
+    DEFAULT_BOARD_SORT,
+    agreement_verdict,
+    board_tickets,
+    ticket_agreement_pick,
+    ticket_work_type,
+)
+from daybook.service.services import (
+    AUTO,
+    ticket_assign,
+    ticket_create,
+    ticket_flag_agreement,
+    ticket_flag_resolve,
+    ticket_note_add,
+)
+from daybook.service.sla import clock_states
 
 from . import services as time_services
 from .agreement_queue import agreement_queue
@@ -30,6 +64,7 @@ from .defaults import agreement_status, billable_for, default_work_type
 from .forms import StopForm
 from .labels import entry_label
 from .selectors import entries_visible_to
+from .ticket_dispatch import ticket_edit, ticket_timeline
 
 PAGE_SIZE = 50
 # A search for a ticket number: plain digits that fit an id. Other digits Python knows ("²")
@@ -116,6 +151,13 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
     member: Member = request.member
     flag_form = extra.pop("flag_form", None) or AgreementFlagForm()
+    may_dispatch = request.user.has_perm(DISPATCH)
+    assign_form = extra.pop("assign_form", None) or (
+        AssignForm(initial={"assignee": ticket.assignee_id}, current=ticket.assignee)
+        if may_dispatch
+        else None
+    )
+    note_form = extra.pop("note_form", None) or NoteForm()
     timer = time_services.timer_current(member=member)
     today = local_date(timezone.now(), member.zone)
     moves = [
@@ -145,6 +187,12 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
             "raised_by__user"
         ),
         "flag_form": flag_form,
+        "sla": clock_states(ticket, now=timezone.now()),
+        "timeline": ticket_timeline(ticket, viewer=request.user),
+        "may_dispatch": may_dispatch,
+        "assign_form": assign_form,
+        "may_note": request.user.has_perm(ADD_NOTE) and ticket.status != TicketStatus.CLOSED,
+        "note_form": note_form,
         **extra,
     }
 
@@ -153,6 +201,9 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
 @require_GET
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = ticket_for(request.user, pk)
+    ticket = Ticket.objects.select_related(
+        "board", "company", "contact", "agreement", "assignee__user"
+    ).get(pk=ticket.pk)
     return render_page(request, "tickets/ticket_detail.html", _ticket_context(request, ticket))
 
 
@@ -312,3 +363,195 @@ def flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Answered the flag on #{flag.ticket_id}.")
     return redirect(safe_next(request, reverse("tickets:agreement_queue")))
+
+
+# --- dispatch: the board, new and edited tickets, assigning, notes -----------------------------
+
+DISPATCH = "service.dispatch_ticket"
+ADD_TICKET = "service.add_ticket"
+ADD_NOTE = "service.add_ticketnote"
+BOARD_PAGE_SIZE = 50
+
+
+def _require(request: HttpRequest, permission: str, refusal: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied(refusal)
+
+
+@member_required
+@require_GET
+def ticket_board(request: HttpRequest) -> HttpResponse:
+    """Dispatch's board: every ticket in the chosen queue, filtered as GET /api/tickets/ is
+    (status, priority, company, assignee, unassigned, SLA due soon), sorted and paged in the
+    database, each row with its SLA clocks."""
+    _require(request, DISPATCH, "The dispatch board is for dispatchers, managers and admins.")
+    data = request.GET.copy()
+    if "status" not in data:
+        data.setlist("status", sorted(OPEN_STATUSES))
+    filterset = TicketFilterSet(data, queryset=Ticket.objects.all())
+    valid = filterset.is_valid()
+    sort = request.GET.get("sort") or DEFAULT_BOARD_SORT
+    if sort not in BOARD_SORTS:
+        sort = DEFAULT_BOARD_SORT
+    tickets = board_tickets(filterset.qs if valid else Ticket.objects.none(), sort=sort)
+    page = Paginator(tickets, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [(ticket, *clock_states(ticket, now=now)) for ticket in page.object_list]
+    context = {
+        "filterset": filterset,
+        "filters_valid": valid,
+        "page": page,
+        "rows": rows,
+        "sort": sort,
+        "sorts": [(name, label) for name, (label, _order) in BOARD_SORTS.items()],
+        "may_create": request.user.has_perm(ADD_TICKET),
+    }
+    return render_page(
+        request,
+        "tickets/board.html",
+        context,
+        partial="tickets/_board_rows.html",
+        status=200 if valid else 400,
+    )
+
+
+def _client_fields(form: TicketForm) -> dict:
+    """What the form shows about the chosen company: what picking by itself gives (the one
+    rule, service/selectors.agreement_pick), and the agreement check of the agreement the
+    ticket would get with the choice as it stands."""
+    company = form.chosen_company()
+    if company is None:
+        return {"pick": None, "verdict": None, "auto": True}
+    board = form.chosen_board()
+    own_type = form.ticket.work_type if form.ticket is not None else None
+    at = form.ticket.opened_at if form.ticket is not None else timezone.now()
+    pick = ticket_agreement_pick(company=company, board=board, work_type=own_type, at=at)
+    chosen = form.chosen_agreement()
+    agreement = pick.agreement if chosen is AUTO else chosen
+    verdict = agreement_verdict(
+        agreement=agreement,
+        work_type=ticket_work_type(board=board, work_type=own_type),
+        on=local_date(at, ZoneInfo(company.time_zone)),
+    )
+    return {"pick": pick, "verdict": verdict, "auto": chosen is AUTO}
+
+
+def _form_page(request: HttpRequest, form: TicketForm, *, status: int = 200) -> HttpResponse:
+    context = {"form": form, "ticket": form.ticket, **_client_fields(form)}
+    return render_page(request, "tickets/ticket_form.html", context, status=status)
+
+
+def _saved(request: HttpRequest, ticket: Ticket, done: str) -> HttpResponse:
+    agreement = ticket.agreement.name if ticket.agreement else "no agreement"
+    messages.success(request, f"{done} #{ticket.pk}: it uses {agreement}.")
+    return redirect(_ticket_url(ticket))
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    """Open a ticket. Its agreement is picked by itself when the client has exactly one that
+    fits; the form shows which and whether it covers the work."""
+    _require(request, ADD_TICKET, "Opening tickets is for dispatchers, managers and admins.")
+    if request.method == "GET":
+        initial = {"company": request.GET.get("company"), "board": request.GET.get("board")}
+        return _form_page(request, TicketCreateForm(initial=initial))
+    form = TicketCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            ticket = ticket_create(by=request.member, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as refused:
+            form.add_error("agreement", str(refused))
+        else:
+            return _saved(request, ticket, "Opened")
+    return _form_page(request, form, status=400)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def ticket_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a ticket's details; a new agreement takes its time that had no valid one."""
+    _require(request, DISPATCH, "Editing tickets is for dispatchers, managers and admins.")
+    ticket = ticket_for(request.user, pk)
+    initial = {
+        "company": ticket.company_id,
+        "contact": ticket.contact_id,
+        "summary": ticket.summary,
+        "description": ticket.description,
+        "priority": ticket.priority,
+        "board": ticket.board_id,
+        "agreement": str(ticket.agreement_id) if ticket.agreement_id else "none",
+    }
+    if request.method == "GET":
+        return _form_page(request, TicketForm(initial=initial, ticket=ticket))
+    form = TicketForm(request.POST, initial=initial, ticket=ticket)
+    if form.is_valid():
+        try:
+            ticket = ticket_edit(ticket=ticket, by=request.member, **form.changes())
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as refused:
+            form.add_error("agreement", str(refused))
+        else:
+            return _saved(request, ticket, "Saved")
+    return _form_page(request, form, status=400)
+
+
+@member_required
+@require_GET
+def ticket_form_check(request: HttpRequest) -> HttpResponse:
+    """The company's part of the ticket form (contacts, agreements, the agreement check),
+    refreshed by htmx as the company, board or agreement change. Nothing is saved."""
+    if not (request.user.has_perm(ADD_TICKET) or request.user.has_perm(DISPATCH)):
+        raise PermissionDenied("The ticket form is for dispatchers, managers and admins.")
+    ticket = None
+    ticket_id = request.GET.get("ticket", "")
+    if ticket_id.isascii() and ticket_id.isdigit() and len(ticket_id) < 18:
+        ticket = ticket_for(request.user, int(ticket_id))
+    form = TicketForm(request.GET, ticket=ticket)
+    context = {"form": form, "ticket": ticket, **_client_fields(form)}
+    return render_page(request, "tickets/_ticket_client_fields.html", context)
+
+
+@member_required
+@require_POST
+def ticket_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The member picker: give the ticket to someone, or back to the queue."""
+    _require(request, DISPATCH, "Assigning tickets is for dispatchers, managers and admins.")
+    ticket = ticket_for(request.user, pk)
+    form = AssignForm(request.POST, current=ticket.assignee)
+    if form.is_valid():
+        assignee = form.cleaned_data["assignee"]
+        try:
+            ticket = ticket_assign(ticket=ticket, assignee=assignee, by=request.member)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            who = assignee.name if assignee else "nobody (back in the queue)"
+            messages.success(request, f"#{ticket.pk} is now assigned to {who}.")
+            return redirect(safe_next(request, _ticket_url(ticket)))
+    context = _ticket_context(request, ticket, assign_form=form)
+    return render_page(request, "tickets/ticket_detail.html", context, status=400)
+
+
+@member_required
+@require_POST
+def ticket_note(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a note to the ticket's conversation, client-visible or internal."""
+    _require(request, ADD_NOTE, "Your role may not add notes to tickets.")
+    ticket = ticket_for(request.user, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                ticket_note_add(ticket=ticket, by=request.member, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            kind = "for the client" if form.cleaned_data["client_visible"] else "internal"
+            messages.success(request, f"Note added ({kind}).")
+            return redirect(_ticket_url(ticket) + "#timeline")
+    context = _ticket_context(request, ticket, note_form=form)
+    return render_page(request, "tickets/ticket_detail.html", context, status=400)

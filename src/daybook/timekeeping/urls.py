@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import approval_views, views
 
 app_name = "timekeeping"
 urlpatterns = [
@@ -14,9 +14,16 @@ urlpatterns = [
     path("entries/new/", views.entry_new, name="entry_new"),
     path("entries/wrap/", views.entry_wrap, name="entry_wrap"),
     path("entries/defaults/", views.entry_defaults_view, name="entry_defaults"),
+    path("entries/tickets/", views.ticket_options_view, name="ticket_options"),
     path("entries/<int:pk>/edit/", views.entry_edit, name="entry_edit"),
     path("entries/<int:pk>/delete/", views.entry_delete, name="entry_delete"),
     path("entries/<int:pk>/history/", views.entry_history, name="entry_history"),
     path("drafts/<int:pk>/", views.draft_complete, name="draft_complete"),
     path("drafts/<int:pk>/discard/", views.draft_discard, name="draft_discard"),
+    path("week/<isodate:day>/submit/", approval_views.week_submit_view, name="week_submit"),
+    path("approvals/", approval_views.approvals, name="approvals"),
+    path("approvals/<int:pk>/", approval_views.approval_week, name="approval_week"),
+    path("approvals/<int:pk>/approve/", approval_views.approval_approve, name="approval_approve"),
+    path("approvals/<int:pk>/return/", approval_views.approval_return, name="approval_return"),
+    path("periods/", approval_views.periods, name="periods"),
 ]

@@ -22,14 +22,15 @@ from daybook.service.models import Ticket
 
 from . import services
 from .choices import EntrySource
-from .defaults import agreement_status, billable_for, entry_initial
-from .forms import EntryForm, SpanForm, StopForm, WrapForm
+from .defaults import agreement_status, billable_for, default_work_type, entry_initial
+from .forms import TICKET_NUMBER, EntryForm, SpanForm, StopForm, WrapForm
 from .labels import entry_label
 from .models import DraftEntry, TimeEntry
 from .my_day import my_day, my_week
 from .revisions import entry_revisions
 from .selectors import entries_visible_to, entry_lock_reason
 from .templatetags.timekeeping import timer_bar
+from .ticket_search import ticket_suggestions
 
 ENTRY_RELATED = ("ticket__company", "phase__project", "work_type", "work_role", "agreement")
 
@@ -64,11 +65,13 @@ def draft_for(member: Member, pk: int) -> DraftEntry:
     )
 
 
-def ticket_or_none(pk) -> Ticket | None:
-    try:
-        return Ticket.objects.select_related("board", "agreement", "company").get(pk=int(pk))
-    except (TypeError, ValueError, Ticket.DoesNotExist):
+def ticket_or_none(number) -> Ticket | None:
+    """The ticket a number (as typed: "564", "#564", "564 Printer offline") names, if any."""
+    match = TICKET_NUMBER.match(str(number).strip()) if number is not None else None
+    if match is None:
         return None
+    tickets = Ticket.objects.select_related("board__default_work_type", "agreement", "company")
+    return tickets.filter(pk=int(match.group(1))).first()
 
 
 def _today(member: Member) -> date:
@@ -126,13 +129,9 @@ def timer_bar_view(request: HttpRequest) -> HttpResponse:
     return render(request, "timekeeping/_timer_bar.html", context)
 
 
-def _form_context(
-    request: HttpRequest, form, *, ticket, phase, work_type: WorkType | None, on: date, **extra
-) -> dict:
-    """Everything the entry form template needs around the form itself."""
-    status = agreement_status(ticket=ticket, phase=phase, work_type=work_type, on=on)
-    # Changing the work type (or typing a ticket) refreshes the agreement check and the
-    # billable default next to the form.
+def _refresh_attrs(ticket: Ticket | None, form) -> dict:
+    """Changing the work type (or typing a ticket) refreshes the agreement check, the billable
+    default and, on a ticket, a payroll-wrap work type, next to the form."""
     refresh = {
         "hx-get": reverse("timekeeping:entry_defaults"),
         "hx-trigger": "change",
@@ -142,6 +141,15 @@ def _form_context(
     }
     if "ticket" not in form.fields and ticket is not None:
         refresh["hx-vals"] = json.dumps({"ticket": ticket.pk})
+    return refresh
+
+
+def _form_context(
+    request: HttpRequest, form, *, ticket, phase, work_type: WorkType | None, on: date, **extra
+) -> dict:
+    """Everything the entry form template needs around the form itself."""
+    status = agreement_status(ticket=ticket, phase=phase, work_type=work_type, on=on)
+    refresh = _refresh_attrs(ticket, form)
     form.fields["work_type"].widget.attrs.update(refresh)
     if "ticket" in form.fields:
         form.fields["ticket"].widget.attrs.update(refresh)
@@ -193,7 +201,9 @@ def timer_stop_view(request: HttpRequest) -> HttpResponse:
     # Saved: gone already. Refused or first showing: the form with the ticket's details.
     ticket = ticket_or_none(timer.ticket_id) if timer.ticket_id else None
     if request.method != "POST":
-        initial = entry_initial(member=member, on=on, ticket=ticket, phase=timer.phase)
+        initial = entry_initial(
+            member=member, on=on, ticket=ticket, phase=timer.phase, internal=ticket is None
+        )
         initial["then"] = request.GET.get("then")
         initial["next_status"] = request.GET.get("next_status", "")
         form = StopForm(initial=initial, with_status=ticket is not None)
@@ -361,7 +371,7 @@ def entry_wrap(request: HttpRequest) -> HttpResponse:
 def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
     member = request.member
     entry = entry_for_edit(member, pk)
-    lock = entry_lock_reason(entry)
+    lock = entry_lock_reason(entry, by=member)
     kwargs = {"with_status": False, "current_phase_id": entry.phase_id}
     if request.method == "POST" and not lock:
         form = EntryForm(request.POST, **kwargs)
@@ -418,7 +428,7 @@ def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
     member = request.member
     entry = entry_for_edit(member, pk)
     day = local_date(entry.start, entry.member.zone)
-    error = entry_lock_reason(entry)
+    error = entry_lock_reason(entry, by=member)
     if request.method == "POST" and not error:
         try:
             services.entry_delete(entry=entry, by=member)
@@ -468,7 +478,13 @@ def draft_complete(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"Logged {_duration(entry)} on {_target(entry)}.")
                 return redirect(safe_next(request, _day_url(on)))
     else:
-        initial = entry_initial(member=member, on=on, ticket=draft.ticket, phase=draft.phase)
+        initial = entry_initial(
+            member=member,
+            on=on,
+            ticket=draft.ticket,
+            phase=draft.phase,
+            internal=draft.ticket_id is None and draft.phase_id is None,
+        )
         initial.update(start=draft.start, end=draft.end, notes=draft.notes)
         form = SpanForm(initial=initial, with_status=with_status)
     context = _form_context(
@@ -499,13 +515,33 @@ def draft_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_GET
+def ticket_options_view(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the entry form's ticket field, for what has been typed so far."""
+    tickets = ticket_suggestions(request.GET.get("ticket", "")[:100])
+    return render(request, "timekeeping/_ticket_options.html", {"tickets": tickets})
+
+
+@member_required
+@require_GET
 def entry_defaults_view(request: HttpRequest) -> HttpResponse:
-    """The agreement check and billable default for the ticket and work type on the form."""
+    """The agreement check and billable default for the ticket and work type on the form; on a
+    ticket, a payroll-wrap work type (which cannot go there) is replaced by the ticket's
+    default, so the form never offers a choice the save would refuse."""
     member = request.member
     ticket = ticket_or_none(request.GET.get("ticket"))
     work_type = WorkType.objects.filter(pk=_int(request.GET.get("work_type"))).first()
+    # Only a change of ticket switches the work type; a member who picks a wrap type on
+    # purpose sees the agreement panel and, on saving, the reason it cannot go there.
+    ticket_changed = request.headers.get("HX-Trigger-Name") != "work_type"
+    switched = ticket is not None and (
+        work_type is None or (work_type.is_payroll_wrap and ticket_changed)
+    )
+    if switched:
+        work_type = default_work_type(ticket=ticket, member=member)
     on = _today(member)
     billable = billable_for(work_type=work_type, ticket=ticket, phase=None, on=on)
+    form = EntryForm(initial={"billable": billable, "work_type": work_type})
+    form.fields["work_type"].widget.attrs.update(_refresh_attrs(ticket, form))
     return render(
         request,
         "timekeeping/_entry_defaults.html",
@@ -513,7 +549,8 @@ def entry_defaults_view(request: HttpRequest) -> HttpResponse:
             "ticket": ticket,
             "agreement": agreement_status(ticket=ticket, phase=None, work_type=work_type, on=on),
             "can_fix_agreement": request.user.has_perm("service.change_ticket_agreement"),
-            "form": StopForm(initial={"billable": billable}),
+            "form": form,
             "work_type": work_type,
+            "switched": switched and work_type is not None,
         },
     )

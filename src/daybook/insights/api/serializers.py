@@ -156,6 +156,10 @@ class StatementTotalSerializer(serializers.Serializer):
     amount = Figure()
     block_drawn = maybe_figure()
     block_remaining = maybe_figure()
+    fixed_fee = maybe_figure(
+        "A fixed-fee project's whole fee (null otherwise); its amount is the part of the fee "
+        "this statement charges."
+    )
 
 
 @extend_schema_serializer(many=False)

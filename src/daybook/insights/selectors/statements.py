@@ -23,10 +23,12 @@ from .common import (
     CENT,
     ZERO,
 )
+from .profitability import revenue_from_work
 
 CHARGE_BILLABLE = "Billable"
 CHARGE_NO_CHARGE = "No charge"
 CHARGE_BLOCK = "Block hours"
+CHARGE_FIXED_FEE = "Fixed fee"
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class StatementTotal:
     amount: Decimal
     block_drawn: Decimal | None
     block_remaining: Decimal | None
+    # A fixed-fee project: its whole fee; `amount` is the part of it this statement charges.
+    fixed_fee: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,9 @@ def _charge(entry: TimeEntry) -> tuple[str, Decimal, Decimal]:
     if entry.billable == BillableOption.NO_CHARGE:
         return CHARGE_NO_CHARGE, ZERO, ZERO
     agreement = entry.agreement
+    if agreement is not None and agreement.is_fixed_fee:
+        # The fee is charged, not the hours: see the agreement's total.
+        return CHARGE_FIXED_FEE, ZERO, ZERO
     if (
         agreement is not None
         and agreement.type == AgreementType.BLOCK_HOURS
@@ -175,7 +182,8 @@ def client_statement(*, company, period: Period, visible: Q | None = None) -> St
         rows=tuple(rows),
         totals=totals,
         hours=sum((r.hours for r in rows), ZERO),
-        amount=sum((r.amount for r in rows), ZERO),
+        # The rows' amounts plus the fixed fees charged (each agreement's total holds both).
+        amount=sum((t.amount for t in totals), ZERO),
         fingerprint=statement_fingerprint(
             company_identifier=company.identifier, period=period, rows=rows
         ),
@@ -216,6 +224,12 @@ def _statement_totals(*, company, period: Period, rows: list[StatementRow], visi
         .values("agreement_id")
         .annotate(seconds=sum_seconds())
     }
+    fees = _fixed_fees(
+        [a for a in agreements.values() if a.is_fixed_fee],
+        period=period,
+        zone=ZoneInfo(company.time_zone),
+        visible=visible,
+    )
     totals = []
     keys = sorted(names, key=lambda k: (k is None, names[k].lower(), k or 0))
     keys += sorted(
@@ -230,14 +244,49 @@ def _statement_totals(*, company, period: Period, rows: list[StatementRow], visi
                 agreement=names.get(key) or agreement.name,
                 type_label=agreement.get_type_display() if agreement else "",
                 hours=hours[key],
-                amount=amount[key],
+                amount=fees[key] if key in fees else amount[key],
                 block_drawn=drawn[key] if is_block else None,
                 block_remaining=(agreement.prepaid_hours - used.get(key, ZERO))
                 if is_block
                 else None,
+                fixed_fee=agreement.prepaid_amount if key in fees else None,
             )
         )
     return tuple(totals)
+
+
+def _fixed_fees(
+    agreements: list[Agreement], *, period: Period, zone: ZoneInfo, visible: Q
+) -> dict[int, Decimal]:
+    """The part of each fixed-fee project's fee this statement charges: the fee is charged as
+    its estimate is worked (fee / estimated hours for each hour, of any billable option, on
+    the company's calendar), never beyond the fee: hours before the period use up the
+    estimate first. The same rule as profitability's revenue (`revenue_from_work`)."""
+    if not agreements:
+        return {}
+    low, high = period.bounds(zone)
+    rows = (
+        TimeEntry.objects.filter(agreement__in=agreements, start__lt=high)
+        .filter(visible)
+        .order_by()
+        .values("agreement_id")
+        .annotate(
+            before=sum_seconds(filter=Q(start__lt=low)),
+            within=sum_seconds(filter=Q(start__gte=low)),
+        )
+    )
+    worked = {r["agreement_id"]: (to_hours(r["before"]), to_hours(r["within"])) for r in rows}
+    fees = {}
+    for agreement in agreements:
+        before, within = worked.get(agreement.pk, (ZERO, ZERO))
+        fees[agreement.pk] = revenue_from_work(
+            agreement,
+            hours=within,
+            billable_hours=ZERO,
+            billable_amount=ZERO,
+            hours_before=before,
+        )
+    return fees
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Members and teams, read-only. Members are scoped like their time: yourself, the teams you
-review, or everyone for Finance and Admin."""
+review, or everyone for Finance and Admin. Dispatch (who assigns tickets) also sees the members
+who may be given work (people/assignable.py), to pick an assignee: their names and teams, not
+their time, and their cost rates only if the role sees money."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
@@ -11,12 +13,26 @@ from rest_framework.response import Response
 from daybook.core.api import DaybookViewSetMixin, error_response
 from daybook.core.members import request_member
 
+from ..assignable import members_assignable
 from ..filtersets import MemberFilterSet
 from ..models import Member, Team
 from ..selectors import members_visible_to
 from .serializers import MemberSerializer, TeamSerializer
 
 MEMBER_VIEW = ["people.view_member"]
+# Who assigns tickets; named here as a permission, so people needs nothing from service.
+DISPATCH = "service.dispatch_ticket"
+
+
+def members_listed_for(user) -> QuerySet[Member]:
+    """Members the API shows `user`: those whose time they may see, and for dispatch also
+    everyone who may be given a ticket."""
+    visible = members_visible_to(user)
+    if not user.has_perm(DISPATCH):
+        return visible
+    return Member.objects.filter(
+        Q(pk__in=visible.values("pk")) | Q(pk__in=members_assignable().values("pk"))
+    )
 
 
 class MemberViewSet(DaybookViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -33,7 +49,7 @@ class MemberViewSet(DaybookViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Member]:
         if getattr(self, "swagger_fake_view", False):
             return Member.objects.none()
-        return members_visible_to(self.request.user).select_related("user")
+        return members_listed_for(self.request.user).select_related("user")
 
     @extend_schema(responses={200: MemberSerializer, 404: error_response("404")})
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])

@@ -1,6 +1,8 @@
 from rest_framework.routers import BaseRouter
 
 from ..timer_api import TimerViewSet
+from .approvals import PeriodCloseViewSet, WeekSubmissionViewSet
+from .rerate import RerateViewSet
 from .tickets import TicketViewSet
 from .views import TimeEntryViewSet
 
@@ -10,3 +12,6 @@ def register(router: BaseRouter) -> None:
     router.register("tickets", TicketViewSet, basename="ticket")
     router.register("time-entries", TimeEntryViewSet, basename="timeentry")
     router.register("timer", TimerViewSet, basename="timer")
+    router.register("rerate", RerateViewSet, basename="rerate")
+    router.register("week-submissions", WeekSubmissionViewSet, basename="weeksubmission")
+    router.register("period-closes", PeriodCloseViewSet, basename="periodclose")

@@ -43,7 +43,7 @@ class Command(BaseCommand):
     def handle(
         self, *args, host: str | None, port: int | None, workers: int | None, **options
     ) -> None:
-        # Only this machine by default: the demo runs with published passwords and DEBUG on.
+        # Only this machine by default: the demo runs with published passwords.
         host = host or env_str("HOST", "127.0.0.1")
         try:
             port = env_int("PORT", 8000) if port is None else port

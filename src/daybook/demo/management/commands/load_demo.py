@@ -11,6 +11,7 @@ from django.db import transaction
 from daybook.core.env import env_int
 from daybook.demo.catalog import DEMO_PASSWORD, STAFF
 from daybook.demo.generator import SIZES, DemoConflict, build_demo
+from daybook.demo.process import process_seed
 
 
 class Command(BaseCommand):
@@ -75,6 +76,8 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing was saved.")
             return
+        if process_seed() is not None:
+            self.stdout.write("Wrote the first version of the process; members see it first.")
         self.stdout.write(f"\nOpen http://127.0.0.1:{port}/ and sign in as one of:")
         for spec in STAFF:
             if spec.login:
