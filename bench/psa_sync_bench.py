@@ -9,7 +9,9 @@ one member, and 5 x N time entries. The benchmark times, in a fresh test databas
 
 It also prints the time spent on each record kind and per record: the tickets new to Daybook
 go through service.tickets_create_many a page at a time (the same checks as ticket_create,
-then one insert of the page's tickets, history records and links).
+then one insert of the page's tickets, history records and links), and the companies and
+agreements new to Daybook likewise through clients.companies_create_many and
+agreements_create_many (`--one-by-one` takes all three kinds one at a time, to compare).
 
 and prints records per second and the process's peak memory after each, which must stay flat
 as the size grows. 10,000 tickets + 50,000 entries is the target:
@@ -37,8 +39,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--one-by-one",
         action="store_true",
-        help="take every ticket on its own (ticket_create each), as before the batch path, "
-        "to compare",
+        help="take every company, agreement and ticket on its own (company_create, "
+        "agreement_create, ticket_create each), as before the batch paths, to compare",
     )
     return parser.parse_args()
 
@@ -204,12 +206,17 @@ def main() -> int:
             if args.one_by_one:
                 from daybook.psa.sync import Runner
 
-                def one_by_one(self, records, links):
-                    for record in records:
-                        self.take("tickets", record, links, {})
+                def one_by_one(kind):
+                    def take_all(self, records, links):
+                        for record in records:
+                            self.take(kind, record, links, {})
 
-                Runner.take_tickets = one_by_one
-                print("Tickets one by one (ticket_create each), for comparison")
+                    return take_all
+
+                Runner.take_tickets = one_by_one("tickets")
+                Runner.take_companies = one_by_one("companies")
+                Runner.take_agreements = one_by_one("agreements")
+                print("One by one (company_create, agreement_create, ticket_create each)")
             for size in args.sizes:
                 one_size(size)
     finally:

@@ -186,4 +186,8 @@ def test_history_rows_need_the_ids_of_their_rows():
 
 def test_a_model_without_history_gets_none_written():
     with pytest.raises(ValueError, match="keeps no history"):
-        FastInsert(AgreementRate, ["id", "agreement", "work_role", "rate"], history_date="id")
+        FastInsert(
+            AgreementRate,
+            ["id", "agreement", "work_role", "rate", "effective_from"],
+            history_date="id",
+        )

@@ -4,9 +4,7 @@ from cryptography.fernet import Fernet
 from daybook.psa.services import connection_create
 from tests.factories import BoardFactory, WorkRoleFactory, WorkTypeFactory
 from tests.psa.fakes.connectwise import CREDENTIALS, FakeConnectWise
-
-# The fake_server fixture.
-pytest_plugins = ["tests.psa.fakes.server"]
+from tests.psa.fakes.server import fake_servers
 
 TEST_KEY = Fernet.generate_key().decode()
 
@@ -18,6 +16,11 @@ def psa_settings(settings):
     settings.DAYBOOK_PSA_BACKOFF_SECONDS = 0.0
     settings.DAYBOOK_PSA_REQUESTS_PER_SECOND = 0
     settings.DAYBOOK_PSA_ATTEMPTS = 4
+
+
+@pytest.fixture
+def fake_server(settings):
+    yield from fake_servers(settings)
 
 
 @pytest.fixture

@@ -296,3 +296,22 @@ def test_next_status_goes_to_the_psa(synced, tech, catalogue, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         log_entry(tech, ticket, catalogue, next_status=TicketStatus.RESOLVED)
     assert app.tickets[remote_ticket["id"]]["status"]["name"] == "Resolved"
+
+
+def test_two_psa_companies_with_one_name_are_reported_not_merged(cw, cw_connection, tech):
+    """The first is linked to Daybook's company of that name; the second is listed as a
+    problem, and the rest of the run goes on."""
+    app, _ = cw
+    first = app.add_company("Harbour Dental")
+    second = app.add_company("Harbour Dental", identifier="HarbourDental2")
+    app.add_company("Acme")
+    run = sync_run(connection=cw_connection)
+
+    assert sorted(Company.objects.values_list("name", flat=True)) == ["Acme", "Harbour Dental"]
+    linked = RecordLink.objects.get(
+        kind=LinkKind.COMPANY, local_id=Company.objects.get(name="Harbour Dental").pk
+    )
+    assert linked.remote_id == str(first["id"])
+    problem = SyncProblem.objects.get(remote_id=str(second["id"]))
+    assert f"already linked to the PSA's company {first['id']}" in problem.summary
+    assert run.failed == 1

@@ -20,6 +20,30 @@ from .models import Agreement, AgreementRate
 RATE_PERMISSION_MESSAGE = "Only Finance or an administrator can set an agreement's rates."
 
 
+def agreement_rate_ensure_may(by: Member | None) -> None:
+    """Whether `by` may set an agreement's rates (PermissionDenied when not)."""
+    ensure_may(by, "clients.add_agreementrate", RATE_PERMISSION_MESSAGE)
+    ensure_may(by, "clients.change_agreementrate", RATE_PERMISSION_MESSAGE)
+
+
+def agreement_rate_errors(
+    *, agreement: Agreement, rate: Decimal, effective_from: date
+) -> dict[str, list[str]]:
+    """What is wrong with a dated rate on this agreement, by field; empty when nothing is.
+    The one rule for agreement_rate_set and the agreements created in a batch."""
+    errors = rate_errors(rate=rate, effective_from=effective_from)
+    if (
+        "effective_from" not in errors
+        and agreement.end_date is not None
+        and effective_from > agreement.end_date
+    ):
+        errors["effective_from"] = [
+            f"The agreement ends on {agreement.end_date}; a rate from {effective_from} would "
+            "never apply. Give a date on or before its end."
+        ]
+    return errors
+
+
 @transaction.atomic
 def agreement_rate_set(
     *,
@@ -32,18 +56,8 @@ def agreement_rate_set(
     """Bill `work_role` at `rate` on this agreement from `effective_from` on. A rate for the
     same role and date replaces it. Refused after the agreement ends (no work applies to it
     then). Entries already saved keep their rates."""
-    ensure_may(by, "clients.add_agreementrate", RATE_PERMISSION_MESSAGE)
-    ensure_may(by, "clients.change_agreementrate", RATE_PERMISSION_MESSAGE)
-    errors = rate_errors(rate=rate, effective_from=effective_from)
-    if (
-        "effective_from" not in errors
-        and agreement.end_date is not None
-        and effective_from > agreement.end_date
-    ):
-        errors["effective_from"] = [
-            f"The agreement ends on {agreement.end_date}; a rate from {effective_from} would "
-            "never apply. Give a date on or before its end."
-        ]
+    agreement_rate_ensure_may(by)
+    errors = agreement_rate_errors(agreement=agreement, rate=rate, effective_from=effective_from)
     if errors:
         raise ValidationError(errors)
     Agreement.objects.select_for_update().filter(pk=agreement.pk).first()

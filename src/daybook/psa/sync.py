@@ -28,7 +28,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Min
+from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.text import slugify
 
 from daybook.catalogue.models import WorkType
 from daybook.clients.choices import AgreementType
@@ -36,6 +38,8 @@ from daybook.clients.models import Agreement, Company
 from daybook.clients.services import (
     agreement_create,
     agreement_update,
+    agreements_create_many,
+    companies_create_many,
     company_create,
     company_update,
 )
@@ -241,6 +245,10 @@ class Runner:
             links = self._links(kind, [r.id for r in batch])
             if kind == "tickets":
                 self.take_tickets(batch, links)
+            elif kind == "companies":
+                self.take_companies(batch, links)
+            elif kind == "agreements":
+                self.take_agreements(batch, links)
             else:
                 for record in batch:
                     self.take(kind, record, links, emails)
@@ -359,6 +367,22 @@ class Runner:
         company = Company.objects.filter(pk=link.local_id).first() if link else None
         if company is None:
             company = Company.objects.filter(name__iexact=record.name.strip()).first()
+            taken = (
+                RecordLink.objects.filter(
+                    connection=self.connection, kind=LinkKind.COMPANY, local_id=company.pk
+                )
+                .exclude(remote_id=record.id)
+                .values_list("remote_id", flat=True)
+                .first()
+                if company is not None
+                else None
+            )
+            if taken is not None:
+                # Two PSA companies with one name: the second is not merged into the first.
+                raise ValidationError(
+                    f"Daybook's company {company.name} is already linked to the PSA's company "
+                    f"{taken}, which has the same name; rename one of them in the PSA"
+                )
         if company is None:
             identifier = record.identifier
             if identifier and Company.objects.filter(identifier=identifier).exists():
@@ -381,6 +405,105 @@ class Runner:
             )
         self._link_save(LinkKind.COMPANY, link, company.pk, record)
 
+    def take_companies(self, records: list[RemoteCompany], links: dict[str, RecordLink]) -> None:
+        """A page of companies. Those new to Daybook (most of a first sync) are checked one
+        by one by company_create's own rule and inserted together
+        (clients.companies_create_many), then linked in one insert. Companies already linked,
+        a name Daybook already has (take_company links it to that company), and a record that
+        meets an earlier one of the page (the same id, name or identifier) go one by one."""
+        names = {r.name.strip().lower() for r in records if r.id not in links}
+        known = {
+            name.lower()
+            for name in Company.objects.annotate(lowered=Lower("name"))
+            .filter(lowered__in=names)
+            .values_list("name", flat=True)
+        }
+        wanted = {r.identifier for r in records if r.identifier and r.id not in links}
+        taken = set(
+            Company.objects.filter(identifier__in=wanted).values_list("identifier", flat=True)
+        )
+        fresh: list[tuple[RemoteCompany, dict]] = []
+        again: list[RemoteCompany] = []
+        seen: set[str] = set()
+        page_names: set[str] = set()
+        page_identifiers: set[str] = set()
+        for record in records:
+            if record.id in seen:
+                again.append(record)
+                continue
+            seen.add(record.id)
+            if record.id in links:
+                self.take("companies", record, links, {})
+                continue
+            name = record.name.strip()
+            identifier = "" if record.identifier in taken else record.identifier
+            if (
+                not name.isascii()
+                or name.lower() in known
+                or name.lower() in page_names
+                or (identifier and identifier in page_identifiers)
+            ):
+                again.append(record)  # after the page's new companies, as take_company
+                continue
+            page_names.add(name.lower())
+            page_identifiers.add(identifier or slugify(name)[:50])
+            row = {
+                "name": record.name,
+                "identifier": identifier,
+                "time_zone": settings.TIME_ZONE,
+                "is_active": not record.inactive,
+            }
+            fresh.append((record, row))
+        if fresh:
+            self._create_many("companies", fresh, companies_create_many)
+        if again:
+            links = self._links("companies", [record.id for record in again])
+            for record in again:
+                self.take("companies", record, links, {})
+
+    def _create_many(self, kind: str, fresh: list[tuple], create_many) -> None:
+        """Write a page's new companies or agreements through their batch service, link them
+        in one insert, and count each: a refused one is listed like any other."""
+        link_kind = LINK_KIND[kind]
+        made: list[tuple[object, int]] = []
+        try:
+            with transaction.atomic():
+                results = create_many(rows=[row for _, row in fresh], by=self.by)
+                for (record, _row), result in zip(fresh, results, strict=True):
+                    if not isinstance(result, ValidationError):
+                        made.append((record, result.pk))
+                self._links_insert(link_kind, made)
+        except PermissionDenied as refused:
+            for record, _row in fresh:
+                self.not_taken(kind, record, refused)
+            return
+        for (record, _row), result in zip(fresh, results, strict=True):
+            if isinstance(result, ValidationError):
+                self.not_taken(kind, record, result)
+            else:
+                self._remember(link_kind, record.id, result.pk)
+                self.taken(kind, record)
+
+    def _links_insert(self, link_kind: str, made: list[tuple[object, int]]) -> None:
+        new_links = [
+            RecordLink(
+                connection=self.connection,
+                kind=link_kind,
+                remote_id=record.id,
+                local_id=local_id,
+                fingerprint=fingerprint(record),
+            )
+            for record, local_id in made
+        ]
+        try:
+            with transaction.atomic():
+                RecordLink.objects.bulk_create(new_links, batch_size=BATCH)
+        except IntegrityError:
+            for link in new_links:
+                link.pk = None
+                link._state.adding = True
+                link.save()
+
     # agreements --------------------------------------------------------------------------
 
     @staticmethod
@@ -394,21 +517,10 @@ class Runner:
             return AgreementType.MANAGED
         return AgreementType.TIME_AND_MATERIALS
 
-    def take_agreement(self, record: RemoteAgreement, link: RecordLink | None) -> None:
-        if link is not None and link.fingerprint == fingerprint(record):
-            raise Skip
-        company_id = self._local(LinkKind.COMPANY, record.company_id)
-        if company_id is None:
-            raise Waiting(f"its company {record.company_id} is not in Daybook yet")
+    def _agreement_row(self, record: RemoteAgreement, covered) -> dict:
+        """agreement_create's arguments (but `by` and the company) for a PSA agreement."""
         kind = self.agreement_type(record)
-        covered = [
-            wt
-            for wt in (
-                self.lookup.local(MapKind.WORK_TYPE, r) for r in record.covered_work_type_ids
-            )
-            if wt
-        ]
-        fields = {
+        return {
             "name": record.name[:200],
             "type": kind,
             "start_date": record.start_date or timezone.localdate(),
@@ -418,8 +530,27 @@ class Runner:
             "prepaid_amount": None,
             "hourly_rate": record.hourly_rate,
             "estimated_hours": None,
-            "covered_work_types": WorkType.objects.filter(pk__in=covered),
+            "covered_work_types": covered,
         }
+
+    def _covered_ids(self, record: RemoteAgreement) -> list[int]:
+        return [
+            wt
+            for wt in (
+                self.lookup.local(MapKind.WORK_TYPE, r) for r in record.covered_work_type_ids
+            )
+            if wt
+        ]
+
+    def take_agreement(self, record: RemoteAgreement, link: RecordLink | None) -> None:
+        if link is not None and link.fingerprint == fingerprint(record):
+            raise Skip
+        company_id = self._local(LinkKind.COMPANY, record.company_id)
+        if company_id is None:
+            raise Waiting(f"its company {record.company_id} is not in Daybook yet")
+        fields = self._agreement_row(
+            record, WorkType.objects.filter(pk__in=self._covered_ids(record))
+        )
         agreement = Agreement.objects.filter(pk=link.local_id).first() if link else None
         if agreement is None:
             company = Company.objects.get(pk=company_id)
@@ -431,6 +562,42 @@ class Runner:
             fields["estimated_hours"] = agreement.estimated_hours
             agreement = agreement_update(by=self.by, agreement=agreement, **fields)
         self._link_save(LinkKind.AGREEMENT, link, agreement.pk, record)
+
+    def take_agreements(self, records: list[RemoteAgreement], links: dict[str, RecordLink]) -> None:
+        """A page of agreements. Those new to Daybook are checked one by one by
+        agreement_create's own rule and inserted together (clients.agreements_create_many),
+        with the work they cover, then linked in one insert; one waiting for its company is
+        listed as waiting. Agreements already linked, and one met twice, go one by one."""
+        companies = Company.objects.in_bulk(
+            {self._local(LinkKind.COMPANY, r.company_id) for r in records} - {None}
+        )
+        work_types = WorkType.objects.in_bulk(
+            {pk for r in records if r.id not in links for pk in self._covered_ids(r)}
+        )
+        fresh: list[tuple[RemoteAgreement, dict]] = []
+        again: list[RemoteAgreement] = []
+        seen: set[str] = set()
+        for record in records:
+            if record.id in seen:
+                again.append(record)
+                continue
+            seen.add(record.id)
+            company_id = self._local(LinkKind.COMPANY, record.company_id)
+            if record.id in links or company_id is None or company_id not in companies:
+                self.take("agreements", record, links, {})  # linked, waiting or gone
+                continue
+            covered = sorted(
+                (work_types[pk] for pk in set(self._covered_ids(record)) if pk in work_types),
+                key=lambda wt: wt.pk,
+            )
+            row = {"company": companies[company_id], **self._agreement_row(record, covered)}
+            fresh.append((record, row))
+        if fresh:
+            self._create_many("agreements", fresh, agreements_create_many)
+        if again:
+            links = self._links("agreements", [record.id for record in again])
+            for record in again:
+                self.take("agreements", record, links, {})
 
     # tickets -----------------------------------------------------------------------------
 

@@ -61,7 +61,7 @@ def _describe(entry: TimeEntry) -> str:
     )
 
 
-def _validate(
+def entry_row_errors(
     *,
     member: Member,
     start: datetime,
@@ -73,9 +73,10 @@ def _validate(
     billable: str | None,
     notes: str,
     internal_notes: str,
-    exclude_pk: int | None = None,
-) -> None:
-    """Collect every problem with a proposed entry and raise them together, by field."""
+) -> dict[str, list[str]]:
+    """Every problem with a proposed entry that the row itself shows, by field, without
+    asking the database: times, length, where it is charged, work type, notes. Empty when
+    there is none. The single and the batch entry writes (batch.py) share it."""
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
@@ -85,7 +86,7 @@ def _validate(
         if timezone.is_naive(moment):
             add(name, "Give a time with its zone or offset, e.g. 2025-03-10T09:00:00-05:00.")
     if errors:
-        raise ValidationError(errors)
+        return errors
     # Python subtracts two times in one zone by wall clock; in UTC the DST hour counts right.
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     if end <= start:
@@ -128,17 +129,61 @@ def _validate(
         add("notes", f"Notes can be at most {MAX_NOTES} characters.")
     if len(internal_notes) > MAX_NOTES:
         add("internal_notes", f"Internal notes can be at most {MAX_NOTES} characters.")
+    return errors
+
+
+def entry_lock_error(
+    *, member: Member, start: datetime, end: datetime, closed
+) -> ValidationError | None:
+    """The refusal for time in a closed period (`closed`: the close in force), or None."""
+    reason = span_lock_reason(member=member, start=start, end=end, closed=closed)
+    return ValidationError({"start": [reason]}) if reason else None
+
+
+def entry_clash_error(clash: TimeEntry) -> ValidationError:
+    """The refusal for time that overlaps `clash`, another entry of the same member."""
+    return ValidationError(
+        {"start": [f"This overlaps {_describe(clash)}. Adjust one of them first."]}
+    )
+
+
+def _validate(
+    *,
+    member: Member,
+    start: datetime,
+    end: datetime,
+    work_type: WorkType,
+    ticket: Ticket | None,
+    phase: Phase | None,
+    work_role: WorkRole | None,
+    billable: str | None,
+    notes: str,
+    internal_notes: str,
+    exclude_pk: int | None = None,
+) -> None:
+    """Collect every problem with a proposed entry and raise them together, by field: first
+    what the row shows (entry_row_errors), then a closed period, then an overlap."""
+    errors = entry_row_errors(
+        member=member,
+        start=start,
+        end=end,
+        work_type=work_type,
+        ticket=ticket,
+        phase=phase,
+        work_role=work_role,
+        billable=billable,
+        notes=notes,
+        internal_notes=internal_notes,
+    )
     if errors:
         raise ValidationError(errors)
-
-    reason = span_lock_reason(member=member, start=start, end=end, closed=period_in_force())
-    if reason:
-        raise ValidationError({"start": [reason]})
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    error = entry_lock_error(member=member, start=start, end=end, closed=period_in_force())
+    if error is not None:
+        raise error
     clash = overlapping_entries(member=member, start=start, end=end, exclude_pk=exclude_pk).first()
     if clash is not None:
-        raise ValidationError(
-            {"start": [f"This overlaps {_describe(clash)}. Adjust one of them first."]}
-        )
+        raise entry_clash_error(clash)
 
 
 def _agreement_for(*, ticket: Ticket | None, phase: Phase | None):

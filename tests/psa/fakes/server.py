@@ -37,8 +37,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
 
 @dataclass
 class FakeRequest:
@@ -217,9 +215,9 @@ def allow_loopback(settings) -> None:
     settings.DAYBOOK_OUTBOUND_UNSAFE_ALLOW_LOOPBACK = True
 
 
-@pytest.fixture
-def fake_server(settings):
-    """Start fake PSAs: `server = fake_server(FakeThing())`; all stop after the test."""
+def fake_servers(settings):
+    """Behind the `fake_server` fixture (tests/psa/conftest.py): start fake PSAs with
+    `server = fake_server(FakeThing())`; all stop after the test."""
     allow_loopback(settings)
     started: list[FakeServer] = []
 

@@ -3,9 +3,11 @@ checks every rule and lists every problem with the counts of what would change, 
 that does the same inside one transaction and keeps it only when no row has a problem.
 
 Every row goes through the service that the web pages use for the same action
-(timekeeping.services.entry_log and entry_edit, clients' company services, people's
-member_create, service's ticket_create), so an import keeps the same rules as every other
-door: overlaps, closed periods, locked entries, notes on client work. The preview runs those
+(timekeeping.services.entry_edit, clients' company services, people's member_create,
+service's ticket_create), so an import keeps the same rules as every other door: overlaps,
+closed periods, locked entries, notes on client work. New entries go through the batch form
+of entry_log (timekeeping.batch.entries_log_many), which applies entry_log's very checks to
+up to BATCH_ROWS lines at a time and writes them in bulk. The preview runs those
 services too, inside a transaction it rolls back: what it reports is what the commit would do.
 
 Importing the same file again adds nothing: each imported entry keeps an import key (the
@@ -33,9 +35,10 @@ from daybook.people.choices import Role
 from daybook.people.models import Member, Team
 from daybook.service.choices import Priority
 from daybook.service.models import Board, Phase, Ticket
+from daybook.timekeeping.batch import EntryRow, entries_log_many
 from daybook.timekeeping.choices import EntrySource
 from daybook.timekeeping.models import TimeEntry
-from daybook.timekeeping.services import entry_edit, entry_log
+from daybook.timekeeping.services import entry_edit
 
 from ..models import ImportLink, LinkKind
 from .kinds import COMPANIES, ENTRIES, MEMBERS, SOURCES, TICKETS, Kind, Row, kind_named
@@ -54,6 +57,8 @@ from .values import (
 
 # The page and the command list this many problems; the count says how many there were.
 PROBLEMS_KEPT = 1000
+# New entries are logged this many at a time (timekeeping.batch.entries_log_many).
+BATCH_ROWS = 2000
 
 
 @dataclass(frozen=True)
@@ -266,6 +271,7 @@ class EntryImporter:
         self.targets = _Targets(kind.source)
         self.spans = _Spans()
         self.keys_seen: dict[tuple[int, str], int] = {}
+        self.pending: list[tuple[Row, str, dict[str, Any], str | None]] = []
 
     def _moment(self, row: Row, name: str, member: Member, problems: _RowProblems):
         """A start or end as an aware time: a full date and time, or a time of day on the
@@ -389,6 +395,7 @@ class EntryImporter:
         self.spans.add(member.pk, start, end, row.line)
 
         values = {
+            "member": member,
             "start": start.astimezone(UTC),
             "end": end.astimezone(UTC),
             "ticket": ticket,
@@ -398,30 +405,87 @@ class EntryImporter:
             "notes": row.text("notes"),
             "internal_notes": row.text("internal_notes"),
         }
-        existing = self._existing(member, key, values["start"])
-        try:
-            if existing is None:
-                entry_log(
-                    member=member,
-                    billable=billable,
-                    source=EntrySource.IMPORT,
-                    by=self.by,
-                    import_key=key,
-                    **values,
+        # Lines are settled in batches: their saved entries looked up together, new ones
+        # logged through the batch form of entry_log (timekeeping.batch).
+        self.pending.append((row, key, values, billable))
+        if len(self.pending) >= BATCH_ROWS:
+            self.flush()
+
+    def _existing_many(self, waiting) -> dict[tuple[int, str], TimeEntry]:
+        """The saved entries these lines name, by (member, key): one query per batch."""
+        keys = {key for _, key, values, _ in waiting}
+        found = {
+            (entry.member_id, entry.import_key): entry
+            for entry in TimeEntry.objects.filter(import_key__in=keys).select_related(
+                "member", "member__user"
+            )
+        }
+        for _, key, values, _ in waiting:
+            if (values["member"].pk, key) not in found and key.startswith("daybook:"):
+                entry = self._existing(values["member"], key, values["start"])
+                if entry is not None:
+                    found[(values["member"].pk, key)] = entry
+        return found
+
+    def flush(self) -> None:
+        """Settle the lines read so far, in order: new entries in one batch, changed ones
+        one by one after the new entries of the lines before them are saved, so every line
+        meets the entries before it as it would one by one. A refused line is reported under
+        its line and columns like any other problem."""
+        if not self.pending:
+            return
+        waiting, self.pending = self.pending, []
+        existing = self._existing_many(waiting)
+        new: list[tuple[Row, EntryRow]] = []
+        for row, key, values, billable in waiting:
+            member = values["member"]
+            entry = existing.get((member.pk, key))
+            if entry is None:
+                fields = {n: v for n, v in values.items() if n != "member"}
+                new.append(
+                    (
+                        row,
+                        EntryRow(
+                            member=member,
+                            billable=billable,
+                            source=EntrySource.IMPORT,
+                            import_key=key,
+                            **fields,
+                        ),
+                    )
                 )
-                self.outcome.new += 1
-                return
-            changes = {n: values[n] for n in COMPARED if getattr(existing, n) != values[n]}
-            if billable is not None and billable != existing.billable:
+                continue
+            changes = {n: values[n] for n in COMPARED if getattr(entry, n) != values[n]}
+            if billable is not None and billable != entry.billable:
                 changes["billable"] = billable
             if not changes:
                 self.outcome.unchanged += 1
-                return
-            entry_edit(entry=existing, by=self.by, **changes)
-            self.outcome.updated += 1
-        except (ValidationError, PermissionDenied) as error:
-            problems.service(error, ENTRY_COLUMNS)
-            raise RowRefused from error
+                continue
+            self._log(new)
+            new = []
+            try:
+                with transaction.atomic():
+                    entry_edit(entry=entry, by=self.by, **changes)
+            except (ValidationError, PermissionDenied) as error:
+                _RowProblems(self.outcome, row).service(error, ENTRY_COLUMNS)
+            else:
+                self.outcome.updated += 1
+        self._log(new)
+
+    def _log(self, new: list[tuple[Row, EntryRow]]) -> None:
+        if not new:
+            return
+        results = entries_log_many([entry for _, entry in new], by=self.by)
+        for (row, _), result in zip(new, results, strict=True):
+            if isinstance(result, TimeEntry):
+                self.outcome.new += 1
+            else:
+                _RowProblems(self.outcome, row).service(result, ENTRY_COLUMNS)
+
+    def finish(self) -> None:
+        self.flush()
+        # Batched lines report their problems late; list every problem in line order.
+        self.outcome.problems.sort(key=lambda problem: problem.line or 0)
 
 
 # --- companies, members, tickets -----------------------------------------------------------
@@ -734,6 +798,9 @@ def run_import(
                         importer.row(row)
                 except RowRefused:
                     continue
+            finish = getattr(importer, "finish", None)
+            if finish is not None:
+                finish()
         except FileProblem as problem:
             outcome.add(Problem(None, None, "", str(problem)))
         if commit and outcome.ok:
