@@ -2,6 +2,7 @@
 PSA exports write them. Each reader returns the value or raises CellProblem with a sentence
 saying what was expected."""
 
+import functools
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -29,6 +30,18 @@ DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 TIME_FORMATS = ("%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p", "%I:%M%p")
 TRUE = {"yes", "y", "true", "1", "x", "on"}
 FALSE = {"no", "n", "false", "0", "", "off"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_format(raw: str, formats: tuple[str, ...]) -> datetime | None:
+    """`raw` read by the first of `formats` that fits, else None. Files repeat the same dates
+    and times row after row, and a failed strptime is slow: each string is tried once."""
+    for fmt in formats:
+        try:
+            return datetime.strptime(raw, fmt)  # noqa: DTZ007 - wall clock, zoned by the caller
+        except ValueError:
+            continue
+    return None
 
 
 def text(value: Any) -> str:
@@ -81,11 +94,9 @@ def read_datetime(value: Any) -> datetime:
         return _checked(datetime.fromisoformat(raw.replace("Z", "+00:00")))
     except ValueError:
         pass
-    for fmt in DATETIME_FORMATS:
-        try:
-            return _checked(datetime.strptime(raw, fmt))  # noqa: DTZ007 - wall clock, zoned later
-        except ValueError:
-            continue
+    moment = _first_format(raw, DATETIME_FORMATS)
+    if moment is not None:
+        return _checked(moment)
     raise CellProblem(
         "Not a date and time Daybook can read. Write it like 2025-03-14 09:30 (or "
         "2025-03-14T09:30:00-04:00, or 03/14/2025 9:30 AM)."
@@ -99,15 +110,11 @@ def read_date(value: Any) -> date:
         if not in_date_window(value):
             raise CellProblem("Dates must fall between 1970 and 2100.")
         return value
-    raw = text(value)
-    for fmt in DATE_FORMATS:
-        try:
-            day = datetime.strptime(raw, fmt).date()  # noqa: DTZ007 - a date, no time
-        except ValueError:
-            continue
-        if not in_date_window(day):
+    moment = _first_format(text(value), DATE_FORMATS)
+    if moment is not None:
+        if not in_date_window(moment.date()):
             raise CellProblem("Dates must fall between 1970 and 2100.")
-        return day
+        return moment.date()
     raise CellProblem("Not a date Daybook can read. Write it like 2025-03-14 (or 03/14/2025).")
 
 
@@ -116,12 +123,9 @@ def read_time(value: Any) -> time:
         return value.time()
     if isinstance(value, time):
         return value
-    raw = text(value).upper()
-    for fmt in TIME_FORMATS:
-        try:
-            return datetime.strptime(raw, fmt).time()  # noqa: DTZ007 - a time of day
-        except ValueError:
-            continue
+    moment = _first_format(text(value).upper(), TIME_FORMATS)
+    if moment is not None:
+        return moment.time()
     raise CellProblem("Not a time of day Daybook can read. Write it like 09:30 or 9:30 AM.")
 
 
