@@ -5,10 +5,13 @@ Screenshots go to test-artifacts/ (git-ignored).
 """
 
 import os
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 from django.test import Client
+
+from daybook.review.models import MessageTemplate
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -97,3 +100,12 @@ def page_for(chromium, live_server):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def migrations_data(transactional_db):
+    """Browser tests run in transactions that end by emptying every table, the rows data
+    migrations wrote included; put back the follow-up templates the review offers."""
+    defaults = import_module("daybook.review.migrations.0002_default_templates")
+    for fields in defaults.DEFAULT_TEMPLATES:
+        MessageTemplate.objects.get_or_create(name=fields["name"], defaults=fields)

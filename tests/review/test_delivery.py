@@ -593,6 +593,9 @@ def test_a_sent_delivery_is_never_sent_again(webhook, tech):
     assert len(webhook.posts) == 1
 
 
+# Two threads writing at once: SQLite's in-memory test database refuses the second writer at
+# once ("table is locked") where a database file would wait, so this runs on PostgreSQL.
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_racing_for_one_delivery_send_it_once(webhook, tech):
     chat(tech, ChatKind.SLACK, webhook.url)

@@ -96,6 +96,9 @@ def status(delivery: Delivery) -> str:
     return Delivery.objects.values_list("status", flat=True).get(pk=delivery.pk)
 
 
+# Worker threads writing at once: SQLite's in-memory test database refuses the second writer
+# at once ("table is locked") where a database file would wait, so this runs on PostgreSQL.
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_slow_webhook_does_not_hold_up_the_deliveries_behind_it(
     redis_huey, tech, settings, mailoutbox, dripping_webhook
