@@ -12,12 +12,14 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.installed
+TEST_TOOLS_STAMP := $(VENV)/.test-tools-installed
 ASSETS_STAMP := build/.assets-installed
+NODE_TEST_TOOLS := node_modules/axe-core/axe.min.js
 VENDOR := build/static/vendor
 PORT ?= 8000
 export PORT
 
-.PHONY: help venv assets demo serve test lint format bench clean
+.PHONY: help venv test-tools assets demo serve test lint format bench clean
 
 help:
 	@echo "make demo    install, load the demo MSP and serve it on http://127.0.0.1:$(PORT)"
@@ -33,15 +35,28 @@ help:
 
 venv: $(VENV_STAMP)
 
-# Re-runs only when the pins or the package metadata change.
-$(VENV_STAMP): requirements/base.txt requirements/dev.txt pyproject.toml
+# Re-runs only when the pins or the package metadata change. The app's own packages only:
+# test tools come with `make test` (test-tools below).
+$(VENV_STAMP): requirements/base.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed: no python3.11 or python3 on PATH"; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "Python 3.11 or newer is needed; $(PYTHON) is older"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --require-hashes -r requirements/base.txt -r requirements/dev.txt
+	$(BIN)/python -m pip install --require-hashes -r requirements/base.txt
 	$(BIN)/python -m pip install --no-deps -e .
 	scripts/ensure-fonts
+	touch $@
+
+test-tools: $(TEST_TOOLS_STAMP) $(NODE_TEST_TOOLS)
+
+# pytest, ruff, Playwright and the rest (requirements/dev.txt), and axe-core for the
+# accessibility checks of the browser tests (package.json's devDependencies).
+$(TEST_TOOLS_STAMP): $(VENV_STAMP) requirements/dev.txt
+	$(BIN)/python -m pip install --require-hashes -r requirements/base.txt -r requirements/dev.txt
+	touch $@
+
+$(NODE_TEST_TOOLS): package.json package-lock.json
+	npm ci --no-audit --no-fund
 	touch $@
 
 assets: $(ASSETS_STAMP)
@@ -51,12 +66,13 @@ assets: $(ASSETS_STAMP)
 node_modules/.package-lock.json: package.json package-lock.json
 	@! grep -q '"resolved"' package-lock.json \
 		|| { echo "package-lock.json records download addresses; rebuild it with npm install"; exit 1; }
-	npm ci --no-audit --no-fund
+	npm ci --omit=dev --no-audit --no-fund
 
 $(ASSETS_STAMP): node_modules/.package-lock.json Makefile
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
-	cp node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map $(VENDOR)/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map $(VENDOR)/
 	cp node_modules/chart.js/dist/chart.umd.js node_modules/chart.js/dist/chart.umd.js.map $(VENDOR)/
 	touch $@
 
@@ -80,7 +96,7 @@ serve: venv assets
 
 # --- checking -----------------------------------------------------------------------------
 
-lint: venv
+lint: test-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -95,7 +111,7 @@ format: venv
 	$(BIN)/ruff check --fix .
 
 # Each bench/*_bench.py prints its own timings; BENCH_ARGS="--sizes 10000" is passed to each.
-bench: venv
+bench: test-tools assets
 	for script in bench/*_bench.py; do echo "== $$script"; $(BIN)/python "$$script" $(BENCH_ARGS); done
 
 clean:

@@ -192,6 +192,8 @@ STORAGES = {
 }
 
 # Insights flags agreements whose effective hourly rate falls below this.
+# How amounts read on pages and statements ("$ 1,250.00"); Daybook keeps one currency.
+DAYBOOK_CURRENCY_SYMBOL = env_str("DAYBOOK_CURRENCY_SYMBOL", "$")
 DAYBOOK_TARGET_HOURLY_RATE = env_decimal("DAYBOOK_TARGET_HOURLY_RATE", "100")
 # Links in emails and chat messages start with this (no trailing slash). Unset, it is the
 # address `daybook serve` listens on, so a demo on another port still links to itself.

@@ -1,6 +1,7 @@
 """Numbers put into words the same way on every page, message and admin list."""
 
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 
 def duration_text(value: float | timedelta, *, compact: bool = False, days: bool = False) -> str:
@@ -21,3 +22,26 @@ def duration_text(value: float | timedelta, *, compact: bool = False, days: bool
     if compact:
         return f"{sign}{hours} h {minutes} min" if minutes else f"{sign}{hours} h"
     return f"{sign}{hours} h {minutes:02d} min"
+
+
+def hours_text(value: Decimal | float | None) -> str:
+    """Decimal hours as a length of time: 7.4166 → "7 h 25 min". None reads as a dash."""
+    if value is None:
+        return "—"
+    return duration_text(float(value) * 60)
+
+
+def money_text(value: Decimal | None, symbol: str = "") -> str:
+    """An amount with its currency, rounded to the cent once, here: "$ 1,250.00", "-$ 12.50"."""
+    if value is None:
+        return "—"
+    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{symbol} {abs(amount):,}".strip() if symbol else f"{amount:,}"
+
+
+def percent_text(value: Decimal | float | None) -> str:
+    """A percentage with one decimal: 79.2857 → "79.3 %". None (nothing to divide by) is a dash."""
+    if value is None:
+        return "—"
+    return f"{Decimal(value).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} %"
