@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from daybook.psa.choices import LinkKind, MapKind
 from daybook.psa.models import Mapping, RecordLink, SyncProblem
@@ -237,3 +238,55 @@ def test_next_status_goes_to_autotask(synced, tech, local, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         log_entry(tech, ticket, local, next_status=TicketStatus.NEEDS_SCHEDULING)
     assert app.tables["Tickets"][remote_ticket["id"]]["status"] == 13
+
+
+def test_a_signed_ticket_callout_starts_the_timer_and_a_forged_one_is_refused(
+    at, admin, tech, client
+):
+    app, server = at
+    hooked = connection_create(
+        by=admin,
+        kind="autotask",
+        name="Autotask with a webhook",
+        base_url=f"{server.url}/ATServicesRest",
+        credentials={**CREDENTIALS, "webhook_secret": "hook-key"},
+    )
+    [ticket] = seed(app, companies=1, tickets_each=1)
+    sync_run(connection=hooked)
+    app.tick(5)
+    app.change("Tickets", ticket["id"], status=8)
+    url = reverse("psa:webhook", args=[hooked.pk, hooked.webhook_token])
+    body = app.callout(ticket, status=8)
+
+    forged = client.post(
+        url,
+        body,
+        content_type="application/json",
+        headers={"x-hook-signature": app.hook_signature(body, "guess")},
+    )
+    assert forged.status_code == 403
+    assert not Timer.objects.filter(member=tech).exists()
+
+    signed = client.post(
+        url,
+        body,
+        content_type="application/json",
+        headers={"x-hook-signature": app.hook_signature(body, "hook-key")},
+    )
+    assert signed.status_code == 204
+    assert Timer.objects.get(member=tech).ticket.summary == "Ticket 0.0"
+
+
+def test_callouts_need_a_secret_key_on_the_connection(at, connection, client):
+    app, _ = at
+    [ticket] = seed(app, companies=1, tickets_each=1)
+    body = app.callout(ticket, status=8)
+    url = reverse("psa:webhook", args=[connection.pk, connection.webhook_token])
+    response = client.post(
+        url,
+        body,
+        content_type="application/json",
+        headers={"x-hook-signature": app.hook_signature(body, "")},
+    )
+    assert response.status_code == 403
+    assert not Ticket.objects.exists()

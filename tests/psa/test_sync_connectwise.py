@@ -10,11 +10,13 @@ import time_machine
 from daybook.clients.models import Agreement, Company
 from daybook.psa.choices import LinkKind, MapKind, Trigger
 from daybook.psa.models import Cursor, Mapping, RecordLink, SyncProblem
+from daybook.psa.services import connector_for
 from daybook.psa.sync import sync_run
 from daybook.service.choices import TicketStatus
 from daybook.service.models import Ticket
 from daybook.timekeeping.models import TimeEntry, Timer
 from daybook.timekeeping.services import entry_delete, entry_edit, entry_log
+from tests.factories import WorkTypeFactory
 
 pytestmark = pytest.mark.django_db(transaction=False)
 UTC = dt.UTC
@@ -315,3 +317,61 @@ def test_two_psa_companies_with_one_name_are_reported_not_merged(cw, cw_connecti
     problem = SyncProblem.objects.get(remote_id=str(second["id"]))
     assert f"already linked to the PSA's company {first['id']}" in problem.summary
     assert run.failed == 1
+
+
+@time_machine.travel(dt.datetime(2025, 3, 3, 16, tzinfo=UTC), tick=False)
+def test_project_tickets_are_pulled_and_their_time_is_charged_as_project_time(
+    cw, cw_connection, tech, catalogue, django_capture_on_commit_callbacks
+):
+    app, _ = cw
+    member, _ = seed(app, tech, companies=1, tickets_each=1)
+    company = next(iter(app.companies.values()))
+    project_ticket = app.add_project_ticket(company, "Migrate the file server", owner=member)
+    sync_run(connection=cw_connection)
+    ticket = Ticket.objects.get(summary="Migrate the file server")
+    assert RecordLink.objects.get(kind=LinkKind.TICKET, local_id=ticket.pk).remote_kind == (
+        "project"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        log_entry(tech, ticket, catalogue, next_status=TicketStatus.RESOLVED)
+    (remote,) = app.entries.values()
+    assert (remote["chargeToType"], remote["chargeToId"]) == ("ProjectTicket", project_ticket["id"])
+    assert app.project_tickets[project_ticket["id"]]["status"]["name"] == "Resolved"
+
+
+def test_a_project_ticket_named_in_a_callback_is_found(cw, cw_connection, tech):
+    app, _ = cw
+    member, _ = seed(app, tech, companies=1, tickets_each=1)
+    company = next(iter(app.companies.values()))
+    project_ticket = app.add_project_ticket(company, "Rack the new switch", owner=member)
+    found = connector_for(cw_connection).ticket(str(project_ticket["id"]))
+    assert (found.kind, found.summary) == ("project", "Rack the new switch")
+
+
+def test_agreements_cover_the_work_types_connectwise_does_not_exclude(
+    cw, cw_connection, tech, catalogue
+):
+    """ConnectWise agreements apply to every work type but their exclusions; payroll-wrap
+    types never count as covered, whatever the PSA says."""
+    app, _ = cw
+    WorkTypeFactory(name="Internal Meeting", is_payroll_wrap=True)
+    WorkTypeFactory(name="Onsite")
+    app.add(app.work_types, {"id": 33, "name": "Internal Meeting", "inactiveFlag": False})
+    company = app.add_company("Client A")
+    everything = app.add_agreement(company, "Managed A")
+    everything["billAmount"] = 1000
+    remote_only = app.add_agreement(company, "Remote only")
+    remote_only["billAmount"] = 500
+    app.exclude_work_type(remote_only, 32)
+
+    sync_run(connection=cw_connection)
+
+    covered = {
+        a.name: set(a.covered_work_types.values_list("name", flat=True))
+        for a in Agreement.objects.all()
+    }
+    assert covered == {
+        "Managed A": {"Remote Support", "Onsite"},
+        "Remote only": {"Remote Support"},
+    }

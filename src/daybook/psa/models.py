@@ -104,8 +104,11 @@ class RecordLink(models.Model):
     remote_id = models.CharField(max_length=100, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
     uncertain = models.BooleanField(default=False)
-    # For tickets: the Daybook status both sides last agreed on (a local move is pushed).
+    # For tickets: the Daybook status both sides last agreed on (a local move is pushed), and
+    # which kind of PSA ticket it is (RemoteTicket.kind: ConnectWise charges time to service
+    # and project tickets differently).
     state = models.CharField(max_length=30, blank=True)
+    remote_kind = models.CharField(max_length=20, blank=True)
     # For entries: whose time it is (finding links whose entry was deleted).
     member = models.ForeignKey(
         "people.Member", on_delete=models.CASCADE, null=True, blank=True, related_name="+"

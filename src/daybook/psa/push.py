@@ -197,6 +197,7 @@ def entry_push(
         billable=entry.billable,
         remote_id=(link.remote_id or None) if link else None,
         agreement_id=agreement_remote,
+        ticket_kind=ticket_link.remote_kind or "service",
     )
     digest = _digest(push)
     if link is not None and not link.uncertain and link.fingerprint == digest:
@@ -311,7 +312,9 @@ def ticket_status_push(runner, link: RecordLink) -> None:
         )
         return
     try:
-        runner.connector.set_ticket_status(ticket_id=link.remote_id, status_id=status)
+        runner.connector.set_ticket_status(
+            ticket_id=link.remote_id, status_id=status, kind=link.remote_kind or "service"
+        )
     except Unavailable:
         raise
     except ConnectorError as error:

@@ -143,6 +143,7 @@ class Runner:
         self.timers_started = 0
         self._objects: dict[tuple[type, int], object] = {}
         self._local_ids: dict[str, dict[str, int]] = {}
+        self._wrap_ids: set[int] | None = None
 
     def get(self, model, pk: int):
         """A board, company, agreement or member by id, read once per run."""
@@ -534,12 +535,18 @@ class Runner:
         }
 
     def _covered_ids(self, record: RemoteAgreement) -> list[int]:
+        """The Daybook work types the PSA says the agreement covers, less payroll-wrap ones
+        (internal time belongs to no client, whatever the PSA's agreement lists)."""
+        if self._wrap_ids is None:
+            self._wrap_ids = set(
+                WorkType.objects.filter(is_payroll_wrap=True).values_list("pk", flat=True)
+            )
         return [
             wt
             for wt in (
                 self.lookup.local(MapKind.WORK_TYPE, r) for r in record.covered_work_type_ids
             )
-            if wt
+            if wt and wt not in self._wrap_ids
         ]
 
     def take_agreement(self, record: RemoteAgreement, link: RecordLink | None) -> None:
@@ -663,7 +670,9 @@ class Runner:
                 ticket.refresh_from_db()
             if ticket.status != status:
                 ticket = ticket_set_status(ticket=ticket, status=status, by=None)
-        self._link_save(LinkKind.TICKET, link, ticket.pk, record, state=ticket.status)
+        self._link_save(
+            LinkKind.TICKET, link, ticket.pk, record, state=ticket.status, remote_kind=record.kind
+        )
 
     def take_tickets(self, records: list[RemoteTicket], links: dict[str, RecordLink]) -> None:
         """A page of tickets. Those new to Daybook (most of a first sync) are checked one by
@@ -719,6 +728,7 @@ class Runner:
                     local_id=ticket.pk,
                     fingerprint="" if refused else fingerprint(record),
                     state=ticket.status,
+                    remote_kind=record.kind,
                 )
                 for record, ticket, refused in made
             ]

@@ -34,7 +34,10 @@ Errors always come back as `{"errors": ["..."]}` (the wording here is ours).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import itertools
 import json
 from typing import Any
@@ -130,6 +133,25 @@ class FakeAutotask(FakePsa):
         self.route("DELETE", API + r"/(?P<entity>\w+)/(?P<item_id>\d+)", self.delete)
 
     # --- steering (tests) ---------------------------------------------------------------------
+
+    def callout(self, ticket: dict[str, Any], action: str = "Update", **fields: Any) -> bytes:
+        """The body a Ticket webhook posts: what changed, not the whole ticket."""
+        payload = {
+            "Action": action,
+            "Guid": "6f0c3a52-7a8e-4a34-9d0b-3e1d2f9c7a10",
+            "EntityType": "Ticket",
+            "Id": ticket["id"],
+            "Fields": fields,
+            "EventTime": stamp(self.now),
+            "SequenceNumber": 1,
+            "PersonID": 4,
+        }
+        return json.dumps(payload).encode()
+
+    @staticmethod
+    def hook_signature(body: bytes, secret: str) -> str:
+        digest = hmac.new(secret.encode(), body, hashlib.sha1).digest()
+        return "sha1=" + base64.b64encode(digest).decode()
 
     def tick(self, minutes: int = 1) -> dt.datetime:
         self.now += dt.timedelta(minutes=minutes)

@@ -154,7 +154,8 @@ def sort_key(field: str):
 
 
 class FakeConnectWise(FakePsa):
-    """In-memory ConnectWise: `companies`, `members`, `agreements`, `tickets`, `boards`,
+    """In-memory ConnectWise: `companies`, `members`, `agreements` (and their work type
+    `exclusions`), `tickets`, `project_tickets`, `boards`,
     `statuses` (per board), `work_roles`, `work_types`, `entries`, keyed by id."""
 
     def __init__(self, credentials: dict[str, str] | None = None) -> None:
@@ -166,6 +167,8 @@ class FakeConnectWise(FakePsa):
         self.members: dict[int, dict] = {}
         self.agreements: dict[int, dict] = {}
         self.tickets: dict[int, dict] = {}
+        self.project_tickets: dict[int, dict] = {}
+        self.exclusions: dict[int, dict[int, dict]] = {}  # agreement id → its exclusions
         self.boards: dict[int, dict] = {}
         self.statuses: dict[int, dict[int, dict]] = {}
         self.work_roles: dict[int, dict] = {}
@@ -180,6 +183,7 @@ class FakeConnectWise(FakePsa):
             "system/members": self.members,
             "finance/agreements": self.agreements,
             "service/tickets": self.tickets,
+            "project/tickets": self.project_tickets,
             "service/boards": self.boards,
             "time/workRoles": self.work_roles,
             "time/workTypes": self.work_types,
@@ -191,6 +195,10 @@ class FakeConnectWise(FakePsa):
         self.route("GET", root + r"/system/info", self.info)
         self.route("GET", root + r"/service/boards/(?P<board>\d+)/statuses", self.board_statuses)
         self.route("PATCH", root + r"/service/tickets/(?P<id>\d+)", self.ticket_patch)
+        self.route("PATCH", root + r"/project/tickets/(?P<id>\d+)", self.ticket_patch)
+        self.route(
+            "GET", root + r"/finance/agreements/(?P<id>\d+)/workTypeExclusions", self.exclusion_list
+        )
         self.route("POST", root + r"/time/entries", self.entry_create)
         self.route("PUT", root + r"/time/entries/(?P<id>\d+)", self.entry_replace)
         self.route("DELETE", root + r"/time/entries/(?P<id>\d+)", self.entry_delete)
@@ -307,6 +315,24 @@ class FakeConnectWise(FakePsa):
             },
         )
 
+    def add_project_ticket(self, company: dict, summary: str, *, status: str = "New", **extra):
+        """A project ticket: on a board like a service ticket, numbered from the same
+        sequence (ConnectWise keeps both in one table), listed under project/tickets."""
+        ticket = self.add_ticket(company, summary, status=status, **extra)
+        with self.lock:
+            del self.tickets[ticket["id"]]
+            self.project_tickets[ticket["id"]] = {**ticket, "project": {"id": 1, "name": "Rollout"}}
+        return self.project_tickets[ticket["id"]]
+
+    def exclude_work_type(self, agreement: dict, work_type_id: int) -> dict:
+        row = {
+            "id": next(self.ids),
+            "agreementId": agreement["id"],
+            "workType": {"id": work_type_id, "name": self.work_types[work_type_id]["name"]},
+        }
+        self.exclusions.setdefault(agreement["id"], {})[row["id"]] = row
+        return row
+
     def set_status(self, ticket: dict, name: str) -> dict:
         return self.touch(ticket, status=self.status_ref(name, ticket["board"]["id"]))
 
@@ -373,6 +399,11 @@ class FakeConnectWise(FakePsa):
 
         return handler
 
+    def exclusion_list(self, request: FakeRequest, id: str) -> FakeResponse:
+        if int(id) not in self.agreements:
+            return error(404, "NotFound", f"Agreement {id} was not found.")
+        return self._list(request, list(self.exclusions.get(int(id), {}).values()))
+
     def board_statuses(self, request: FakeRequest, board: str) -> FakeResponse:
         if int(board) not in self.boards:
             return error(404, "NotFound", f"Board {board} was not found.")
@@ -384,7 +415,8 @@ class FakeConnectWise(FakePsa):
     # --- writes -----------------------------------------------------------------------------
 
     def ticket_patch(self, request: FakeRequest, id: str) -> FakeResponse:
-        ticket = self.tickets.get(int(id))
+        table = self.project_tickets if "/project/" in request.path else self.tickets
+        ticket = table.get(int(id))
         if ticket is None:
             return error(404, "NotFound", f"Ticket {id} was not found.")
         ops = request.json()
@@ -413,10 +445,9 @@ class FakeConnectWise(FakePsa):
 
     def _entry_errors(self, body: dict) -> list[dict]:
         problems = []
-        if (
-            body.get("chargeToType") == "ServiceTicket"
-            and body.get("chargeToId") not in self.tickets
-        ):
+        tickets = {"ServiceTicket": self.tickets, "ProjectTicket": self.project_tickets}
+        charged = tickets.get(body.get("chargeToType"))
+        if charged is not None and body.get("chargeToId") not in charged:
             problems.append({"field": "chargeToId", "message": "The ticket does not exist."})
         if (body.get("member") or {}).get("id") not in self.members:
             problems.append({"field": "member", "message": "The member does not exist."})

@@ -18,7 +18,10 @@ section of Autotask's developer help each behaviour here follows. In short:
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -39,11 +42,13 @@ from ..records import (
     RemoteChoice,
     RemoteCompany,
     RemoteMember,
+    RemoteStatusChange,
     RemoteTicket,
     RemoteTimeEntry,
     Unavailable,
+    WebhookEvents,
 )
-from .base import Connector, CredentialField
+from .base import Connector, CredentialField, WebhookRequest
 
 API_VERSION = "V1.0"
 MAX_RECORDS = 500
@@ -168,8 +173,16 @@ class Autotask(Connector):
             "API tracking identifier",
             help_text="The integration code (tracking identifier) set on the API user.",
         ),
+        CredentialField(
+            "webhook_secret",
+            "Webhook secret key",
+            required=False,
+            help_text="The SecretKey of the Ticket webhook that calls Daybook back (optional: "
+            "without a webhook, Daybook polls Autotask for changes).",
+        ),
     )
     page_size = MAX_RECORDS
+    webhooks = True
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -477,12 +490,65 @@ class Autotask(Connector):
         except Unavailable as error:
             raise _refused_write(error) from None
 
-    def set_ticket_status(self, *, ticket_id: str, status_id: str) -> None:
+    def set_ticket_status(self, *, ticket_id: str, status_id: str, kind: str = "service") -> None:
         body = {"id": _number(ticket_id, "Ticket"), "status": _number(status_id, "Status")}
         try:
             self.api().patch("Tickets", json=body)
         except Unavailable as error:
             raise _refused_write(error) from None
+
+    # --- callbacks ----------------------------------------------------------------------------
+
+    def parse_webhook(self, request: WebhookRequest) -> WebhookEvents:
+        """A Ticket webhook's callout: `EntityType`, `Id`, `Action` (Create, Update, Delete)
+        and the subscribed `Fields` that changed, signed in `X-Hook-Signature`."""
+        if not request.token_ok:
+            raise AuthFailed("the callback address's token is wrong")
+        secret = self.credentials.get("webhook_secret", "").strip()
+        if not secret:
+            raise AuthFailed("the connection has no webhook secret key to check callbacks with")
+        given = request.headers.get("x-hook-signature", "").strip()
+        given = given.removeprefix("sha1=")
+        if not given or not hmac.compare_digest(hook_signature(request.body, secret), given):
+            raise AuthFailed("the callback's signature does not match its body")
+        try:
+            payload = json.loads(request.body)
+        except ValueError:
+            raise Rejected("the callback's body is not JSON") from None
+        if not isinstance(payload, dict):
+            raise Rejected("the callback's body is not an Autotask webhook callout")
+        if str(payload.get("EntityType", "")).lower() != "ticket":
+            return WebhookEvents()
+        ticket_id = str(payload.get("Id") or "")
+        if not ticket_id.isdigit():
+            raise Rejected("the callback names no ticket")
+        if str(payload.get("Action", "")).lower() == "delete":
+            return WebhookEvents(deleted_ticket_ids=(ticket_id,))
+        fields = payload.get("Fields") if isinstance(payload.get("Fields"), dict) else {}
+        changed = {str(name).lower(): value for name, value in fields.items()}
+        assignee = changed.get("assignedresourceid")
+        # The callout names only what changed: the sync reads the whole ticket (ticket=None).
+        change = RemoteStatusChange(
+            ticket_id=ticket_id,
+            status_id=str(changed.get("status") or ""),
+            assignee_id=str(assignee) if assignee else "",
+            changed_at=parse_moment(payload.get("EventTime")),
+        )
+        return WebhookEvents(changes=(change,))
+
+    def webhook_setup(self, callback_url: str) -> str:
+        return (
+            "In Autotask, add a Ticket webhook (Admin > Extensions & Integrations > Webhooks, or "
+            f"the TicketWebhooks API) that calls {callback_url} on update and delete events, "
+            "subscribed to the Status and Primary Resource fields, with the secret key saved "
+            "on this connection."
+        )
+
+
+def hook_signature(body: bytes, secret: str) -> str:
+    """Autotask's callout signature: the body's HMAC-SHA1 under the webhook's secret key,
+    base64-encoded (sent as `X-Hook-Signature: sha1=<signature>`)."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha1).digest()).decode()
 
 
 def _refused_write(error: Unavailable) -> ConnectorError:

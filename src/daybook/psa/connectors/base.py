@@ -176,8 +176,9 @@ class Connector(ABC):
         done); Locked when the PSA keeps it (closed period, approved, billed)."""
 
     @abstractmethod
-    def set_ticket_status(self, *, ticket_id: str, status_id: str) -> None:
-        """Move the ticket to the PSA status (the entry's next status, mapped)."""
+    def set_ticket_status(self, *, ticket_id: str, status_id: str, kind: str = "service") -> None:
+        """Move the ticket to the PSA status (the entry's next status, mapped). `kind` is the
+        RemoteTicket's kind the ticket was pulled as."""
 
     # --- callbacks ----------------------------------------------------------------------------
 

@@ -62,6 +62,7 @@ MAX_PAGE_SIZE = 1000
 BILLABLE_OUT = {BILLABLE: "Billable", DO_NOT_BILL: "DoNotBill", NO_CHARGE: "NoCharge"}
 BILLABLE_IN = {value: key for key, value in BILLABLE_OUT.items()}
 CHARGE_TYPES = {"service": "ServiceTicket", "project": "ProjectTicket"}
+TICKET_PATHS = {"service": "service/tickets", "project": "project/tickets"}
 # How ConnectWise words the refusal of time it keeps (closed period, approved, billed).
 LOCKED_WORDS = re.compile(r"closed|approved|billed|invoiced|locked|posted", re.IGNORECASE)
 
@@ -173,6 +174,7 @@ class ConnectWise(Connector):
             message_of=message_of,
             classify=classify,
         )
+        self._work_type_ids: list[str] | None = None
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -257,9 +259,26 @@ class ConnectWise(Connector):
                 updated_at=_updated(row),
             )
 
+    def _covered(self, agreement_id: int) -> tuple[str, ...]:
+        """ConnectWise applies an agreement to every work type but those it excludes
+        (Finance > Agreements > Work Type Exclusions), so the covered ones are the active work
+        types less the agreement's exclusions."""
+        if self._work_type_ids is None:
+            self._work_type_ids = [c.id for c in self.work_types() if not c.inactive]
+        excluded = {
+            _ref(row, "workType")
+            for row in self._pages(
+                f"finance/agreements/{agreement_id}/workTypeExclusions",
+                conditions=[],
+                order="id asc",
+            )
+        }
+        return tuple(wt for wt in self._work_type_ids if wt not in excluded)
+
     def agreements(self, since: dt.datetime | None = None) -> Iterator[RemoteAgreement]:
         for row in self._pages("finance/agreements", conditions=self._since(since)):
             yield RemoteAgreement(
+                covered_work_type_ids=self._covered(int(row["id"])),
                 id=str(row["id"]),
                 company_id=_ref(row, "company"),
                 name=row.get("name", ""),
@@ -273,8 +292,9 @@ class ConnectWise(Connector):
             )
 
     @staticmethod
-    def _ticket(row: dict) -> RemoteTicket:
+    def _ticket(row: dict, kind: str = "service") -> RemoteTicket:
         return RemoteTicket(
+            kind=kind,
             id=str(row["id"]),
             summary=row.get("summary", ""),
             board_id=_ref(row, "board"),
@@ -287,14 +307,24 @@ class ConnectWise(Connector):
         )
 
     def tickets(self, since: dt.datetime | None = None) -> Iterator[RemoteTicket]:
-        for row in self._pages("service/tickets", conditions=self._since(since)):
-            yield self._ticket(row)
+        """Service tickets, then project tickets (one id sequence in ConnectWise, so a link
+        by id never mixes them up)."""
+        for kind, path in TICKET_PATHS.items():
+            for row in self._pages(path, conditions=self._since(since)):
+                yield self._ticket(row, kind)
 
     def ticket(self, ticket_id: str) -> RemoteTicket:
-        return self._ticket(self.http.get(f"service/tickets/{int(ticket_id)}").json())
+        try:
+            return self._ticket(self.http.get(f"service/tickets/{int(ticket_id)}").json())
+        except NotFound:
+            row = self.http.get(f"project/tickets/{int(ticket_id)}").json()
+            return self._ticket(row, "project")
 
     def time_entries(self, since: dt.datetime | None = None) -> Iterator[RemoteTimeEntry]:
-        conditions = ['chargeToType = "ServiceTicket"', *self._since(since)]
+        conditions = [
+            '(chargeToType = "ServiceTicket" or chargeToType = "ProjectTicket")',
+            *self._since(since),
+        ]
         for row in self._pages("time/entries", conditions=conditions):
             yield RemoteTimeEntry(
                 id=str(row["id"]),
@@ -354,9 +384,9 @@ class ConnectWise(Connector):
     def delete_entry(self, remote_id: str) -> None:
         self.http.delete(f"time/entries/{int(remote_id)}")
 
-    def set_ticket_status(self, *, ticket_id: str, status_id: str) -> None:
+    def set_ticket_status(self, *, ticket_id: str, status_id: str, kind: str = "service") -> None:
         patch = [{"op": "replace", "path": "status", "value": {"id": int(status_id)}}]
-        self.http.patch(f"service/tickets/{int(ticket_id)}", json=patch)
+        self.http.patch(f"{TICKET_PATHS.get(kind, 'service/tickets')}/{int(ticket_id)}", json=patch)
 
     # --- callbacks -----------------------------------------------------------------------------
 

@@ -459,6 +459,6 @@ class Halo(Connector):
     def delete_entry(self, remote_id: str) -> None:
         self.call("DELETE", f"Actions/{_number(remote_id, 'Action')}")
 
-    def set_ticket_status(self, *, ticket_id: str, status_id: str) -> None:
+    def set_ticket_status(self, *, ticket_id: str, status_id: str, kind: str = "service") -> None:
         body = [{"id": _number(ticket_id, "Ticket"), "status_id": _number(status_id, "Status")}]
         self.call("POST", "Tickets", json=body)
