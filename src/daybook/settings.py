@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "daybook.accounts",
     "daybook.catalogue",
     "daybook.people",
+    "daybook.calendars",
     "daybook.clients",
     "daybook.service",
     "daybook.timekeeping",
@@ -225,7 +226,7 @@ if not 0 <= DAYBOOK_DIGEST_HOUR <= 23:
 
 # Outbound requests (core/outbound.py): the only hosts Daybook sends to, as exact names or
 # *.suffix. Slack's webhooks; Teams' old connector webhooks and its Workflows (Power Automate)
-# trigger addresses, old and new.
+# trigger addresses, old and new; Outlook's and Google's published calendars.
 DAYBOOK_OUTBOUND_HOSTS = [
     host.lower().rstrip(".")
     for host in env_list(
@@ -235,6 +236,9 @@ DAYBOOK_OUTBOUND_HOSTS = [
             "*.webhook.office.com",
             "*.logic.azure.com",
             "*.environment.api.powerplatform.com",
+            "outlook.office365.com",
+            "outlook.live.com",
+            "calendar.google.com",
         ],
     )
 ]
@@ -447,7 +451,7 @@ if PRODUCTION:
 # handlers, no <style> blocks and no style= attributes in any page, and htmx runs without
 # eval (allowEval false in base.html). Values worked out on the server (timeline positions,
 # colours) reach the page as data-css-* attributes that core/static/core/daybook.js sets
-# through the CSSOM, which the policy allows. Pico's icons are data: images; Chart.js draws on
+# through the CSSOM, which the policy allows. Bootstrap's icons are data: images; Chart.js draws on
 # a canvas and sizes it through the CSSOM. The API docs page (Swagger UI) loads its start-up
 # script as a file of its own (api_urls.py), so it needs no exception either.
 CONTENT_SECURITY_POLICY = {

@@ -1,0 +1,65 @@
+"""Members' own calendars, read from the private iCalendar address Outlook and Google give.
+
+The meetings are the member's alone: they feed the member's suggestions for gaps in their day
+and nothing else (no reviewer, report or other member reads them)."""
+
+from django.db import models
+
+from daybook.core.outbound import validate_outbound_url
+
+
+class CalendarSubscription(models.Model):
+    """A member's calendar, by its secret iCalendar address. Whoever holds the address can
+    read the calendar, so it is shown again only as its host (`shown_address`)."""
+
+    member = models.ForeignKey(
+        "people.Member", on_delete=models.CASCADE, related_name="calendar_subscriptions"
+    )
+    label = models.CharField(max_length=100)
+    url = models.URLField(max_length=2000, validators=[validate_outbound_url])
+    created_at = models.DateTimeField(auto_now_add=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    # The last refresh's failure in our words ("" after one that worked).
+    problem = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["member", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "url"], name="calendar_url_once_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.member})"
+
+
+class Meeting(models.Model):
+    """One occurrence of a busy, accepted, timed event in a member's calendar (recurring
+    events are expanded into their occurrences; cancelled, declined, free and all-day ones
+    are left out). `title` is empty for private events."""
+
+    subscription = models.ForeignKey(
+        CalendarSubscription, on_delete=models.CASCADE, related_name="meetings"
+    )
+    member = models.ForeignKey("people.Member", on_delete=models.CASCADE, related_name="+")
+    uid = models.CharField(max_length=500)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    title = models.CharField(max_length=300, blank=True)
+    private = models.BooleanField(default=False)
+    # Words the suggestion may match against tickets and contacts: location and attendees.
+    attendees = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["member", "start"]
+        indexes = [models.Index(fields=["member", "start"], name="meeting_member_start")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "uid", "start"], name="meeting_occurrence_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="meeting_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title or 'Private event'} {self.start:%Y-%m-%d %H:%M}"

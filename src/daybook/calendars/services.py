@@ -1,0 +1,109 @@
+"""Adding, removing and refreshing a member's calendars. A refresh is an outbound request
+like a chat webhook: the administrator's allow-list and the address checks of core.outbound
+apply, with a size and a time limit, and a broken or slow calendar is recorded on the
+subscription, never raised into the worker."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from daybook.core import outbound
+from daybook.people.models import Member
+
+from .models import CalendarSubscription, Meeting
+from .reading import CalendarUnreadable, occurrences
+
+MAX_CALENDAR_BYTES = 5 * 1024 * 1024
+FETCH_SECONDS = 20
+# What a refresh keeps: the month behind (gaps are filled after the fact) and the day ahead.
+DAYS_BACK = 31
+DAYS_AHEAD = 1
+
+
+def _address(url: str) -> str:
+    """Outlook hands out webcal:// addresses; they are https underneath."""
+    url = url.strip()
+    if url.lower().startswith("webcal://"):
+        return "https://" + url[len("webcal://") :]
+    return url
+
+
+def subscription_add(*, member: Member, label: str, url: str) -> CalendarSubscription:
+    subscription = CalendarSubscription(member=member, label=label.strip(), url=_address(url))
+    subscription.full_clean()
+    subscription.save()
+    return subscription
+
+
+def subscription_remove(*, subscription: CalendarSubscription) -> None:
+    subscription.delete()
+
+
+def subscription_refresh(*, subscription: CalendarSubscription, now: datetime | None = None) -> int:
+    """Read the calendar again and keep its meetings of the window around `now`; returns how
+    many. On failure the meetings already kept stay and `problem` says what went wrong."""
+    now = now or timezone.now()
+    member = subscription.member
+    start, end = now - timedelta(days=DAYS_BACK), now + timedelta(days=DAYS_AHEAD)
+    try:
+        answer = outbound.request(
+            "GET",
+            subscription.url,
+            headers={"Accept": "text/calendar"},
+            timeout=FETCH_SECONDS,
+            max_bytes=MAX_CALENDAR_BYTES,
+        )
+        if answer.truncated:
+            raise CalendarUnreadable(f"it is larger than {MAX_CALENDAR_BYTES // (1024 * 1024)} MB")
+        found = occurrences(
+            answer.body,
+            start=start,
+            end=end,
+            zone=ZoneInfo(member.time_zone),
+            emails={member.user.email} if member.user_id and member.user.email else set(),
+        )
+    except outbound.OutboundError as error:
+        return _failed(subscription, now, f"The calendar could not be read: {error.sentence}")
+    except CalendarUnreadable as error:
+        return _failed(subscription, now, f"The calendar could not be read: {error}")
+    with transaction.atomic():
+        subscription.meetings.filter(start__gte=start, start__lt=end).delete()
+        seen: set[tuple[str, datetime]] = set()
+        rows = []
+        for o in found:
+            if (o.uid, o.start) in seen:
+                continue
+            seen.add((o.uid, o.start))
+            rows.append(
+                Meeting(
+                    subscription=subscription,
+                    member=member,
+                    uid=o.uid,
+                    start=o.start,
+                    end=o.end,
+                    title=o.title,
+                    private=o.private,
+                    attendees=o.attendees,
+                )
+            )
+        Meeting.objects.bulk_create(rows)
+        subscription.refreshed_at = now
+        subscription.problem = ""
+        subscription.save(update_fields=["refreshed_at", "problem"])
+    return len(rows)
+
+
+def _failed(subscription: CalendarSubscription, now: datetime, problem: str) -> int:
+    subscription.problem = problem[:300]
+    subscription.save(update_fields=["problem"])
+    return 0
+
+
+def subscriptions_refresh(*, now: datetime | None = None) -> dict[int, int]:
+    """Every subscription, one after another; one broken calendar never stops the rest."""
+    return {
+        subscription.pk: subscription_refresh(subscription=subscription, now=now)
+        for subscription in CalendarSubscription.objects.select_related("member__user")
+    }
