@@ -200,7 +200,11 @@ class TicketNote(models.Model):
 
     class Meta:
         ordering = ["ticket", "created_at", "pk"]
-        indexes = [models.Index(fields=["ticket", "created_at"])]
+        # The second: a member's own notes of a day, for their gap suggestions.
+        indexes = [
+            models.Index(fields=["ticket", "created_at"]),
+            models.Index(fields=["author", "created_at"], name="ticket_note_author_time"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(text=""),
@@ -226,7 +230,11 @@ class TicketStatusChange(models.Model):
 
     class Meta:
         ordering = ["ticket", "at"]
-        indexes = [models.Index(fields=["ticket", "at"])]
+        # The second: a member's own status moves of a day, for their gap suggestions.
+        indexes = [
+            models.Index(fields=["ticket", "at"]),
+            models.Index(fields=["by", "at"], name="status_change_by_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_status} -> {self.to_status}"

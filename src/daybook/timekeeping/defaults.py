@@ -5,6 +5,7 @@ from the ticket or its board, billable option from the work type and the agreeme
 coverage), so saving is usually notes and one click.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -106,19 +107,24 @@ def usual_client_work_type(member: Member | None) -> WorkType | None:
 
 
 def default_work_type(
-    *, ticket: Ticket | None, phase: Phase | None = None, member: Member | None = None
+    *,
+    ticket: Ticket | None,
+    phase: Phase | None = None,
+    member: Member | None = None,
+    usual: Callable[[], WorkType | None] | None = None,
 ) -> WorkType | None:
     """The work type new work on a ticket or phase starts with: the ticket's own default, else
     its board's, else the member's usual client work. Never a payroll-wrap type: wrap time
     cannot go on a ticket or project, so offering one would only earn a refusal. None for
-    internal time, whose kind the member picks."""
+    internal time, whose kind the member picks. `usual` stands in for the member's usual
+    client work where a caller asks for many tickets at once (computed once, not per ticket)."""
     if ticket is None and phase is None:
         return None
     if ticket is not None:
         for candidate in (ticket.work_type, ticket.board.default_work_type):
             if candidate is not None and candidate.is_active and not candidate.is_payroll_wrap:
                 return candidate
-    return usual_client_work_type(member)
+    return usual() if usual is not None else usual_client_work_type(member)
 
 
 def internal_work_type() -> WorkType | None:
