@@ -2,6 +2,7 @@ from rest_framework.routers import BaseRouter
 
 from ..timer_api import TimerViewSet
 from .approvals import PeriodCloseViewSet, WeekSubmissionViewSet
+from .gaps import MemberGapsViewSet
 from .rerate import RerateViewSet
 from .tickets import TicketViewSet
 from .views import TimeEntryViewSet
@@ -15,3 +16,4 @@ def register(router: BaseRouter) -> None:
     router.register("rerate", RerateViewSet, basename="rerate")
     router.register("week-submissions", WeekSubmissionViewSet, basename="weeksubmission")
     router.register("period-closes", PeriodCloseViewSet, basename="periodclose")
+    router.register(r"members/(?P<member_id>[0-9]+)/gaps", MemberGapsViewSet, "member-gaps")
