@@ -1,12 +1,17 @@
 """Benchmark of file imports: a ConnectWise time export of growing size, previewed and then
-imported, on a fresh SQLite file (or the PostgreSQL database in DATABASE_URL).
+imported, on a fresh SQLite file (or the empty PostgreSQL database in DATABASE_URL).
 
-Not a test: it prints seconds, rows per second and the peak of Python memory (tracemalloc) for
-each phase, so growth can be compared across sizes. Flat memory means the file is streamed:
-the peak should not grow with the number of rows beyond the per-member spans kept to name
-overlapping lines.
+Not a test: for each phase it prints wall seconds and rows per second, the CPU seconds of this
+process and of the database server's backend (PostgreSQL on this machine; on a busy machine
+the CPU seconds say more than the wall clock), and this process's memory (resident set
+before the phase and its high-water mark during it, from Linux). Flat memory means the file
+is streamed: the peak should not grow with the number of rows.
+`--tracemalloc` adds the peak of Python's own allocations, at the price of a much slower run.
 
     python bench/import_bench.py --sizes 1000 10000 100000
+    createdb -h 127.0.0.1 -U postgres bench_import && \
+        DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_import \
+        python bench/import_bench.py --sizes 10000
 """
 
 import argparse
@@ -48,6 +53,10 @@ def setup() -> None:
     from daybook.service.models import Board, Ticket
 
     call_command("migrate", verbosity=0)
+    from daybook.people.models import Member
+
+    if Member.objects.exists():
+        sys.exit("The database already has members: give the benchmark an empty one.")
     role = WorkRole.objects.get_or_create(name="Help Desk", defaults={"rate": 100})[0]
     WorkType.objects.get_or_create(name="Remote Support")
     for n in range(MEMBERS):
@@ -90,17 +99,69 @@ def connectwise_file(rows: int, offset: int) -> bytes:
     return out.getvalue().encode()
 
 
-def measure(label: str, run) -> None:
-    tracemalloc.start()
+def _resident() -> tuple[int, int]:
+    """This process's resident memory and its high-water mark, in bytes (Linux)."""
+    now = peak = 0
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                now = int(line.split()[1]) * 1024
+            elif line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) * 1024
+    return now, peak
+
+
+def _reset_peak() -> None:
+    # Writing 5 to clear_refs resets the high-water mark to the current resident size.
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+
+
+def _database_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend (0 for SQLite, which runs in
+    this process and is counted there)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:  # the server runs elsewhere
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(label: str, run, *, trace: bool) -> None:
+    import gc
+
+    gc.collect()
+    _reset_peak()
+    before = _resident()[0]
+    if trace:
+        tracemalloc.start()
+    db_before = _database_cpu()
+    cpu_before = time.process_time()
     began = time.perf_counter()
     outcome = run()
     elapsed = time.perf_counter() - began
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    cpu = time.process_time() - cpu_before
+    db_cpu = _database_cpu() - db_before
+    peak = _resident()[1]
+    traced = ""
+    if trace:
+        traced = f" traced {tracemalloc.get_traced_memory()[1] / 2**20:6.1f} MiB"
+        tracemalloc.stop()
     rate = outcome.rows / elapsed if elapsed else 0
     print(
-        f"  {label:<8} {outcome.rows:7d} rows {elapsed:8.2f} s {rate:8.0f} rows/s "
-        f"peak {peak / 2**20:7.1f} MiB  new {outcome.new} problems {outcome.problem_count}"
+        f"  {label:<8} {outcome.rows:7d} rows {elapsed:7.1f} s {rate:6.0f} rows/s  "
+        f"cpu {cpu:6.1f} s + db {db_cpu:5.1f} s "
+        f"({outcome.rows / (cpu + db_cpu):5.0f} rows/cpu-s)  "
+        f"rss {before / 2**20:5.0f} MiB, peak {peak / 2**20:5.0f} MiB{traced}  "
+        f"new {outcome.new} problems {outcome.problem_count}"
     )
     sys.stdout.flush()
 
@@ -110,6 +171,9 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument(
+        "--tracemalloc", action="store_true", help="also trace Python's allocations (slow)"
+    )
     args = parser.parse_args()
     setup()
     offset = 0
@@ -127,6 +191,7 @@ def main() -> None:
                     by=None,
                     commit=commit,
                 ),
+                trace=args.tracemalloc,
             )
 
 

@@ -58,7 +58,8 @@ CANARY_ID = 7301  # no other row in the test database comes near it
 FIGURES = (
     r"(?<![\w:])3:17(?![\w:])",
     r"(?<!\w)3\s*h\s*17(?!\w)",
-    r"(?<![\w.#/=\"'-])197(?:\.0+)?(?![\w.\"'])",  # not an id in an attribute: value="197"
+    # Not an id: in an attribute (value="197") or quoted by the admin (ID “197”).
+    r"(?<![\w.#/=\"'“-])197(?:\.0+)?(?![\w.\"'”])",
     r"(?<![\w.])3\.28\d*(?![\w])",
     r"(?<![\w.])11820(?![\w])",
 )

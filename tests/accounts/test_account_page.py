@@ -23,7 +23,7 @@ def test_the_account_page_links_to_each_setting(client, tech):
     page = client.get(INDEX).content.decode()
     for name in ("password_change", "two_factor", "tokens"):
         assert reverse(f"accounts:{name}") in page
-    assert "API tokens</a>: 1 working" in page
+    assert 'API tokens</a> <span class="num">1 working</span>' in page
     # Every page links here once signed in.
     assert f'href="{INDEX}"' in client.get(reverse("timekeeping:my_day")).content.decode()
 

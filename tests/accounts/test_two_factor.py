@@ -328,9 +328,15 @@ def test_tokens_keep_working_for_scripts_of_two_factor_users(tech, clock):
 
 def test_the_account_page_says_whether_it_is_on(client, tech, clock):
     client.force_login(tech.user)
-    assert "Two-factor sign-in</a>: off" in client.get(reverse("accounts:index")).content.decode()
+    assert (
+        '>Two-factor sign-in</a> <span class="badge text-bg-secondary">off</span>'
+        in client.get(reverse("accounts:index")).content.decode()
+    )
     with_app(tech)
     client = client_for(None)
     password_step(client, "tess")
     client.post(VERIFY, {"code": code()})
-    assert "Two-factor sign-in</a>: on" in client.get(reverse("accounts:index")).content.decode()
+    assert (
+        '>Two-factor sign-in</a> <span class="badge text-bg-success">on</span>'
+        in client.get(reverse("accounts:index")).content.decode()
+    )

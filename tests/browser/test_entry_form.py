@@ -47,6 +47,6 @@ def test_find_a_ticket_by_words_and_log_to_it(page_for, tech, clock):
 
     page.fill("#id_notes", "Re-added the scan-to-email account")
     page.click("#save-entry")
-    expect(page.get_by_text("Logged 30 min")).to_be_visible()
+    expect(page.locator(".alert[role=status]")).to_contain_text("Logged 30 min")
     entry = TimeEntry.objects.get()
     assert (entry.ticket, entry.work_type) == (ticket, remote)

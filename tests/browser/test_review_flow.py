@@ -46,7 +46,7 @@ def test_reviewer_follows_up_and_the_member_answers_by_logging_the_time(
     expect(row).to_contain_text("1 gap (60 min)")
     expect(row).to_contain_text("Pending")
     reviewer.screenshot(path=str(artifacts / "daily-review.png"), full_page=True)
-    row.get_by_role("link", name="Tess Tester").click()
+    row.get_by_role("link", name="Tess Tester", exact=True).click()
 
     expect(reviewer.locator("#member-day")).to_contain_text("12:00\N{EN DASH}13:00")
     reviewer.get_by_role("button", name="Ask about this gap").click()
@@ -61,7 +61,7 @@ def test_reviewer_follows_up_and_the_member_answers_by_logging_the_time(
         "Hi Tess, could you help me place 12:00 to 13:00? Which ticket was it? Thanks!"
     )
     reviewer.click("#send-follow-up")
-    expect(reviewer.locator("article[role=status]")).to_contain_text("Sent to Tess")
+    expect(reviewer.locator(".alert[role=status]")).to_contain_text("Sent to Tess")
     expect(reviewer.locator("#member-day .state")).to_have_text("Followed up")
     reviewer.screenshot(path=str(artifacts / "member-day-review.png"), full_page=True)
 
@@ -93,7 +93,7 @@ def test_reviewer_marks_every_clean_day_at_once(page_for, tech, lead, team, day)
     page = page_for(lead)
     page.goto("/review/")
     page.click("#mark-all-clean")
-    expect(page.locator("article[role=status]")).to_contain_text("Marked 2 clean days")
+    expect(page.locator(".alert[role=status]")).to_contain_text("Marked 2 clean days")
     expect(page.locator("[data-status=clean]")).to_have_count(2)
     expect(page.locator(f"#member-{tech.pk}")).to_contain_text("Pending")
     assert DayReview.objects.filter(state=ReviewState.CLEAN).count() == 2

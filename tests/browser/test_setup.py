@@ -28,13 +28,13 @@ def test_admin_sets_up_a_client_and_a_member_without_the_admin(page_for, admin, 
     page.goto("/setup/")
     expect(page.locator("#setup-checklist")).to_contain_text("Add a client company")
     page.get_by_role("link", name="Companies and contacts").click()
-    page.get_by_role("button", name="New company").click()
+    page.get_by_role("link", name="New company").click()
     page.get_by_label("Name", exact=True).fill("Northwind Traders")
     page.get_by_label("Time zone").select_option("America/Chicago")
     page.get_by_role("button", name="Save").click()
-    expect(page.locator("article[role=status]")).to_contain_text("Added Northwind Traders")
+    expect(page.locator(".alert[role=status]")).to_contain_text("Added Northwind Traders")
 
-    page.get_by_role("button", name="New agreement").click()
+    page.get_by_role("link", name="New agreement").click()
     page.get_by_label("Name", exact=True).fill("Managed services")
     page.get_by_label("Type").select_option(label="Managed (monthly fee)")
     page.get_by_label("Start date").fill("2025-01-01")
@@ -55,7 +55,7 @@ def test_admin_sets_up_a_client_and_a_member_without_the_admin(page_for, admin, 
 
     page.goto("/setup/")
     page.get_by_role("link", name="Members and schedules").click()
-    page.get_by_role("button", name="Invite a member").click()
+    page.get_by_role("link", name="Invite a member").click()
     page.get_by_label("Email", exact=True).fill("sam@example.test")
     page.get_by_label("First name").fill("Sam")
     page.get_by_label("Role", exact=True).select_option("Technician")
@@ -63,7 +63,7 @@ def test_admin_sets_up_a_client_and_a_member_without_the_admin(page_for, admin, 
     page.get_by_label("Time zone").select_option("Europe/Berlin")
     page.get_by_label("Cost rate (per hour)").fill("45")
     page.get_by_role("button", name="Send the invitation").click()
-    expect(page.locator("article[role=status]")).to_contain_text("Invited Sam")
+    expect(page.locator(".alert[role=status]")).to_contain_text("Invited Sam")
 
     monday = page.locator("#day-0")
     monday.locator("input[type=time]").nth(0).fill("08:00")
@@ -78,7 +78,7 @@ def test_admin_sets_up_a_client_and_a_member_without_the_admin(page_for, admin, 
     tuesday.locator("input[type=time]").nth(1).fill("17:00")
     page.screenshot(path=str(artifacts / "setup-schedule.png"), full_page=True)
     page.locator("#save-schedule").click()
-    expect(page.locator("article[role=status]")).to_contain_text("Saved Sam")
+    expect(page.locator(".alert[role=status]")).to_contain_text("Saved Sam")
 
     member = Member.objects.get(user__email="sam@example.test")
     assert member.time_zone == "Europe/Berlin"

@@ -17,6 +17,7 @@ from tests.factories import (
     BoardFactory,
     CompanyFactory,
     TicketFactory,
+    TimeEntryFactory,
     WorkTypeFactory,
 )
 from tests.zones import NEW_YORK
@@ -117,7 +118,7 @@ def test_fill_a_gap_with_payroll_wrap(page_for, tech, setup):
     gap = page.locator(".gap-item", has_text="20 min not logged")
     expect(gap).to_be_visible()
     gap.get_by_role("button", name="Admin").click()
-    expect(page.locator("article[role=status]")).to_contain_text("Logged 20 min as Admin")
+    expect(page.locator(".alert[role=status]")).to_contain_text("Logged 20 min as Admin")
     expect(page.locator(".items .wrap")).to_contain_text("Admin")
     expect(page.locator(".gap-item", has_text="20 min not logged")).to_have_count(0)
     wrap = TimeEntry.objects.get(member=tech, work_type__name="Admin")
@@ -158,6 +159,62 @@ def test_starting_a_second_ticket_offers_to_park_the_first(page_for, tech, setup
     expect(page.locator(".drafts")).to_contain_text(f"#{running.pk} Printer offline")
 
 
+LABEL_BOXES = """els => els.map(el => {
+  const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
+
+
+def test_stop_the_timer_with_the_keyboard_alone_on_a_dark_my_day(
+    page_for, tech, setup, clock, artifacts
+):
+    ticket = setup["ticket"]
+    # Short pieces around 10:30-11:00: a 17-minute entry between a 5- and an 8-minute gap.
+    TimeEntryFactory(member=tech, ticket=ticket, start=ny(10, 35), end=ny(10, 52))
+    work_start(member=tech, ticket=ticket, at=ny(11, 0))
+    page = page_for(tech, width=1366, height=900)
+    page.emulate_media(color_scheme="dark")
+    # The live server's first page can be slow on a busy test machine.
+    page.set_default_navigation_timeout(30_000)
+    page.goto("/time/day/")
+    expect(page.locator("#timer-bar")).to_contain_text(f"#{ticket.pk} Printer offline")
+    # Short gaps are marks with their minutes in words, never text over the entries.
+    marks = page.locator(".tl-marks li")
+    expect(marks).to_have_count(2)
+    expect(marks.first.locator("[title]")).to_have_attribute(
+        "title", "10:30\N{EN DASH}10:35 5 min not logged"
+    )
+    expect(page.locator(".tl-blocks")).not_to_contain_text("5 min not logged")
+    # Blocks with a label are tall enough for it and never overlap one another.
+    boxes = page.locator(".tl-block:not(.tl-short) > *").evaluate_all(LABEL_BOXES)
+    assert len(boxes) >= 4
+    for i, (left, top, right, bottom) in enumerate(boxes):
+        assert bottom - top >= 14, boxes[i]
+        for other in boxes[i + 1 :]:
+            apart = (
+                right <= other[0] + 1
+                or other[2] <= left + 1
+                or bottom <= other[1] + 1
+                or other[3] <= top + 1
+            )
+            assert apart, (boxes[i], other)
+    page.screenshot(path=str(artifacts / "my-day-dark.png"), full_page=True)
+
+    # The keyboard alone: Tab to the bar's stop button, Enter, write the notes, Enter on Save.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "timer-stop":
+            break
+    expect(page.locator("#timer-stop")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Stop and log")
+    expect(page.locator("#id_notes")).to_be_focused()
+    page.keyboard.type("Swapped the fuser; printed a test page.")
+    page.locator("#save-entry").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#timer-bar")).to_contain_text("No timer running")
+    assert not Timer.objects.filter(member=tech).exists()
+    assert TimeEntry.objects.filter(ticket=ticket, notes__startswith="Swapped").exists()
+
+
 def test_my_day_fits_a_phone_screen(page_for, tech, setup):
     page = page_for(tech, width=390, height=844)
     page.goto("/time/day/")
@@ -176,6 +233,8 @@ def test_work_type_and_agreement_fix_refresh_the_check_in_place(page_for, dispat
     ticket = TicketFactory(agreement=expired, work_type=remote, summary="Server slow")
     work_start(member=dispatcher, ticket=ticket, at=ny(11, 0))
     page = page_for(dispatcher)
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     page.goto("/time/timer/stop/")
     page.fill("#id_notes", "Freed disk space on the file server.")
     panel = page.locator("#agreement-panel")
@@ -192,3 +251,10 @@ def test_work_type_and_agreement_fix_refresh_the_check_in_place(page_for, dispat
     expect(page.locator("#id_notes")).to_have_value("Freed disk space on the file server.")
     ticket.refresh_from_db()
     assert ticket.agreement == current
+    # The ticket page's own panel: the fix swaps in place and no out-of-band swap misses.
+    page.goto(f"/tickets/{ticket.pk}/")
+    panel.locator("summary").click()
+    panel.locator("select[name=agreement]").select_option(value=str(expired.pk))
+    panel.get_by_role("button", name="Use this agreement").click()
+    expect(panel).to_contain_text("Agreement expired or not yet started")
+    assert not [text for text in console_errors if "oobErrorNoTarget" in text], console_errors

@@ -47,7 +47,7 @@ def client_for(member) -> Client:
 
 
 def in_layout(page: str) -> bool:
-    return 'class="skip-link"' in page and "vendor/pico.min.css" in page and "Daybook" in page
+    return 'class="skip-link"' in page and "vendor/bootstrap.min.css" in page and "Daybook" in page
 
 
 def test_403_says_what_was_refused_and_why(tech):

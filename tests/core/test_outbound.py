@@ -193,12 +193,15 @@ def test_a_wildcard_covers_hosts_under_the_suffix_only():
     assert not host_allowed("slack.com", patterns)
 
 
-def test_the_default_list_is_slack_and_teams(settings):
+def test_the_default_list_is_chat_webhooks_and_published_calendars(settings):
     assert settings.DAYBOOK_OUTBOUND_HOSTS == [
         "hooks.slack.com",
         "*.webhook.office.com",
         "*.logic.azure.com",
         "*.environment.api.powerplatform.com",
+        "outlook.office365.com",
+        "outlook.live.com",
+        "calendar.google.com",
     ]
     assert settings.DAYBOOK_OUTBOUND_ALLOW_HTTP is False
     assert settings.DAYBOOK_OUTBOUND_UNSAFE_ALLOW_LOOPBACK is False

@@ -1,6 +1,9 @@
 """The pages every install has: health check, home, API schema and docs."""
 
+from pathlib import Path
+
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +27,10 @@ def test_home_shows_the_navigation_to_a_member(client, tech):
     assert response.status_code == 200
     page = response.content.decode()
     assert "vendor/htmx.min.js" in page
-    assert "vendor/pico.min.css" in page
+    assert "vendor/bootstrap.min.css" in page
+    assert "vendor/bootstrap.bundle.min.js" in page
+    assert "pico" not in page.lower()
+    assert '<link rel="icon" href="/static/core/favicon.svg"' in page
     assert 'href="/api/docs/"' in page
     assert 'href="/admin/"' not in page  # a technician is not staff
 
@@ -71,7 +77,24 @@ def nav_of(client, member) -> str:
 
 
 def test_the_brand_link_goes_home(client, tech):
-    assert f'href="{reverse("home")}" class="brand"' in nav_of(client, tech)
+    assert f'href="{reverse("home")}" class="navbar-brand"' in nav_of(client, tech)
+
+
+def test_the_current_page_is_marked_in_the_navigation(client, tech):
+    nav = nav_of(client, tech)  # on My Day
+    assert nav.count('aria-current="page"') == 1
+    my_day = f'aria-current="page" href="{reverse("timekeeping:my_day")}">My Day</a>'
+    assert my_day in nav
+    page = client.get(reverse("accounts:index")).content.decode()
+    nav = page[page.index('<nav aria-label="Main"') : page.index("</nav>")]
+    assert nav.count('aria-current="page"') == 1
+    assert f'aria-current="page" href="{reverse("accounts:index")}">Account</a>' in nav
+
+
+def test_the_favicon_is_our_own_svg():
+    path = finders.find("core/favicon.svg")
+    assert path is not None
+    assert Path(path).read_text().lstrip().startswith("<svg")
 
 
 def test_a_technician_gets_the_links_for_their_own_time_only(client, tech):

@@ -275,7 +275,7 @@ def test_an_administrator_writes_a_new_version(admin, version_one):
     assert (version.text, version.summary, version.author) == ("New rules", "All new", admin)
     listing = client.get(VERSIONS).content.decode()
     assert "All new" in listing
-    assert "(in force)" in listing
+    assert ">in force</span>" in listing
 
 
 def test_a_bad_edit_says_why_and_saves_nothing(admin, version_one):

@@ -100,7 +100,9 @@ def test_schema_names_each_report_and_types_its_numbers(schema, url, component):
 def test_schema_lists_the_forms_fields_as_query_parameters(schema):
     operation = schema["paths"]["/api/reports/profitability/"]["get"]
     parameters = {p["name"]: p for p in operation["parameters"]}
-    assert set(parameters) == {"month", "quarter", "start", "end", "target_rate", "company", "type"}
+    assert set(parameters) == {
+        "preset", "month", "quarter", "start", "end", "target_rate", "company", "type"
+    }  # fmt: skip
     assert parameters["start"]["schema"] == {"type": "string", "format": "date"}
     assert set(parameters["type"]["schema"]["enum"]) == set(AgreementType.values)
     issue = schema["paths"]["/api/reports/statements/"]["post"]["requestBody"]["content"]

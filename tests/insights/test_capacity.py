@@ -1,9 +1,10 @@
 """Capacity per team and week, by hand. Weeks start on Monday, members' local calendars."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from daybook.insights.selectors import capacity_report
@@ -106,3 +107,32 @@ def test_capacity_page_and_api_access(client, msp, tech, lead, finance):
                 {"target_utilization": "150"}):  # fmt: skip
         assert client.get(url, bad).status_code == 400
         assert client.get(api, bad).status_code == 400
+
+
+def test_the_week_under_way_is_marked_partial(client, msp, finance):
+    client.force_login(finance.user)
+    url = reverse("insights:capacity")
+    with time_machine.travel(datetime(2025, 3, 26, 15, 0, tzinfo=UTC), tick=False):  # Wed
+        response = client.get(url, {"first_week": "2025-03-17", "weeks": "2"})
+        assert response.context["partial_weeks"] == [date(2025, 3, 24)]
+        assert "partial week (to 2025-03-26)" in response.content.decode()
+        # Opened without filters, it shows whole weeks only: none of them is partial.
+        default = client.get(url)
+        assert default.context["report"].weeks[-1] == date(2025, 3, 17)
+        assert default.context["partial_weeks"] == []
+        assert "partial week" not in default.content.decode()
+
+
+def test_team_filter_offers_only_the_managers_teams(client, msp, lead, finance):
+    params = {"first_week": "2025-03-10", "weeks": "1"}
+    url = reverse("insights:capacity")
+    client.force_login(lead.user)
+    response = client.get(url, params)
+    assert list(response.context["form"].fields["team"].queryset) == list(
+        Team.objects.filter(reviewers=lead)
+    )
+    other = Team.objects.exclude(reviewers=lead).first()
+    assert client.get(url, {**params, "team": other.pk}).status_code == 400
+    client.force_login(finance.user)
+    only = client.get(url, {**params, "team": other.pk})
+    assert {r.team for r in only.context["report"].rows} == {other.name}

@@ -38,15 +38,29 @@ def test_history_months(forecast):
     assert month(forecast, 2024, 12).revenue == 0
 
 
-def test_projection_uses_contracted_fees_and_trailing_averages(forecast):
-    # Last six months (October-March): work (500 + 2,975) / 6, cost (200 + 1,907.50) / 6
-    assert forecast.trailing_work_revenue.quantize(CENT) == D("579.17")
-    assert forecast.trailing_labour_cost == D("351.25")
+def test_projection_averages_only_the_months_since_the_data_starts(forecast):
+    # The first entry is in February 2025, so October-January are not months of zero work:
+    # the averages are over February and March only.
+    assert forecast.data_from == date(2025, 2, 1)
+    assert forecast.trailing_months == 2
+    # Work (500 + 2,975) / 2 = 1,737.50; cost (200 + 1,907.50) / 2 = 1,053.75
+    assert forecast.trailing_work_revenue == D("1737.5")
+    assert forecast.trailing_labour_cost == D("1053.75")
     april = month(forecast, 2025, 4)
     assert april.projected
     assert april.fee_revenue == D(3100)  # managed fee, whole month
-    assert april.revenue.quantize(CENT) == D("3679.17")  # 3,100 + 579.1666...
-    assert april.labour_cost == D("351.25")
+    assert april.revenue == D("4837.5")  # 3,100 + 1,737.50
+    assert april.labour_cost == D("1053.75")
+
+
+def test_empty_months_after_the_data_starts_count_as_zero(msp):
+    # History February 2025 - January 2026: the data starts in its first month, and the last
+    # six months (August-January) have no time at all: a real zero, not left out.
+    report = financial_forecast(last_month=date(2026, 1, 1), months_ahead=1)
+    assert report.data_from == date(2025, 2, 1)
+    assert report.trailing_months == 6
+    assert report.trailing_work_revenue == 0
+    assert report.trailing_labour_cost == 0
 
 
 def test_what_if_raise_and_hires(msp):
@@ -59,9 +73,9 @@ def test_what_if_raise_and_hires(msp):
         hire_hours_per_month=D(100),
     )
     april = month(report, 2025, 4)
-    # 351.25 x 1.10 + 1 x 30 x 100 = 386.375 + 3,000
-    assert april.labour_cost == D("3386.375")
-    assert april.margin.quantize(CENT) == D("292.79")  # 3,679.1666 - 3,386.375
+    # 1,053.75 x 1.10 + 1 x 30 x 100 = 1,159.125 + 3,000
+    assert april.labour_cost == D("4159.125")
+    assert april.margin == D("678.375")  # 4,837.50 - 4,159.125
 
 
 def test_forecast_access_and_input(client, msp, tech, lead, finance):
@@ -76,10 +90,15 @@ def test_forecast_access_and_input(client, msp, tech, lead, finance):
             assert client.get(u, params).status_code == 403
     client.force_login(finance.user)
     response = client.get(url, params)
-    assert '<canvas id="forecast-chart"' in response.content.decode()
+    html = response.content.decode()
+    assert '<canvas id="forecast-chart"' in html
+    # The page starts with the first month that has time in it
+    assert response.context["chart"]["labels"][:2] == ["2025-02", "2025-03"]
+    assert "the data starts in 2025-02" in html
     data = client.get(api, {**params, "raise_pct": "10", "new_hires": "1",
                             "hire_cost_rate": "30", "hire_hours": "100"}).json()  # fmt: skip
-    assert data["months"][-1]["labour_cost"] == "3386.38"
+    assert data["months"][-1]["labour_cost"] == "4159.12"  # 4,159.125 to the even cent
+    assert data["data_from"] == "2025-02-01"
     body = b"".join(client.get(csv_url, params).streaming_content).decode()
     assert "2025-03,actual,2100.00,2975.00,5075.00,1907.50,3167.50" in body
     for bad in ({"last_month": "2025-3"}, {"months": "0"}, {"raise_pct": "x"},

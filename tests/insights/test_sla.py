@@ -203,3 +203,52 @@ def test_sla_page_access(client, sla, tech, lead, finance):
 
 def test_now_is_utc_aware():
     assert NOW.astimezone(UTC) == datetime(2025, 3, 31, 21, 0, tzinfo=UTC)
+
+
+def breach_rows(response) -> list[tuple[int, str]]:
+    return [(b.ticket_id, b.clock) for b in response.context["page_obj"]]
+
+
+def test_breach_list_is_paged(client, sla, finance, monkeypatch):
+    monkeypatch.setattr("daybook.insights.tables.PAGE_SIZE", 3)
+    client.force_login(finance.user)
+    url = reverse("insights:sla")
+    first = client.get(url, {"month": "2025-03"})
+    assert breach_rows(first) == [
+        (sla["S2"].pk, "respond"), (sla["S3"].pk, "resolve"), (sla["S4"].pk, "respond")
+    ]  # fmt: skip
+    html = first.content.decode()
+    assert "1\u20133 of 4" in html
+    assert "Page 1 of 2" in html
+    second = client.get(url, {"month": "2025-03", "page": "2"})
+    assert breach_rows(second) == [(sla["S4"].pk, "resolve")]
+    assert "4\u20134 of 4" in second.content.decode()
+    # A page past the end or not a number shows the nearest page, not an error.
+    assert breach_rows(client.get(url, {"month": "2025-03", "page": "99"})) == breach_rows(second)
+    assert breach_rows(client.get(url, {"month": "2025-03", "page": "x"})) == breach_rows(first)
+
+
+def test_breach_list_sorts_by_whitelisted_columns_only(client, sla, finance):
+    client.force_login(finance.user)
+    url = reverse("insights:sla")
+    newest_ticket_first = client.get(url, {"month": "2025-03", "sort": "-ticket"})
+    assert [t for t, _ in breach_rows(newest_ticket_first)] == [
+        sla["S4"].pk, sla["S4"].pk, sla["S3"].pk, sla["S2"].pk
+    ]  # fmt: skip
+    by_priority = client.get(url, {"month": "2025-03", "sort": "priority"})  # P1 first
+    assert [t for t, _ in breach_rows(by_priority)][:2] == [sla["S4"].pk, sla["S4"].pk]
+    default = breach_rows(client.get(url, {"month": "2025-03"}))
+    for unknown in ("summary", "-password", "pk; drop table", "__class__"):
+        response = client.get(url, {"month": "2025-03", "sort": unknown})
+        assert response.status_code == 200
+        assert breach_rows(response) == default
+
+
+def test_sla_page_reads_in_units_and_marks_the_running_month(client, sla, finance):
+    client.force_login(finance.user)
+    html = client.get(reverse("insights:sla"), {"month": "2025-03"}).content.decode()
+    assert "11 h 00 min" in html  # the average time to resolve, 660 minutes
+    assert "50.0 %" in html  # respond met
+    assert "partial (to 2025-03-31)" in html  # today is 31 March
+    february = client.get(reverse("insights:sla"), {"month": "2025-02"}).content.decode()
+    assert "partial (to" not in february

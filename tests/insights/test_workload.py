@@ -95,3 +95,26 @@ def test_workload_scoping(client, assigned, tech, lead, finance):
     assert "Otto Tester" in names
     assert client.get(url, {"month": "03-2025"}).status_code == 400
     assert client.get(api, {"start": "2025-03-02", "end": "2025-03-01"}).status_code == 400
+
+
+def test_workload_pages_members_and_filters_by_team(client, assigned, finance, monkeypatch):
+    monkeypatch.setattr("daybook.insights.views.MEMBERS_PER_PAGE", 2)
+    client.force_login(finance.user)
+    url = reverse("insights:workload")
+    first = client.get(url, {"month": "2025-03"})
+    everyone = [m.member for m in first.context["report"].members]  # by team and name
+    assert len(everyone) == 4  # Otto, Lena, Tess and Fiona (Finance, no team)
+    assert [m.member for m in first.context["page_obj"]] == everyone[:2]
+    second = client.get(url, {"month": "2025-03", "page": "2"})
+    assert [m.member for m in second.context["page_obj"]] == everyone[2:]
+    assert "3\u20134 of 4" in second.content.decode()
+    # Sorting is by name or team only: hours are no sort key (nothing ranks people).
+    by_hours = client.get(url, {"month": "2025-03", "sort": "-hours"})
+    assert [m.member for m in by_hours.context["page_obj"]] == everyone[:2]
+    by_name = client.get(url, {"month": "2025-03", "sort": "member"})
+    assert [m.member for m in by_name.context["page_obj"]] == sorted(everyone)[:2]
+    team = assigned.tess.team
+    response = client.get(url, {"month": "2025-03", "team": team.pk})
+    assert [m.member for m in response.context["report"].members] == [
+        "Lena Tester", "Tess Tester"
+    ]  # fmt: skip

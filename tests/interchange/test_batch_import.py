@@ -77,3 +77,38 @@ def _day(n):
     from datetime import date
 
     return date(2025, 3, n)
+
+
+def _many_lines(count: int) -> list[str]:
+    """`count` lines for Tess, ten 45-minute slots a working day, back from March 13th."""
+    from datetime import date, timedelta
+
+    lines = []
+    for i in range(count):
+        day = date(2025, 3, 13) - timedelta(days=i // 10)
+        hour = 7 + i % 10
+        lines.append(
+            f"{i},tess,{day:%m/%d/%Y},{hour:02d}:00,{hour:02d}:45,51234,Remote Support,"
+            f"Worked the queue {i}."
+        )
+    return lines
+
+
+def test_a_bad_line_deep_in_a_large_file_leaves_nothing_imported(tech, tickets):
+    # 5,000 lines settle in three batches; line 4,001 (the file's 4,000th row) is in the
+    # second, after the first is written and before the third is read.
+    lines = _many_lines(5000)
+    lines[3999] = lines[3999].replace(",tess,", ",nobody,")
+    lines[4499] = lines[4499].replace(",Worked the queue 4499.", ",")
+    text = "\n".join([HEADER, *lines])
+
+    outcome = run_import(kind="connectwise", stream=csv_file(text), by=None, commit=True)
+
+    assert (outcome.rows, outcome.committed) == (5000, False)
+    assert TimeEntry.objects.count() == 0
+    assert TimeEntry.history.count() == 0
+    assert [(p.line, p.column, p.value) for p in outcome.problems] == [
+        (4001, "Member", "nobody"),
+        (4501, "Notes", ""),
+    ]
+    assert outcome.problems[0].message.startswith("No member has this username")

@@ -92,7 +92,9 @@ def test_the_trends_page_shows_the_share_and_never_a_name(client, tech, lead, ti
         page = client.get(reverse("review:trends"), {"weeks": "2"}).content.decode()
 
     assert "Hours past expected" in page
-    assert "7.9% <small>(6.00 of 76.00 h)</small>" in page
+    assert (
+        '7.9 % <span class="small text-body-secondary">(6 h 00 min of 76 h 00 min)</span>' in page
+    )
     for member in (tech, lead):
         assert member.user.first_name not in page
 

@@ -306,10 +306,10 @@ def test_a_reviewer_sees_their_teams_figures(client, frozen, service_desk_week, 
     assert "Service Desk" in page
     assert "Projects" not in page
     assert "2025-03-10" in page
-    assert "66.7%" in page  # clean first time and real-time alike
+    assert "66.7 %" in page  # clean first time and real-time alike
     assert "2 of 3" in page
-    assert "2 / 1" in page
-    assert "5.00" in page
+    assert "2 sent / 1 resolved" in page
+    assert "5 h 00 min" in page
     assert "never compares or orders" in page
 
 
@@ -330,7 +330,7 @@ def test_finance_sees_every_team(client, frozen, service_desk_week, finance):
     page = client.get(URL).content.decode()
 
     for team in ("Service Desk", "Projects", "No team"):
-        assert f"<h2>{team}</h2>" in page
+        assert f">{team}</h2>" in page
 
 
 def test_the_page_never_names_a_member(client, frozen, service_desk_week, admin, tech, lead):
@@ -388,5 +388,5 @@ def test_a_team_filter_shows_that_team(client, frozen, service_desk_week, financ
 
     page = client.get(URL, {"team": other_team.pk}).content.decode()
 
-    assert "<h2>Projects</h2>" in page
-    assert "<h2>Service Desk</h2>" not in page
+    assert ">Projects</h2>" in page
+    assert ">Service Desk</h2>" not in page

@@ -282,7 +282,8 @@ def test_logging_the_time_from_requests_resolves_it(tess, asked, wrap):
 
 def test_the_navigation_counts_open_requests(tess, asked):
     page = client_for(tess).get(reverse("timekeeping:my_day")).content.decode()
-    assert '<a href="/review/requests/" id="nav-requests">Requests <mark>1</mark></a>' in page
+    badge = '<span class="badge rounded-pill text-bg-warning">1<span class="visually-hidden"> open'
+    assert f'id="nav-requests">Requests {badge}</span></span></a>' in page
 
 
 def test_notices_open_only_for_their_recipient(tess, lead, asked):

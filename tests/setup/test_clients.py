@@ -275,7 +275,7 @@ def test_finance_sets_up_an_agreement_and_sees_its_money(finance, client_for):
     response = client.post(reverse("setup:agreement_new"), agreement_post(company))
     assert response.status_code == 302
     page = client.get(reverse("setup:agreements")).content.decode()
-    assert "2500.00" in page
+    assert "$ 2,500.00" in page
 
 
 def test_agreement_service_refuses_technicians(tech):

@@ -224,7 +224,8 @@ def test_dispatcher_fixes_the_agreement_in_place(client, dispatcher, remote):
     assert "Current contract" in page
     response = client.post(
         reverse("tickets:ticket_agreement", args=[ticket.pk]),
-        {"agreement": current.pk, "work_type": remote.pk},
+        # From the entry form's panel, which asks for the billable default back.
+        {"agreement": current.pk, "work_type": remote.pk, "in_entry_form": "1"},
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200

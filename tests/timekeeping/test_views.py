@@ -252,7 +252,7 @@ def test_timer_bar_alone_for_htmx_refreshes(web, tech, ticket):
     work_start(member=tech, ticket=ticket, at=ny(14, 30))
     response = web.get(reverse("timekeeping:timer_bar"), HTTP_HX_REQUEST="true")
     body = response.content.decode()
-    assert body.lstrip().startswith('<div id="timer-bar"')
+    assert body.lstrip().startswith('<section id="timer-bar"')
     assert "Printer offline" in body
     assert 'name="csrfmiddlewaretoken"' in body
 

@@ -128,14 +128,14 @@ def _history_insert(
 
 
 def analyze() -> None:
-    """Give PostgreSQL's planner statistics for what was just loaded.
+    """Give the query planner statistics for what was just loaded.
 
-    Autovacuum would get there in its own time; until it does, the planner guesses row counts
-    from empty tables and picks plans for them. SQLite plans well enough without.
+    PostgreSQL's autovacuum would get there in its own time; until it does, the planner
+    guesses row counts from empty tables and picks plans for them. SQLite keeps no statistics
+    until asked (sqlite_stat1), and then picks between indexes by what the tables hold.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def _converter(field: models.Field) -> Callable[[Any], Any] | None:

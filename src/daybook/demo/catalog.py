@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
+from random import Random
 
 from daybook.catalogue.choices import BillableOption
 from daybook.clients.choices import AgreementType
@@ -327,47 +328,49 @@ PROJECT_TEMPLATES: list[tuple[str, list[tuple[str, float]]]] = [
 ]  # fmt: skip
 
 # ---------------------------------------------------------------------------------------------
-# Ticket summaries by board; {who} and {thing} are filled from the lists below.
+# Ticket summaries by board. {who} is a person or group, {place} a part of the client's
+# premises (both with their article, if any: they read after "for", "at" or at the start);
+# {server} names a server without its article ("the {server}").
 
 TICKET_SUMMARIES = {
     HELP_DESK: [
         "Outlook keeps asking {who} for a password",
         "Password reset for {who}",
-        "New starter laptop for {who}",
-        "{who} cannot print to the {thing} printer",
+        "New laptop to set up for {who}",
+        "{who} cannot print to the printer at {place}",
         "Shared mailbox access for {who}",
         "Teams calls drop for {who}",
         "MFA phone replaced: re-enrol {who}",
-        "{who} locked out after holiday",
-        "Scanner at {thing} sends nothing",
+        "{who} locked out after a holiday",
+        "Scanner at {place} sends nothing",
         "OneDrive not syncing for {who}",
         "Second monitor for {who}",
-        "Leaver: disable account of {who}",
+        "Leaver: disable an account and forward the mail for {who}",
     ],
     ALERTS: [
-        "Backup job failed on the {thing} server",
-        "Disk almost full on the {thing} server",
-        "UPS on battery at {thing}",
-        "Antivirus found a threat on a {thing} PC",
-        "Certificate expires soon on {thing}",
-        "Firewall CPU high at {thing}",
-        "Patch run skipped machines at {thing}",
+        "Backup job failed on the {server}",
+        "Disk almost full on the {server}",
+        "UPS on battery at {place}",
+        "Antivirus found a threat on a PC at {place}",
+        "Certificate expires soon on the {server}",
+        "Firewall CPU high at {place}",
+        "Patch run skipped machines at {place}",
     ],
     FIELD: [
-        "Install new switch at {thing}",
-        "Wi-Fi dead spot at {thing}",
-        "Set up meeting-room screen at {thing}",
-        "Replace failed drive in the {thing} NAS",
-        "Move desks and phones at {thing}",
-        "Cable new workstation at {thing}",
+        "Install a new switch at {place}",
+        "Wi-Fi dead spot at {place}",
+        "Set up a meeting-room screen at {place}",
+        "Replace a failed drive in the NAS at {place}",
+        "Move desks and phones at {place}",
+        "Cable a new workstation at {place}",
     ],
     ESCALATIONS: [
         "Line-of-business app slow for {who}",
-        "VPN drops every few minutes at {thing}",
+        "VPN drops every few minutes at {place}",
         "Email to one supplier bounces",
         "File share permissions broken after rename",
         "Phishing message reached {who}: check the mailbox rules",
-        "Database backup restore test for {thing}",
+        "Restore test of the {server} backup",
     ],
 }
 WHO = [
@@ -375,10 +378,23 @@ WHO = [
     "the managing partner", "reception", "the warehouse lead", "two sales reps",
     "the office manager", "the night shift",
 ]  # fmt: skip
-THING = [
+PLACE = [
     "head office", "the warehouse", "reception", "the branch", "the board room",
-    "the accounts office", "the second floor", "the clinic", "the file", "the print",
+    "the accounts office", "the second floor", "the clinic",
 ]  # fmt: skip
+SERVER = [
+    "file server", "print server", "accounts server", "remote desktop server",
+    "database server", "backup server",
+]  # fmt: skip
+
+
+def ticket_summary(rng: Random, board: str) -> str:
+    """A ticket summary for the board, its blanks filled and its first letter capitalised.
+    Always draws four times from rng, whichever blanks the summary has."""
+    template = rng.choice(TICKET_SUMMARIES[board])
+    text = template.format(who=rng.choice(WHO), place=rng.choice(PLACE), server=rng.choice(SERVER))
+    return text[:1].upper() + text[1:]
+
 
 # Client-visible notes by kind of work, and an occasional internal note.
 NOTES = {

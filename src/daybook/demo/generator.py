@@ -60,12 +60,17 @@ from .workday import (
     World,
 )
 
-SMALL, LARGE = "small", "large"
-SIZES = (SMALL, LARGE)
-SMALL_DAYS = 90
-SMALL_TICKETS = 2000  # over SMALL_DAYS; fewer days, proportionally fewer
+SMALL, LARGE, XL = "small", "large", "xl"
+SIZES = (SMALL, LARGE, XL)
+# The small demo's time: the last twelve complete months and this month so far, so every
+# report period up to "last 12 months" has the work behind the agreements' fees.
+SMALL_MONTHS = 12
+# Tickets a day for the whole staff, with the ones nobody logged time on; fewer days or
+# people, proportionally fewer.
+SMALL_TICKETS_PER_DAY = 22
 LARGE_MEMBERS = 500
-LARGE_YEARS = 3
+# Years of time by size: about 3.3 and 5 million entries for 500 members.
+YEARS = {LARGE: 3, XL: 4.5}
 BATCH_SIZE = 10_000
 # The member who shows every finding on their last working days, and holds the running timer.
 SHOWCASE_USERNAME = "tech"
@@ -117,22 +122,39 @@ class _Size:
     ticket_target: int | None
 
 
-def _size(size: str, members: int | None, years: float | None, days: int | None) -> _Size:
+def _size(
+    size: str, members: int | None, years: float | None, days: int | None, today: date
+) -> _Size:
     if size not in SIZES:
         raise ValueError(f"Size must be one of {', '.join(SIZES)}, not {size!r}.")
     if size == SMALL:
-        if members is not None or years is not None:
-            raise ValueError("--members and --years apply to --size large only.")
-        days = SMALL_DAYS if days is None else days
-        target = round(SMALL_TICKETS * days / SMALL_DAYS)
-        return _Size(SMALL, len(catalog.STAFF), _positive(days, "days"), 30, target)
+        if years is not None:
+            raise ValueError("--years applies to --size large and xl only.")
+        staff = len(catalog.STAFF)
+        if members is None:
+            members = staff
+        elif not 1 <= members <= staff:
+            raise ValueError(
+                f"--members for the small demo picks 1 to {staff} of its people, not {members}."
+            )
+        days = small_days(today) if days is None else days
+        target = round(SMALL_TICKETS_PER_DAY * days * members / staff)
+        return _Size(SMALL, members, _positive(days, "days"), 30, target)
     members = LARGE_MEMBERS if members is None else _positive(members, "members")
     if days is None:
-        years = LARGE_YEARS if years is None else years
+        years = YEARS[size] if years is None else years
         if years <= 0:
             raise ValueError(f"--years must be more than 0, not {years}.")
         days = max(1, round(365 * years))
-    return _Size(LARGE, members, _positive(days, "days"), max(30, 2 * members), None)
+    return _Size(size, members, _positive(days, "days"), max(30, 2 * members), None)
+
+
+def small_days(today: date) -> int:
+    """Days of time for the small demo: from the first of the month SMALL_MONTHS before this
+    one up to yesterday (365 on the first of a month)."""
+    months = today.year * 12 + today.month - 1 - SMALL_MONTHS
+    first = date(months // 12, months % 12 + 1, 1)
+    return (today - first).days
 
 
 def _positive(value: int, name: str) -> int:
@@ -155,13 +177,15 @@ def build_demo(
 ) -> DemoSummary:
     """Load the demo, or do nothing if it is already there (created=False).
 
-    Time runs for `days` (small: 90) up to yesterday in each member's own zone. `today` pins
-    "now" to noon UTC that day, which makes the result repeatable; otherwise now is now.
+    Time runs for `days` (small: the last twelve complete months and this month) up to
+    yesterday in each member's own zone, and today up to now: each member's day so far, some
+    with a timer running. `today` pins "now" to noon UTC that day, which makes the result
+    repeatable; otherwise now is now.
     """
-    plan = _size(size, members, years, days)
+    now = timezone.now() if today is None else datetime.combine(today, time(12), tzinfo=UTC)
+    plan = _size(size, members, years, days, now.date())
     if demo_loaded():
         return DemoSummary(created=False, counts=demo_counts())
-    now = timezone.now() if today is None else datetime.combine(today, time(12), tzinfo=UTC)
     started = clock.perf_counter()
     builder = _Builder(
         seed=seed, size=plan, now=now, progress=progress, out=out, batch_size=batch_size
@@ -174,8 +198,8 @@ def build_demo(
             builder.rows["follow-ups"] = seed_reviews(now=now)
     else:
         builder.build()
-        # Millions of rows arrived by COPY: without statistics the planner would still take
-        # the tables for empty ones.
+        # Millions of rows arrived in bulk: without fresh statistics the planner would still
+        # take the tables for empty ones.
         analyze()
     seconds = clock.perf_counter() - started
     rows = dict(builder.rows)
@@ -203,6 +227,7 @@ class _Person:
     member: Member
     info: MemberInfo
     days: list[date] = field(default_factory=list)
+    today: date | None = None  # the member's own today, unless it is a holiday
 
 
 class _Builder:
@@ -224,7 +249,8 @@ class _Builder:
         self.batch_size = batch_size
         self.rows: Counter[str] = Counter()
         self.pricing = Pricing()
-        self.last_day = now.date() - timedelta(days=1)
+        self.today = now.date()
+        self.last_day = self.today - timedelta(days=1)
         self.first_day = self.last_day - timedelta(days=size.days - 1)
         self.specs, self.team_specs = self._people_specs()
         self.pending: list[tuple] = []
@@ -411,7 +437,16 @@ class _Builder:
             )
             # Nobody works their holidays in the demo.
             off = holidays.get(None, set()) | holidays.get(spec.team, set())
-            people.append(_Person(spec, member, info, [d for d in days if d not in off]))
+            today = last + timedelta(days=1)
+            people.append(
+                _Person(
+                    spec,
+                    member,
+                    info,
+                    [d for d in days if d not in off],
+                    None if today in off else today,
+                )
+            )
         self._count("members", len(people))
         self._count(
             "schedule blocks", sum(len(p.spec.schedule) * len(p.spec.weekdays) for p in people)
@@ -641,7 +676,8 @@ class _Builder:
             manager = manager or next((p for p in team_people if p.spec.reviews_team), None)
             for lead in leads:
                 helpers = [p for p in leads if p is not lead]
-                cursor = self.first_day - timedelta(days=rng.randint(0, 45))
+                # Inside the demo's time, so a finished project has all its hours.
+                cursor = self.first_day + timedelta(days=rng.randint(0, 20))
                 while cursor <= self.last_day + timedelta(days=20):
                     span = rng.randint(30, 90)
                     crew = [lead]
@@ -680,7 +716,7 @@ class _Builder:
     ) -> "_ProjectDraft":
         template, phase_specs = rng.choice(catalog.PROJECT_TEMPLATES)
         due = start + timedelta(days=span)
-        stop = min(due, self.last_day)
+        stop = min(due, self.today)
         if start > self.last_day:
             status = ProjectStatus.PLANNED
         elif due < self.last_day:
@@ -723,14 +759,14 @@ class _Builder:
 
     def _estimates(self, drafts: list["_ProjectDraft"], world: World) -> None:
         """Estimates a project manager could have written: close to what the work took, give
-        or take, for phases seen through in the window; from the plan for the rest."""
+        or take, for phases already over; from the plan for the rest."""
         rng = self.rng("estimates")
         phases, agreements = [], []
         for draft in drafts:
             total = Decimal("0")
             for phase, (_, first, last) in zip(draft.phases, draft.plan().phases, strict=True):
                 actual = world.phase_minutes.get(phase.pk, 0) / 60
-                if first >= self.first_day and last <= draft.stop and actual > 0:
+                if last < draft.stop or draft.project.status == ProjectStatus.DONE:
                     hours = actual * rng.uniform(0.8, 1.25)
                 else:
                     workdays = sum(
@@ -770,9 +806,12 @@ class _Builder:
             scenarios: dict[date, set[str]] = {}
             timer_now = False
             booked: set[date] = set()
+            today = person.today
             if person is showcase:
-                scenarios, timer_now = self._showcase(person)
+                scenarios, timer_now, started = self._showcase(person)
                 booked = self._booked_day_off(person, set(scenarios))
+                if not started:
+                    today = None  # the timer left on since their last day is still running
             simulation = MemberSimulation(
                 world=world,
                 member=person.info,
@@ -782,6 +821,7 @@ class _Builder:
                 booked_off=booked,
                 scenarios=scenarios,
                 timer_now=timer_now,
+                today=today,
             )
             output = simulation.run()
             with transaction.atomic():
@@ -792,28 +832,33 @@ class _Builder:
         with transaction.atomic():
             self._flush()
 
-    def _showcase(self, person: _Person) -> tuple[dict[date, set[str]], bool]:
+    def _showcase(self, person: _Person) -> tuple[dict[date, set[str]], bool, bool]:
         """Put every finding the review should spot on the showcase member's last working
-        days, and their running timer either now (if they are at work) or left on since their
-        last working day."""
+        days, and their running timer either now (if they are at work) or, if today's work
+        has not begun, left on since their last working day. Returns the scenarios, whether
+        the timer runs now, and whether today's work has begun."""
         info = person.info
         worked = [d for d in person.days if d.weekday() in info.schedule]
         local_now = self.now.astimezone(info.zone)
-        windows = info.schedule.get(local_now.weekday(), [])
+        windows = info.schedule.get(local_now.weekday(), []) if person.today else []
+        starts = [
+            datetime.combine(local_now.date(), start, tzinfo=info.zone) for start, _ in windows
+        ]
+        started = any(start <= local_now for start in starts)
         timer_now = any(
-            datetime.combine(local_now.date(), start, tzinfo=info.zone) + timedelta(minutes=30)
+            start + timedelta(minutes=30)
             <= local_now
             < datetime.combine(local_now.date(), end, tzinfo=info.zone)
-            for start, end in windows
+            for start, (_, end) in zip(starts, windows, strict=True)
         )
         # Last working day first.
         flags = [
-            {LATE} if timer_now else {LATE, TIMER},
+            {LATE} if started else {LATE, TIMER},
             {GAP, NOT_COVERED},
             {OVERLAP, NO_AGREEMENT},
         ]
         scenarios = dict(zip(reversed(worked), flags, strict=False))
-        return scenarios, timer_now
+        return scenarios, timer_now, started
 
     def _booked_day_off(self, person: _Person, keep: set[date]) -> set[date]:
         """A day the showcase technician booked off well ahead, in the last fortnight: their
@@ -948,15 +993,13 @@ class _Builder:
                 opened = self.now - timedelta(days=rng.uniform(1, window))
                 board = catalog.ALERTS if rng.random() < 0.6 else catalog.HELP_DESK
             priority = rng.choice(BACKLOG_PRIORITIES)
-            summary = rng.choice(catalog.TICKET_SUMMARIES[board]).format(
-                who=rng.choice(catalog.WHO), thing=rng.choice(catalog.THING)
-            )
+            summary = catalog.ticket_summary(rng, board)
             client = world.clients.pick(rng, "us" if rng.random() < 0.75 else "uk")
             ticket = SimTicket(
                 board=self.boards[board],
                 client=client,
                 priority=priority,
-                summary=summary[:1].upper() + summary[1:],
+                summary=summary,
                 opened_at=opened,
                 assignee_id=None,
                 targets=world.sla_targets(priority, client.agreement),

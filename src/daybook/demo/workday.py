@@ -40,6 +40,13 @@ HOUR = timedelta(hours=1)
 AUTO_CLOSE_AFTER = timedelta(days=3)
 # A ticket touched less than this long ago is not picked up again yet.
 REVISIT_AFTER = timedelta(hours=1)
+# Today, at the moment the demo loads: the chance a member at work has a timer running, and
+# how long ago (in minutes) they started it, or else saved their last entry.
+TIMER_TODAY = 0.5
+TIMER_AGE = (4, 50)
+SAVED_AGO = (1, 10)
+# The showcase member's timer, when they are at work: started this long ago.
+SHOWCASE_TIMER_AGE = 25
 
 # -------------------------------------------------------------------------------------------
 # Reference data handed to the simulation.
@@ -319,6 +326,7 @@ class MemberSimulation:
         scenarios: dict[date, set[str]],
         timer_now: bool = False,
         booked_off: set[date] | None = None,
+        today: date | None = None,
     ) -> None:
         self.world = world
         self.member = member
@@ -329,7 +337,10 @@ class MemberSimulation:
         # Days off certainly booked ahead (the others are booked or sick days by chance).
         self.booked_off = booked_off or set()
         self.scenarios = scenarios
+        # The showcase member at work now: their timer started SHOWCASE_TIMER_AGE ago.
         self.timer_now = timer_now
+        # The member's own today: worked up to the moment the demo loads.
+        self.today = today
         self.tickets: list[SimTicket] = []
         self.open: list[SimTicket] = []
         self.entries: list[SimEntry] = []
@@ -343,8 +354,8 @@ class MemberSimulation:
     def run(self) -> MemberDays:
         for day in self.days:
             self._day(day)
-        if self.timer_now:
-            self._timer_at(self.world.now - timedelta(minutes=25))
+        if self.today is not None:
+            self._day_so_far(self.today)
         now = self.world.now
         for ticket in self.tickets:
             resolved_at = ticket.clock.resolved_at
@@ -355,10 +366,34 @@ class MemberSimulation:
     def _at(self, day: date, clock: time) -> datetime:
         return datetime.combine(day, clock, tzinfo=self.member.zone).astimezone(UTC)
 
-    def _day(self, day: date) -> None:
+    def _day_so_far(self, day: date) -> None:
+        """Today up to now: the work so far logged, and for some members a timer running on
+        the ticket in hand since a few minutes after their last entry."""
+        rng = self.rng
+        now = self.world.now
         windows = self.member.schedule.get(day.weekday())
         if not windows:
-            if self.rng.random() < self.profile.after_hours / 3:
+            return
+        timer = self.timer_now or (self.profile.tickets and rng.random() < TIMER_TODAY)
+        if self.timer_now:
+            cut = now - SHOWCASE_TIMER_AGE * MINUTE
+        elif timer:
+            cut = now - rng.randint(*TIMER_AGE) * MINUTE
+        else:
+            cut = now - rng.randint(*SAVED_AGO) * MINUTE
+        self._day(day, until=cut)
+        at_work = any(
+            self._at(day, start) + 20 * MINUTE <= cut < self._at(day, end) for start, end in windows
+        )
+        if timer and (self.timer_now or at_work) and self.timer is None:
+            self._timer_at(cut)
+
+    def _day(self, day: date, until: datetime | None = None) -> None:
+        """One day's work, or a day off. With `until` (today), only the work before that
+        moment, and nothing of what the evening brings."""
+        windows = self.member.schedule.get(day.weekday())
+        if not windows:
+            if until is None and self.rng.random() < self.profile.after_hours / 3:
                 self._call_out(day, after=self._at(day, time(10)))
             return
         spans = [(self._at(day, start), self._at(day, end)) for start, end in windows]
@@ -381,6 +416,8 @@ class MemberSimulation:
         if len(spans) == 1 and spans[0][1] - spans[0][0] >= timedelta(hours=7, minutes=30):
             lunch = self._at(day, time(12)) + rng.randint(-3, 6) * 5 * MINUTE
             _take(free, lunch, lunch + 30 * MINUTE)  # lunch: not logged, under the threshold
+        if until is not None:
+            free = [[low, min(high, until)] for low, high in free if until - low >= 10 * MINUTE]
         if self.member.in_team and day.weekday() == 0:
             meeting = self._at(day, time(10))
             if _take(free, meeting, meeting + 45 * MINUTE):
@@ -394,14 +431,14 @@ class MemberSimulation:
             self._placed_ticket(day, free, 75, self.world.remote_only_client, catalog.FIELD)
         if NO_AGREEMENT in flags and self.world.prospect_client:
             self._placed_ticket(day, free, 40, self.world.prospect_client, catalog.HELP_DESK)
-        if GAP in flags or rng.random() < 0.07:
+        if GAP in flags or (until is None and rng.random() < 0.07):
             _place(free, rng.randint(9, 22) * 5, rng)  # time away from the calendar: a real gap
         for start, end in sorted(free):
             self._fill(day, start, end)
         day_entries = self.entries[first_entry:]
         day_entries.sort(key=lambda e: e.start)
         self.entries[first_entry:] = day_entries
-        if not day_entries:
+        if not day_entries or until is not None:
             return
         if LATE in flags:
             self._make_late(day_entries)
@@ -751,14 +788,12 @@ class MemberSimulation:
                 bisect.bisect_right(PRIORITY_CUM, rng.random() * PRIORITY_CUM[-1])
             ]
         delay = round(rng.triangular(*RESPONSE_DELAY[priority]))
-        summary = rng.choice(catalog.TICKET_SUMMARIES[board]).format(
-            who=rng.choice(catalog.WHO), thing=rng.choice(catalog.THING)
-        )
+        summary = catalog.ticket_summary(rng, board)
         ticket = SimTicket(
             board=self.world.boards[board],
             client=client,
             priority=priority,
-            summary=summary[:1].upper() + summary[1:],
+            summary=summary,
             opened_at=first_touch - delay * MINUTE,
             assignee_id=self.member.member_id,
             targets=self.world.sla_targets(priority, client.agreement),

@@ -36,7 +36,9 @@ from .forms import (
     PeriodForm,
     ProfitabilityForm,
     ProjectsForm,
+    SlaForm,
     StatementForm,
+    TeamPeriodForm,
 )
 from .models import IssuedStatement
 from .selectors import (
@@ -77,7 +79,7 @@ class Report(Generic[T]):
         """Check the rule (PermissionDenied), then parse the filters. Returns the bound form
         and the report, or None when the form has errors to show with a 400."""
         self.require(user)
-        form = self.form_class(params)
+        form = self.form_class(params, user=user)
         if not form.is_valid():
             return form, None
         return form, self.compute(form.cleaned_data, user, **objects)
@@ -105,8 +107,23 @@ def _statement(data: dict, user: AbstractBaseUser) -> Statement:
     )
 
 
+def _chosen_teams(data: dict, user: AbstractBaseUser):
+    """The teams a team report covers: the user's (report_teams), narrowed to the one team
+    the filter names, if any."""
+    teams = report_teams(user)
+    team = data.get("team")
+    if team is None:
+        return teams
+    return [team] if teams is None else teams.filter(pk=team.pk)
+
+
 def _sla(data: dict, user: AbstractBaseUser) -> SlaReport:
-    return sla_compliance(period=data["period"], now=timezone.now(), teams=report_teams(user))
+    return sla_compliance(
+        period=data["period"],
+        now=timezone.now(),
+        teams=_chosen_teams(data, user),
+        breach_order=data.get("sort", ""),
+    )
 
 
 def _projects(data: dict, user: AbstractBaseUser) -> ProjectsReport:
@@ -123,14 +140,17 @@ def _capacity(data: dict, user: AbstractBaseUser) -> CapacityReport:
         first_week=data["first_week"],
         weeks=data["weeks"],
         target_utilization=data["target_utilization"],
-        teams=report_teams(user),
+        teams=_chosen_teams(data, user),
         visible=visible_entry_q(user),
     )
 
 
 def _workload(data: dict, user: AbstractBaseUser) -> WorkloadReport:
+    members = members_visible_to(user)
+    if data.get("team") is not None:
+        members = members.filter(team=data["team"])
     return workload_distribution(
-        period=data["period"], members=members_visible_to(user), visible=visible_entry_q(user)
+        period=data["period"], members=members, visible=visible_entry_q(user)
     )
 
 
@@ -150,10 +170,10 @@ def _forecast(data: dict, user: AbstractBaseUser) -> FinancialForecast:
 PROFITABILITY = Report(ProfitabilityForm, require_finance, _profitability)
 AGREEMENT = Report(PeriodForm, require_finance, _agreement)  # one agreement's drill-down
 STATEMENT = Report(StatementForm, require_finance, _statement)  # a draft, not issued
-SLA = Report(PeriodForm, require_team_reports, _sla)
+SLA = Report(SlaForm, require_team_reports, _sla)
 PROJECTS = Report(ProjectsForm, require_team_reports, _projects)
 CAPACITY = Report(CapacityForm, require_team_reports, _capacity)
-WORKLOAD = Report(PeriodForm, require_signed_in, _workload)
+WORKLOAD = Report(TeamPeriodForm, require_signed_in, _workload)
 FORECAST = Report(ForecastForm, require_finance, _forecast)
 
 

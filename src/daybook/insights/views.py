@@ -5,6 +5,7 @@ status 400."""
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,10 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+
+from daybook.core.periods import Period
 
 from . import reports
 from .access import TEAMS, require_finance, sees_finance
@@ -29,7 +33,9 @@ from .exports import (
 )
 from .forms import StatementForm
 from .models import IssuedStatement
+from .periods import partial_until
 from .selectors import (
+    AgreementProfit,
     CapacityReport,
     FinancialForecast,
     ProfitabilityReport,
@@ -39,6 +45,7 @@ from .selectors import (
     WorkloadReport,
     statement_check,
 )
+from .tables import page_of, sort_param, sorted_rows
 
 View = Callable[[HttpRequest], HttpResponse]
 
@@ -57,6 +64,11 @@ def _period_stamp(report: Any) -> str:
     return f"{report.period.start}-{report.period.end}"
 
 
+def _partial(period: Period | None) -> dict:
+    """partial_to: today, when the period shown has not ended yet (labelled as partial)."""
+    return {"partial_to": None if period is None else partial_until(period, timezone.localdate())}
+
+
 @dataclass(frozen=True)
 class ReportPage:
     """How one report is shown: the page insights/<name>.html with its chart, and the CSV
@@ -64,10 +76,11 @@ class ReportPage:
 
     name: str
     report: reports.Report
-    chart: Callable[[Any], dict]
+    chart: Callable[[Any, dict], dict]  # (report, the context so far, with the page shown)
     rows: Callable[[Any], Iterable]
     stamp: Callable[[Any], object] = _period_stamp
-    more: Callable[[Any], dict] = lambda report: {}
+    # The page's tables: sorted and paged rows and the like, from the report and the request.
+    more: Callable[[Any, HttpRequest], dict] = lambda report, request: {}
 
     @property
     def template(self) -> str:
@@ -105,10 +118,11 @@ def report_views(page: ReportPage) -> tuple[View, View]:
         context = {
             "form": form,
             "report": report,
-            "chart": page.chart(report),
             "query": request.GET.urlencode(),
-            **page.more(report),
+            **_partial(getattr(report, "period", None)),
+            **page.more(report, request),
         }
+        context["chart"] = page.chart(report, context)
         return render(request, page.template, context)
 
     def csv_of(report: Any) -> HttpResponse:
@@ -141,14 +155,38 @@ def _money_series(items: Iterable) -> dict:
     }
 
 
-def _profitability_chart(report: ProfitabilityReport) -> dict:
-    labels = [f"{r.company} — {r.agreement}" for r in report.rows]
-    return {"labels": labels, **_money_series(report.rows)}
+PROFITABILITY_COLUMNS: dict[str, Callable[[AgreementProfit], Any]] = {
+    "company": lambda r: (r.company.lower(), r.agreement.lower()),
+    "agreement": lambda r: r.agreement.lower(),
+    "type": lambda r: r.type_label,
+    "hours": lambda r: r.hours,
+    "revenue": lambda r: r.revenue,
+    "cost": lambda r: r.labour_cost,
+    "margin": lambda r: r.margin,
+    "margin_pct": lambda r: r.margin_pct,
+    "rate": lambda r: r.effective_rate,
+}
+
+
+def _profitability_rows(report: ProfitabilityReport, request: HttpRequest) -> dict:
+    sort = sort_param(request, PROFITABILITY_COLUMNS)
+    return {"page_obj": page_of(request, sorted_rows(report.rows, sort, PROFITABILITY_COLUMNS))}
+
+
+def _profitability_chart(report: ProfitabilityReport, context: dict) -> dict:
+    """The agreements of the page shown, so the chart and the table beside it agree."""
+    rows = list(context["page_obj"])
+    labels = [f"{r.company} — {r.agreement}" for r in rows]
+    return {"labels": labels, **_money_series(rows)}
 
 
 profitability, profitability_csv = report_views(
     ReportPage(
-        "profitability", reports.PROFITABILITY, chart=_profitability_chart, rows=profitability_rows
+        "profitability",
+        reports.PROFITABILITY,
+        chart=_profitability_chart,
+        rows=profitability_rows,
+        more=_profitability_rows,
     )
 )
 
@@ -163,6 +201,7 @@ def profitability_agreement(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "insights/agreement_detail.html", context, status=400)
     context["detail"] = detail
     context["query"] = request.GET.urlencode()
+    context.update(_partial(detail.period))
     context["chart"] = {
         "labels": [f"{p.month:%Y-%m}" for p in detail.burn_down],
         "remaining": [_float(p.remaining) for p in detail.burn_down],
@@ -192,6 +231,7 @@ def statement(request: HttpRequest) -> HttpResponse:
         "labels": [t.agreement for t in draft.totals],
         "hours": [_float(t.hours) for t in draft.totals],
     }
+    partial = _partial(draft.period)
     return render(
         request,
         "insights/statement.html",
@@ -202,6 +242,7 @@ def statement(request: HttpRequest) -> HttpResponse:
             "chart": chart,
             "query": request.GET.urlencode(),
             "issued": _issued(company_id=draft.company_id)[:20],
+            **partial,
         },
     )
 
@@ -290,7 +331,7 @@ def statement_verify(request: HttpRequest) -> HttpResponse:
 # --- SLA compliance --------------------------------------------------------------------------
 
 
-def _sla_chart(report: SlaReport) -> dict:
+def _sla_chart(report: SlaReport, context: dict) -> dict:
     return {
         "labels": [w.key for w in report.weeks],
         "respond": [_float(w.respond_pct) for w in report.weeks],
@@ -298,14 +339,17 @@ def _sla_chart(report: SlaReport) -> dict:
     }
 
 
-def _sla_groups(report: SlaReport) -> dict:
+def _sla_groups(report: SlaReport, request: HttpRequest) -> dict:
+    """The groupings, and one page of the breach list (sorted by the database through the
+    report's ?sort=)."""
     return {
         "groups": [
             ("Priority", report.by_priority),
             ("Board", report.by_board),
             ("Company", report.by_company),
             ("Agreement", report.by_agreement),
-        ]
+        ],
+        "page_obj": page_of(request, report.breaches),
     }
 
 
@@ -317,11 +361,29 @@ sla, sla_csv = report_views(
 # --- Projects -------------------------------------------------------------------------------
 
 
-def _projects_chart(report: ProjectsReport) -> dict:
+PROJECT_COLUMNS: dict[str, Callable[[Any], Any]] = {
+    "project": lambda p: (p.company.lower(), p.name.lower()),
+    "estimate": lambda p: p.estimate,
+    "actual": lambda p: p.actual,
+    "remaining": lambda p: p.remaining,
+    "finish": lambda p: p.forecast_finish,
+    "due": lambda p: p.due_date,
+}
+PROJECTS_PER_PAGE = 20
+
+
+def _projects_page(report: ProjectsReport, request: HttpRequest) -> dict:
+    sort = sort_param(request, PROJECT_COLUMNS)
+    rows = sorted_rows(report.projects, sort, PROJECT_COLUMNS)
+    return {"page_obj": page_of(request, rows, PROJECTS_PER_PAGE), "partial_to": None}
+
+
+def _projects_chart(report: ProjectsReport, context: dict) -> dict:
+    shown = list(context["page_obj"])
     return {
-        "labels": [p.name for p in report.projects],
-        "estimate": [_float(p.estimate) for p in report.projects],
-        "actual": [_float(p.actual) for p in report.projects],
+        "labels": [p.name for p in shown],
+        "estimate": [_float(p.estimate) for p in shown],
+        "actual": [_float(p.actual) for p in shown],
     }
 
 
@@ -332,6 +394,7 @@ projects, projects_csv = report_views(
         chart=_projects_chart,
         rows=projects_rows,
         stamp=lambda r: r.as_of,
+        more=_projects_page,
     )
 )
 
@@ -339,7 +402,14 @@ projects, projects_csv = report_views(
 # --- Capacity -------------------------------------------------------------------------------
 
 
-def _capacity_chart(report: CapacityReport) -> dict:
+def _capacity_weeks(report: CapacityReport, request: HttpRequest) -> dict:
+    """The week still under way (or ahead), marked as partial."""
+    today = timezone.localdate()
+    partial = [w for w in report.weeks if w + timedelta(days=6) >= today]
+    return {"partial_weeks": partial, "partial_to": today if partial else None}
+
+
+def _capacity_chart(report: CapacityReport, context: dict) -> dict:
     teams = sorted({r.team for r in report.rows})
     return {
         "labels": [f"{w:%Y-%m-%d}" for w in report.weeks],
@@ -360,6 +430,7 @@ capacity, capacity_csv = report_views(
         chart=_capacity_chart,
         rows=capacity_rows,
         stamp=lambda r: r.weeks[0],
+        more=_capacity_weeks,
     )
 )
 
@@ -367,29 +438,59 @@ capacity, capacity_csv = report_views(
 # --- Workload -------------------------------------------------------------------------------
 
 
-def _workload_chart(report: WorkloadReport) -> dict:
+# Members are listed by team and name, or by name: never by hours (nothing ranks people).
+WORKLOAD_COLUMNS: dict[str, Callable[[Any], Any]] = {
+    "member": lambda m: m.member.lower(),
+    "team": lambda m: (m.team.lower(), m.member.lower()),
+}
+MEMBERS_PER_PAGE = 25
+
+
+def _workload_page(report: WorkloadReport, request: HttpRequest) -> dict:
+    sort = sort_param(request, WORKLOAD_COLUMNS)
+    rows = sorted_rows(report.members, sort, WORKLOAD_COLUMNS)
+    return {"page_obj": page_of(request, rows, MEMBERS_PER_PAGE)}
+
+
+def _workload_chart(report: WorkloadReport, context: dict) -> dict:
+    shown = list(context["page_obj"])
     return {
-        "labels": [m.member for m in report.members],
+        "labels": [m.member for m in shown],
         "datasets": [
-            {"label": name, "data": [_float(m.by_company[i].hours) for m in report.members]}
+            {"label": name, "data": [_float(m.by_company[i].hours) for m in shown]}
             for i, name in enumerate(report.companies)
         ],
     }
 
 
 workload, workload_csv = report_views(
-    ReportPage("workload", reports.WORKLOAD, chart=_workload_chart, rows=workload_rows)
+    ReportPage(
+        "workload",
+        reports.WORKLOAD,
+        chart=_workload_chart,
+        rows=workload_rows,
+        more=_workload_page,
+    )
 )
 
 
 # --- Financial forecast ---------------------------------------------------------------------
 
 
-def _forecast_chart(report: FinancialForecast) -> dict:
+def _forecast_months(report: FinancialForecast, request: HttpRequest) -> dict:
+    """The months shown: from the first month with time in it (the months before are not
+    months of zero work), then the projection."""
+    start = report.data_from
+    shown = [m for m in report.months if start is None or m.projected or m.month >= start]
+    return {"months": shown, "partial_to": None}
+
+
+def _forecast_chart(report: FinancialForecast, context: dict) -> dict:
+    months = context["months"]
     return {
-        "labels": [f"{m.month:%Y-%m}" for m in report.months],
-        **_money_series(report.months),
-        "projected": [m.projected for m in report.months],
+        "labels": [f"{m.month:%Y-%m}" for m in months],
+        **_money_series(months),
+        "projected": [m.projected for m in months],
     }
 
 
@@ -400,5 +501,6 @@ forecast, forecast_csv = report_views(
         chart=_forecast_chart,
         rows=forecast_rows,
         stamp=lambda r: f"{r.months[0].month:%Y-%m}",
+        more=_forecast_months,
     )
 )

@@ -1,6 +1,7 @@
 """The team trends page: team figures week by week, for the people who review days."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,10 +17,27 @@ from .trends import DEFAULT_WEEKS, TeamWeek, team_trends, trend_teams
 NOT_A_REVIEWER = "Only team reviewers, Finance and administrators see team trends."
 
 
+def _share(value: Decimal | None) -> float | None:
+    return None if value is None else float(round(value, 1))
+
+
 @dataclass(frozen=True)
 class TeamTable:
     team: str
     weeks: list[TeamWeek]
+
+    @property
+    def chart(self) -> dict:
+        """The table's three shares per week, for the chart above it (the table stays the
+        full account)."""
+        return {
+            "labels": [f"{w.week.day} {w.week:%b}" for w in self.weeks],
+            "series": [
+                ("Clean first time", [_share(w.clean_first_pct) for w in self.weeks]),
+                ("Real-time", [_share(w.realtime_pct) for w in self.weeks]),
+                ("Hours past expected", [_share(w.over_expected_pct) for w in self.weeks]),
+            ],
+        }
 
 
 def _require_trends(user: AbstractBaseUser) -> None:

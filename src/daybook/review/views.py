@@ -13,6 +13,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,6 +29,7 @@ from daybook.timekeeping.day_figures import policies_for
 from daybook.timekeeping.models import ReviewPolicy
 from daybook.timekeeping.my_day import INPUT
 from daybook.timekeeping.selectors import wrap_types_offered
+from daybook.timekeeping.timeline import reviewer_timeline
 
 from . import services
 from .choices import OPEN_FOLLOW_UP_STATES, FollowUpState, NoticeKind, ReviewState
@@ -298,10 +300,18 @@ def _day_context(
         if raw and raw.isdigit():
             template = MessageTemplate.objects.filter(pk=int(raw)).first()
         form = _composer(view, request.member, template, about)
+    timeline = day_timeline(view)
     return {
         "v": view,
         "summary": summary(view),
-        "timeline": day_timeline(view),
+        "timeline": timeline,
+        # The same drawing as the member's My Day, from only what this reviewer may see.
+        "drawn": reviewer_timeline(
+            day=view.day,
+            zone=view.member.zone,
+            entries=[item.entry for item in timeline if item.entry is not None],
+            gaps=[item for item in timeline if item.kind == "gap"],
+        ),
         "follow_ups": _conversations(request, view, replying or {}),
         "form": form,
         "excuse_form": ExcuseForm(),
@@ -448,13 +458,26 @@ def decide_view(request: HttpRequest, member_id: int, day: date, decision: str) 
 
 
 RESOLVED_SHOWN = 10
+REQUESTS_PAGE_SIZE = 20
+# ?sort= on Requests: the day asked about, latest first (the default) or earliest first.
+# Anything else reads as the default.
+REQUEST_ORDERS = {
+    "-day": ("-date", "-created_at", "-pk"),
+    "day": ("date", "created_at", "pk"),
+}
 
 
 @member_required
 @require_GET
 def requests_view(request: HttpRequest) -> HttpResponse:
     member = request.member
-    open_ones = list(requests_for(member).filter(state__in=OPEN_FOLLOW_UP_STATES))
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in REQUEST_ORDERS else "-day"
+    open_rows = (
+        requests_for(member).filter(state__in=OPEN_FOLLOW_UP_STATES).order_by(*REQUEST_ORDERS[sort])
+    )
+    page = Paginator(open_rows, REQUESTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    open_ones = list(page.object_list)
     resolved = list(requests_for(member).filter(state=FollowUpState.RESOLVED)[:RESOLVED_SHOWN])
     for follow_up in open_ones:
         follow_up.reply_form = ReplyForm(prefix=f"r{follow_up.pk}")
@@ -466,6 +489,8 @@ def requests_view(request: HttpRequest) -> HttpResponse:
     notices = Notice.objects.filter(recipient=member).exclude(kind=NoticeKind.FOLLOW_UP)[:20]
     context = {
         "follow_ups": open_ones,
+        "page": page,
+        "sort": sort,
         "resolved": resolved,
         "notices": notices,
         "wrap_types": wrap_types_offered(),

@@ -64,8 +64,28 @@ def _require(request: HttpRequest, *permissions: str, what: str) -> None:
         raise PermissionDenied(f"Only an administrator can {what}.")
 
 
-def _paged(request: HttpRequest, rows: QuerySet, fields: list[str]):
-    """One page of `rows`, filtered by ?q= over `fields` (case-insensitive, contains)."""
+def _sorted(request: HttpRequest, rows: QuerySet, orders: dict[str, tuple[str, ...]]):
+    """`rows` in the order ?sort= asks for, by the database. `orders` maps each offered sort
+    key to its ordering (the first key is the default); "-key" reverses it. Anything else
+    (an unknown or mistyped key) gives the default order: a list is never refused for it."""
+    asked = request.GET.get("sort", "")
+    key = asked.removeprefix("-")
+    if key not in orders:
+        return rows.order_by(*orders[next(iter(orders))]), ""
+    ordering = orders[key]
+    if asked.startswith("-"):
+        ordering = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in ordering)
+    return rows.order_by(*ordering), asked
+
+
+def _paged(
+    request: HttpRequest,
+    rows: QuerySet,
+    fields: list[str],
+    orders: dict[str, tuple[str, ...]],
+):
+    """One page of `rows`, filtered by ?q= over `fields` (case-insensitive, contains) and
+    sorted by ?sort= among `orders` (see `_sorted`)."""
     search = SearchForm(request.GET or None)
     query = search.cleaned_data["q"].strip() if search.is_valid() else ""
     if query:
@@ -73,8 +93,9 @@ def _paged(request: HttpRequest, rows: QuerySet, fields: list[str]):
         for field in fields:
             match |= Q(**{f"{field}__icontains": query})
         rows = rows.filter(match)
+    rows, sort = _sorted(request, rows, orders)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return search, query, page
+    return search, query, page, sort
 
 
 def _form_page(
@@ -129,6 +150,19 @@ def index_view(request: HttpRequest) -> HttpResponse:
 # --- companies and contacts --------------------------------------------------------------------
 
 COMPANY_PERMS = ("clients.add_company", "clients.change_company")
+COMPANY_ORDERS = {
+    "name": ("name", "pk"),
+    "identifier": ("identifier", "pk"),
+    "time_zone": ("time_zone", "name", "pk"),
+    "agreements": ("agreement_count", "name", "pk"),
+    "contacts": ("contact_count", "name", "pk"),
+    "status": ("-is_active", "name", "pk"),
+}
+CONTACT_ORDERS = {
+    "name": ("name", "pk"),
+    "email": ("email", "name", "pk"),
+    "phone": ("phone", "name", "pk"),
+}
 
 
 @member_required
@@ -137,12 +171,13 @@ def companies_view(request: HttpRequest) -> HttpResponse:
     rows = Company.objects.annotate(
         agreement_count=Count("agreements", distinct=True),
         contact_count=Count("contacts", distinct=True),
-    ).order_by("name")
-    search, query, page = _paged(request, rows, ["name", "identifier"])
+    )
+    search, query, page, sort = _paged(request, rows, ["name", "identifier"], COMPANY_ORDERS)
     context = {
         "search": search,
         "query": query,
         "page": page,
+        "sort": sort,
         "may_add": request.user.has_perm("clients.add_company"),
     }
     return render(request, "setup/companies.html", context)
@@ -180,9 +215,12 @@ def company_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         _require(request, "clients.change_company", what="change companies")
     form = CompanyForm(request.POST or None, initial=initial)
+    contacts, sort = _sorted(request, company.contacts.all(), CONTACT_ORDERS)
+    contacts = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "company": company,
-        "contacts": company.contacts.all(),
+        "contacts": contacts,
+        "sort": sort,
         "agreements": company.agreements.all(),
         "may_change": request.user.has_perm("clients.change_company"),
         "may_add_contact": request.user.has_perm("clients.add_contact"),
@@ -244,6 +282,16 @@ def contact_view(request: HttpRequest, pk: int) -> HttpResponse:
 # --- agreements --------------------------------------------------------------------------------
 
 AGREEMENT_PERMS = ("clients.add_agreement", "clients.change_agreement")
+AGREEMENT_ORDERS = {
+    "company": ("company__name", "name", "pk"),
+    "name": ("name", "company__name", "pk"),
+    "type": ("type", "company__name", "name", "pk"),
+    "start": ("start_date", "company__name", "pk"),
+    "end": ("end_date", "company__name", "pk"),
+    "monthly_fee": ("monthly_fee", "company__name", "pk"),
+    "prepaid_amount": ("prepaid_amount", "company__name", "pk"),
+    "estimate": ("estimated_hours", "company__name", "pk"),
+}
 AGREEMENT_FIELDS = [
     "name",
     "type",
@@ -261,12 +309,17 @@ AGREEMENT_FIELDS = [
 @member_required
 def agreements_view(request: HttpRequest) -> HttpResponse:
     _require(request, *AGREEMENT_PERMS, what="manage agreements")
-    rows = Agreement.objects.select_related("company").order_by("company__name", "name")
-    search, query, page = _paged(request, rows, ["name", "company__name"])
+    rows = Agreement.objects.select_related("company")
+    orders = dict(AGREEMENT_ORDERS)
+    if not may_see_money(request.user):
+        # Nobody learns the order of amounts they may not see.
+        del orders["monthly_fee"], orders["prepaid_amount"]
+    search, query, page, sort = _paged(request, rows, ["name", "company__name"], orders)
     context = {
         "search": search,
         "query": query,
         "page": page,
+        "sort": sort,
         "sees_money": may_see_money(request.user),
         "may_add": request.user.has_perm("clients.add_agreement"),
     }
@@ -353,6 +406,15 @@ def agreement_view(request: HttpRequest, pk: int) -> HttpResponse:
 # --- members and schedules ---------------------------------------------------------------------
 
 MEMBER_PERMS = ("people.add_member", "people.change_member")
+MEMBER_ORDERS = {
+    "name": ("user__first_name", "user__last_name", "user__username", "pk"),
+    "email": ("user__email", "pk"),
+    "team": ("team__name", "user__first_name", "user__last_name", "pk"),
+    "time_zone": ("time_zone", "user__first_name", "pk"),
+    "start": ("start_date", "user__first_name", "pk"),
+    "cost_rate": ("cost_rate", "user__first_name", "pk"),
+    "schedule": ("block_count", "user__first_name", "pk"),
+}
 
 
 def _role_of(member: Member) -> str:
@@ -367,12 +429,15 @@ def members_view(request: HttpRequest) -> HttpResponse:
         Member.objects.select_related("user", "team")
         .prefetch_related("user__groups")
         .annotate(block_count=Count("schedule", distinct=True))
-        .order_by("user__first_name", "user__last_name", "user__username")
     )
-    search, query, page = _paged(
+    orders = dict(MEMBER_ORDERS)
+    if not may_see_money(request.user):
+        del orders["cost_rate"]
+    search, query, page, sort = _paged(
         request,
         rows,
         ["user__username", "user__first_name", "user__last_name", "user__email", "team__name"],
+        orders,
     )
     for member in page:
         member.role_label = _role_of(member)
@@ -381,6 +446,7 @@ def members_view(request: HttpRequest) -> HttpResponse:
         "search": search,
         "query": query,
         "page": page,
+        "sort": sort,
         "sees_money": may_see_money(request.user),
         "may_add": request.user.has_perm("people.add_member"),
     }

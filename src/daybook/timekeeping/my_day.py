@@ -8,11 +8,9 @@ types offered for a gap. Every read is bounded by the day or week, never by hist
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from math import ceil, floor
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.urls import reverse
 from django.utils import timezone
 
 from daybook.catalogue.models import WorkType
@@ -26,54 +24,25 @@ from .day_figures import day_figures, member_entries_touching
 from .labels import entry_label
 from .models import DraftEntry, TimeEntry, Timer, WeekSubmission
 from .selectors import closed_message, day_is_closed, period_in_force, wrap_types_offered
+from .timeline import (
+    CLOSED,
+    INPUT,
+    MEMBER,
+    MIN_GAP_SHOWN,
+    Block,
+    Timeline,
+    axis_for,
+    entry_block,
+    place,
+    timeline_layout,
+)
 
-MIN_GAP_SHOWN = timedelta(minutes=1)
-INPUT = "%Y-%m-%dT%H:%M"  # what a datetime-local field reads
-DEFAULT_AXIS = (time(8), time(18))
+__all__ = ["INPUT", "MyDay", "MyWeek", "my_day", "my_week", "week_start"]
 
 
 def week_start(day: date) -> date:
     """The Monday of the week holding `day`."""
     return day - timedelta(days=day.weekday())
-
-
-def company_colour(company_id: int | None) -> str:
-    """A steady pastel for each company, so a client looks the same every day."""
-    if company_id is None:
-        return "hsl(0 0% 88%)"
-    hue = (company_id * 137) % 360
-    return f"hsl({hue} 65% 82%)"
-
-
-def _company_id(entry: TimeEntry | DraftEntry | Timer) -> int | None:
-    if entry.ticket_id:
-        return entry.ticket.company_id
-    if entry.phase_id:
-        return entry.phase.project.company_id
-    return None
-
-
-@dataclass(frozen=True)
-class Block:
-    """One thing on the timeline, placed as a share of the axis."""
-
-    kind: str  # entry, wrap, draft, timer, gap, small_gap, window
-    start: datetime
-    end: datetime
-    label: str
-    colour: str
-    top: float
-    height: float
-    obj: object = None
-    # Shown and linked as the member's wall clock; worked out once here, not per template use.
-    clock: str = ""
-    start_value: str = ""
-    end_value: str = ""
-    url: str = ""
-
-    @property
-    def minutes(self) -> int:
-        return round((self.end - self.start).total_seconds() / 60)
 
 
 @dataclass(frozen=True)
@@ -121,6 +90,7 @@ class MyDay:
     timer: Timer | None
     blocks: list[Block]
     hours: list[tuple[str, float]]
+    timeline: Timeline
     totals: Totals
     week_totals: Totals
     wrap_types: list[WorkType]
@@ -160,66 +130,6 @@ def _realtime_by_day(
     return logged, realtime, imported
 
 
-def _axis(
-    day: date, zone: ZoneInfo, spans: list[Span]
-) -> tuple[datetime, datetime, list[tuple[str, float]]]:
-    """The hours the timeline shows: working hours widened to whatever happened that day."""
-    day_start, day_end = local_day_bounds(day, zone)
-    first = datetime.combine(day, DEFAULT_AXIS[0], tzinfo=zone).astimezone(UTC)
-    last = datetime.combine(day, DEFAULT_AXIS[1], tzinfo=zone).astimezone(UTC)
-    for span in spans:
-        first = min(first, max(span.start, day_start))
-        last = max(last, min(span.end, day_end))
-    # Whole hours, counted from local midnight so DST days still land on the hour.
-    start_hour = floor((first - day_start).total_seconds() / 3600)
-    end_hour = ceil((last - day_start).total_seconds() / 3600)
-    axis_start = day_start + timedelta(hours=start_hour)
-    axis_end = min(day_end, day_start + timedelta(hours=end_hour))
-    length = (axis_end - axis_start).total_seconds()
-    hours = []
-    tick = axis_start
-    while tick < axis_end:
-        hours.append(
-            (f"{tick.astimezone(zone):%H:%M}", 100 * (tick - axis_start).total_seconds() / length)
-        )
-        tick += timedelta(hours=1)
-    return axis_start, axis_end, hours
-
-
-def _place(
-    axis: tuple[datetime, datetime], zone: ZoneInfo, kind: str, start, end, label, colour, obj=None
-) -> Block | None:
-    axis_start, axis_end = axis
-    shown_start, shown_end = max(start, axis_start), min(end, axis_end)
-    if shown_end <= shown_start:
-        return None
-    length = (axis_end - axis_start).total_seconds()
-    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-    start_value, end_value = f"{local_start:{INPUT}}", f"{local_end:{INPUT}}"
-    if kind in {"entry", "wrap"}:
-        url = reverse("timekeeping:entry_edit", args=[obj.pk])
-    elif kind == "draft":
-        url = reverse("timekeeping:draft_complete", args=[obj.pk])
-    elif kind in {"gap", "small_gap"}:
-        url = f"{reverse('timekeeping:entry_new')}?start={start_value}&end={end_value}"
-    else:
-        url = ""
-    return Block(
-        kind=kind,
-        start=start,
-        end=end,
-        label=label,
-        colour=colour,
-        top=round(100 * (shown_start - axis_start).total_seconds() / length, 3),
-        height=round(100 * (shown_end - shown_start).total_seconds() / length, 3),
-        obj=obj,
-        clock=f"{local_start:%H:%M}\N{EN DASH}{local_end:%H:%M}",
-        start_value=start_value,
-        end_value=end_value,
-        url=url,
-    )
-
-
 def my_day(*, member: Member, day: date, now: datetime | None = None) -> MyDay:
     """A member's own local day, everything shown: every gap, small ones included.
 
@@ -229,8 +139,11 @@ def my_day(*, member: Member, day: date, now: datetime | None = None) -> MyDay:
     zone = member.zone
     figures = day_figures(day=day, members=[member], now=now)[member.pk]
     items = _day_items(member, day, zone)
-    axis_start, axis_end, hours = _axis(day, zone, _spans_to_show(day, zone, figures, items, now))
-    blocks = _timeline((axis_start, axis_end), zone, figures, items, now)
+    spans = _spans_to_show(day, zone, figures, items, now)
+    axis_start, axis_end, hours = axis_for(day, zone, spans)
+    closed_text = _closed_text(day)
+    links = CLOSED if closed_text else MEMBER
+    blocks = _timeline((axis_start, axis_end), zone, figures, items, now, links)
     week_days = [week_start(day) + timedelta(days=i) for i in range(7)]
     rows = _week_rows(member, week_days[0], zone)
     logged, realtime, imported = _realtime_by_day(rows, zone, figures.policy.realtime_window)
@@ -245,6 +158,7 @@ def my_day(*, member: Member, day: date, now: datetime | None = None) -> MyDay:
         timer=items.timer,
         blocks=blocks,
         hours=hours,
+        timeline=timeline_layout(blocks, hours),
         totals=_day_totals(figures, realtime.get(day, 0), imported.get(day, 0)),
         week_totals=Totals(
             # Expected hours for the week come from the week view; here only what was logged.
@@ -256,7 +170,7 @@ def my_day(*, member: Member, day: date, now: datetime | None = None) -> MyDay:
         ),
         wrap_types=wrap_types_offered(),
         now=now,
-        closed_text=_closed_text(day),
+        closed_text=closed_text,
         week_submission=_submission(member, week_days[0]),
     )
 
@@ -330,39 +244,32 @@ def _timeline(
     figures: MemberDay,
     items: _DayItems,
     now: datetime,
+    links: str,
 ) -> list[Block]:
     """Every block placed on the axis: schedule windows first, so the timeline draws
     everything else over them, then the rest by start."""
     blocks: list[Block | None] = []
     for window in figures.windows:
-        blocks.append(_place(axis, zone, "window", window.start, window.end, "Scheduled", ""))
-    for entry in items.entries:
-        wrap = entry.work_type.is_payroll_wrap
         blocks.append(
-            _place(
-                axis,
-                zone,
-                "wrap" if wrap else "entry",
-                entry.start,
-                entry.end,
-                entry_label(entry),
-                "" if wrap else company_colour(_company_id(entry)),
-                entry,
-            )
+            place(axis, zone, "window", window.start, window.end, "Scheduled", "", links=links)
         )
+    blocks += [entry_block(axis, zone, entry, links=links) for entry in items.entries]
     for draft in items.drafts:
+        label = entry_label(draft)
         blocks.append(
-            _place(axis, zone, "draft", draft.start, draft.end, entry_label(draft), "", draft)
+            place(axis, zone, "draft", draft.start, draft.end, label, "", draft, links=links)
         )
     if (timer := items.timer) is not None:
+        label = entry_label(timer)
         blocks.append(
-            _place(axis, zone, "timer", timer.started_at, now, entry_label(timer), "", timer)
+            place(axis, zone, "timer", timer.started_at, now, label, "", timer, links=links)
         )
     for kind, gaps in (("gap", figures.gaps), ("small_gap", figures.small_gaps)):
         for gap in gaps:
-            # Seconds between one entry's end and the next start are not worth a line.
             if gap.end - gap.start >= MIN_GAP_SHOWN:
-                blocks.append(_place(axis, zone, kind, gap.start, gap.end, "Not logged yet", ""))
+                blocks.append(
+                    place(axis, zone, kind, gap.start, gap.end, "Not logged yet", "", links=links)
+                )
     return sorted((b for b in blocks if b is not None), key=lambda b: (b.kind != "window", b.start))
 
 

@@ -310,6 +310,12 @@ def ticket_agreement(request: HttpRequest, pk: int) -> HttpResponse:
             "can_fix_agreement": request.user.has_perm("service.change_ticket_agreement"),
             "form": StopForm(initial={"billable": billable}),
             "agreement_error": error,
+            # The entry form's panel asks for its billable default back; the ticket page has
+            # no billable field, so it gets the panel alone (no out-of-band swap without a
+            # target).
+            "in_entry_form": bool(
+                request.POST.get("in_entry_form") or request.GET.get("in_entry_form")
+            ),
         },
         status=422 if error else 200,
     )

@@ -552,5 +552,6 @@ def entry_defaults_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "work_type": work_type,
             "switched": switched and work_type is not None,
+            "in_entry_form": True,
         },
     )

@@ -251,6 +251,7 @@ class SlaBreachSerializer(serializers.Serializer):
     )
     minutes = Figure()
     still_open = serializers.BooleanField()
+    opened_at = serializers.DateTimeField(allow_null=True)
 
 
 @extend_schema_serializer(many=False)
@@ -406,3 +407,9 @@ class FinancialForecastSerializer(serializers.Serializer):
     hire_hours_per_month = Figure()
     trailing_work_revenue = Figure()
     trailing_labour_cost = Figure()
+    data_from = serializers.DateField(
+        allow_null=True,
+        help_text="The first month with time in it when the data starts inside the twelve "
+        "months; earlier months are left out of the averages. Null: every month counts.",
+    )
+    trailing_months = serializers.IntegerField(help_text="How many months the averages cover.")

@@ -11,7 +11,7 @@ from django.db.models import Q
 from daybook.clients.choices import AgreementType
 from daybook.clients.models import Agreement
 from daybook.core.expressions import HUNDRED, to_hours
-from daybook.core.periods import Period, bucket_case, local_month_starts
+from daybook.core.periods import Period, bucket_case, local_month_starts, member_before_q
 from daybook.people.selectors import member_zone_groups
 from daybook.timekeeping.models import TimeEntry
 from daybook.timekeeping.visibility import visible_or_opened
@@ -44,6 +44,10 @@ class FinancialForecast:
     hire_hours_per_month: Decimal
     trailing_work_revenue: Decimal
     trailing_labour_cost: Decimal
+    # The first history month with time in it, when the data starts inside the history;
+    # None when there is time before the history (every month counts) or none at all.
+    data_from: date | None = None
+    trailing_months: int = TRAILING_MONTHS  # how many months the averages are over
 
 
 def _add_months(day: date, count: int) -> date:
@@ -107,9 +111,13 @@ def financial_forecast(
         for month in history_months
     ]
 
-    trailing = months[-TRAILING_MONTHS:]
-    work_avg = sum((m.work_revenue for m in trailing), ZERO) / len(trailing)
-    cost_avg = sum((m.labour_cost for m in trailing), ZERO) / len(trailing)
+    data_from = _data_start(cells, first=first, groups=groups, visible=visible)
+    # Months before the first entry are not months of zero work: they are left out.
+    trailing = [m for m in months[-TRAILING_MONTHS:] if data_from is None or m.month >= data_from]
+    if not cells:
+        trailing = []
+    work_avg = _average([m.work_revenue for m in trailing])
+    cost_avg = _average([m.labour_cost for m in trailing])
     projected_cost = cost_avg * (1 + raise_pct / HUNDRED) + (
         Decimal(new_hires) * hire_cost_rate * hire_hours_per_month
     )
@@ -125,7 +133,24 @@ def financial_forecast(
         hire_hours_per_month=hire_hours_per_month,
         trailing_work_revenue=work_avg,
         trailing_labour_cost=cost_avg,
+        data_from=data_from,
+        trailing_months=len(trailing),
     )
+
+
+def _average(values: list[Decimal]) -> Decimal:
+    return sum(values, ZERO) / len(values) if values else ZERO
+
+
+def _data_start(cells, *, first: date, groups: dict[str, list[int]], visible: Q) -> date | None:
+    """The first history month with any time in it, unless time was logged before the
+    history starts (then None: the whole history counts). None too when there is no time."""
+    if not cells:
+        return None
+    earlier = TimeEntry.objects.filter(member_before_q(first, groups)).filter(visible)
+    if earlier.exists():
+        return None
+    return min(month for month, _ in cells)
 
 
 def _forecast_agreements(cells, *, span: Period, months_ahead: int) -> list[Agreement]:

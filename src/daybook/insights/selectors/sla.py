@@ -43,6 +43,13 @@ TALLY_COUNTS = (
 )
 TALLY_TIMES = tuple(f"{c}_taken" for c in CLOCKS)
 MICROSECONDS_PER_MINUTE = Decimal(60_000_000)
+# The orders the breach list can be sorted in (?sort=, "-" in front for descending).
+BREACH_ORDERS = {
+    "ticket": ("pk",),
+    "opened": ("opened_at", "pk"),
+    "company": ("company__name", "opened_at", "pk"),
+    "priority": ("priority", "opened_at", "pk"),
+}
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,7 @@ class SlaBreach:
     target_minutes: int | None  # None: the target has since been removed
     minutes: Decimal
     still_open: bool
+    opened_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -86,9 +94,13 @@ class SlaReport:
     breaches: tuple[SlaBreach, ...]
 
 
-def sla_compliance(*, period: Period, now: datetime, teams=None) -> SlaReport:
+def sla_compliance(
+    *, period: Period, now: datetime, teams=None, breach_order: str = ""
+) -> SlaReport:
     """Respond and resolve times of the tickets opened in a period (company-local days)
     against their targets. ``teams``: only tickets assigned to members of these teams.
+    ``breach_order``: a key of BREACH_ORDERS ("-" in front: descending) for the breach list,
+    sorted by the database; oldest ticket first when empty or unknown.
 
     One GROUP BY over priority, board, company and agreement gives the tallies every one of
     those groupings (and the total) adds up from; the weeks take a second one.
@@ -115,7 +127,7 @@ def sla_compliance(*, period: Period, now: datetime, teams=None) -> SlaReport:
         by_company=_rolled_up(rows, lambda row: row["company__name"]),
         by_agreement=_rolled_up(rows, _agreement_label),
         weeks=_weeks(tickets, period=period, zones=zones, tallies=tallies),
-        breaches=_breaches(tickets, now=now),
+        breaches=_breaches(tickets, now=now, order=_breach_order(breach_order)),
     )
 
 
@@ -216,14 +228,20 @@ def _week_index(zones: list[str], first_monday: date, count: int) -> Expression:
     return Case(*whens, default=-1, output_field=IntegerField())
 
 
-def _breaches(tickets: QuerySet, *, now: datetime) -> tuple[SlaBreach, ...]:
-    """Each breached clock, oldest ticket first: the time it took, or for one still running,
-    the time so far."""
+def _breach_order(key: str) -> tuple[str, ...]:
+    descending = key.startswith("-")
+    fields = BREACH_ORDERS.get(key.lstrip("-"), BREACH_ORDERS["opened"])
+    return tuple(f"-{f}" for f in fields) if descending else fields
+
+
+def _breaches(tickets: QuerySet, *, now: datetime, order: tuple[str, ...]) -> tuple[SlaBreach, ...]:
+    """Each breached clock, in the order given (the respond clock before the resolve clock
+    of one ticket): the time it took, or for one still running, the time so far."""
     breached = {clock: clock_breached_q(clock, now=now) for clock in CLOCKS}
     rows = (
         tickets.filter(breached["respond"] | breached["resolve"])
         .annotate(respond_breach=breached["respond"], resolve_breach=breached["resolve"])
-        .order_by("opened_at", "pk")
+        .order_by(*order)
         .values(
             "pk", "summary", "company__name", "priority", "agreement_id", "opened_at",
             "sla_paused", "waiting_since", "respond_elapsed", "resolve_elapsed",
@@ -259,6 +277,7 @@ def _breaches(tickets: QuerySet, *, now: datetime) -> tuple[SlaBreach, ...]:
                     target_minutes=target,
                     minutes=_minutes(taken),
                     still_open=row[f"{clock}_elapsed"] is None,
+                    opened_at=row["opened_at"],
                 )
             )
     return tuple(breaches)

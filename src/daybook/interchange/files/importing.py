@@ -6,9 +6,12 @@ Every row goes through the service that the web pages use for the same action
 (timekeeping.services.entry_edit, clients' company services, people's member_create,
 service's ticket_create), so an import keeps the same rules as every other door: overlaps,
 closed periods, locked entries, notes on client work. New entries go through the batch form
-of entry_log (timekeeping.batch.entries_log_many), which applies entry_log's very checks to
-up to BATCH_ROWS lines at a time and writes them in bulk. The preview runs those
+of entry_log (timekeeping.batch.EntryBatch), which applies entry_log's very checks to
+BATCH_ROWS lines at a time and writes them in bulk. The preview runs those
 services too, inside a transaction it rolls back: what it reports is what the commit would do.
+
+The file is streamed: at most BATCH_ROWS lines are held at once, plus each line's import key
+and span (a few numbers) to name a repeated or overlapping line of the same file.
 
 Importing the same file again adds nothing: each imported entry keeps an import key (the
 source system and its id for the entry, or a hash of what identifies the row) and a row whose
@@ -16,7 +19,8 @@ key is found is unchanged, or updated when its values differ.
 """
 
 import hashlib
-from bisect import bisect_left, insort
+from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,7 +39,7 @@ from daybook.people.choices import Role
 from daybook.people.models import Member, Team
 from daybook.service.choices import Priority
 from daybook.service.models import Board, Phase, Ticket
-from daybook.timekeeping.batch import EntryRow, entries_log_many
+from daybook.timekeeping.batch import EntryBatch, EntryRow
 from daybook.timekeeping.choices import EntrySource
 from daybook.timekeeping.models import TimeEntry
 from daybook.timekeeping.services import entry_edit
@@ -55,9 +59,10 @@ from .values import (
     shown,
 )
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # The page and the command list this many problems; the count says how many there were.
 PROBLEMS_KEPT = 1000
-# New entries are logged this many at a time (timekeeping.batch.entries_log_many).
+# Lines are settled this many at a time (timekeeping.batch.EntryBatch logs the new ones).
 BATCH_ROWS = 2000
 
 
@@ -243,25 +248,45 @@ ENTRY_COLUMNS = {
 COMPARED = ("start", "end", "ticket", "phase", "work_type", "work_role", "notes", "internal_notes")
 
 
+def _micros(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
 class _Spans:
-    """The spans this file gives each member, to name the line an entry overlaps."""
+    """The spans this file gives each member, to name the line an entry overlaps. Kept as
+    three arrays of numbers per member (start, end, line; about 24 bytes a line), so a large
+    file costs little memory."""
 
     def __init__(self) -> None:
-        self.by_member: dict[int, list[tuple[datetime, datetime, int]]] = {}
+        self.by_member: dict[int, tuple[array, array, array]] = {}
 
     def clash(self, member_id: int, start: datetime, end: datetime) -> int | None:
-        spans = self.by_member.get(member_id, [])
-        at = bisect_left(spans, (start,))
-        for neighbour in spans[max(0, at - 1) : at + 1]:
-            if neighbour[0] < end and neighbour[1] > start:
-                return neighbour[2]
+        spans = self.by_member.get(member_id)
+        if spans is None:
+            return None
+        starts, ends, lines = spans
+        low, high = _micros(start), _micros(end)
+        at = bisect_left(starts, low)
+        for n in range(max(0, at - 1), min(at + 1, len(starts))):
+            if starts[n] < high and ends[n] > low:
+                return lines[n]
         return None
 
     def add(self, member_id: int, start: datetime, end: datetime, line: int) -> None:
-        insort(self.by_member.setdefault(member_id, []), (start, end, line))
+        starts, ends, lines = self.by_member.setdefault(
+            member_id, (array("q"), array("q"), array("q"))
+        )
+        low = _micros(start)
+        at = bisect_right(starts, low)
+        starts.insert(at, low)
+        ends.insert(at, _micros(end))
+        lines.insert(at, line)
 
 
 class EntryImporter:
+    # A line only reads and checks; the writes happen in `flush`, each in its own savepoint.
+    row_savepoint = False
+
     def __init__(self, kind: Kind, outcome: Outcome, by: Member | None) -> None:
         self.kind = kind
         self.outcome = outcome
@@ -272,6 +297,7 @@ class EntryImporter:
         self.spans = _Spans()
         self.keys_seen: dict[tuple[int, str], int] = {}
         self.pending: list[tuple[Row, str, dict[str, Any], str | None]] = []
+        self.batch = EntryBatch(by=by)
 
     def _moment(self, row: Row, name: str, member: Member, problems: _RowProblems):
         """A start or end as an aware time: a full date and time, or a time of day on the
@@ -414,12 +440,15 @@ class EntryImporter:
     def _existing_many(self, waiting) -> dict[tuple[int, str], TimeEntry]:
         """The saved entries these lines name, by (member, key): one query per batch."""
         keys = {key for _, key, values, _ in waiting}
-        found = {
-            (entry.member_id, entry.import_key): entry
-            for entry in TimeEntry.objects.filter(import_key__in=keys).select_related(
-                "member", "member__user"
-            )
-        }
+        members = {values["member"].pk for _, key, values, _ in waiting}
+        # Member and key, with the condition of the (member, import key) unique index written
+        # as the index writes it, so the database reads that index, not the whole table.
+        saved = (
+            TimeEntry.objects.filter(member_id__in=members, import_key__in=keys)
+            .exclude(import_key="")
+            .select_related("member", "member__user")
+        )
+        found = {(entry.member_id, entry.import_key): entry for entry in saved}
         for _, key, values, _ in waiting:
             if (values["member"].pk, key) not in found and key.startswith("daybook:"):
                 entry = self._existing(values["member"], key, values["start"])
@@ -475,7 +504,7 @@ class EntryImporter:
     def _log(self, new: list[tuple[Row, EntryRow]]) -> None:
         if not new:
             return
-        results = entries_log_many([entry for _, entry in new], by=self.by)
+        results = self.batch.log([entry for _, entry in new])
         for (row, _), result in zip(new, results, strict=True):
             if isinstance(result, TimeEntry):
                 self.outcome.new += 1
@@ -484,6 +513,7 @@ class EntryImporter:
 
     def finish(self) -> None:
         self.flush()
+        self.batch.finish()
         # Batched lines report their problems late; list every problem in line order.
         self.outcome.problems.sort(key=lambda problem: problem.line or 0)
 
@@ -791,10 +821,15 @@ def run_import(
     with transaction.atomic():
         try:
             importer = IMPORTERS[spec.target](spec, outcome, by)
+            # Importers that write line by line undo a refused line's writes in a savepoint.
+            row_savepoint = getattr(importer, "row_savepoint", True)
             for row in _rows(spec, stream, filename):
                 outcome.rows += 1
                 try:
-                    with transaction.atomic():
+                    if row_savepoint:
+                        with transaction.atomic():
+                            importer.row(row)
+                    else:
                         importer.row(row)
                 except RowRefused:
                     continue
