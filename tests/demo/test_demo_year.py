@@ -143,3 +143,40 @@ def test_bad_sizes_are_refused_with_a_reason(db, options, message):
     with pytest.raises(CommandError, match=message):
         call_command("load_demo", stdout=io.StringIO(), **options)
     assert not Member.objects.exists()
+
+
+def test_on_the_first_of_a_month_the_reports_open_on_the_month_that_just_ended(
+    db, no_review_history
+):
+    """Issue 13's promise: a newcomer opening the demo on the 1st sees last month's figures,
+    not an empty month in progress."""
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    from daybook.home.selectors import process_current
+    from daybook.home.services import process_acknowledge
+    from daybook.people.choices import Role
+    from tests.factories import MemberFactory
+
+    first = datetime(2025, 12, 1, 15, tzinfo=UTC)  # Monday the 1st, 10:00 in New York
+    with time_machine.travel(first, tick=False):
+        build_demo(seed=5, members=3)
+        finance = MemberFactory(role=Role.FINANCE)
+        api = APIClient()
+        api.force_authenticate(finance.user)
+        answer = api.get("/api/reports/profitability/")
+        current = process_current()
+        if current is not None:
+            process_acknowledge(member=finance, version_number=current.number)
+        browser = Client()
+        browser.force_login(finance.user)
+        page = browser.get("/insights/profitability/")
+    assert answer.status_code == 200
+    report = answer.json()
+    assert report["period"] == {"start": "2025-11-01", "end": "2025-11-30"}
+    assert float(report["hours"]) > 100  # three people's November
+    assert float(report["revenue"]) > 0
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "2025-11-01" in text
+    assert "partial" not in text
