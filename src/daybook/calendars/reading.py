@@ -5,7 +5,7 @@ occurrences (with their exceptions, moved and cancelled instances, and time zone
 only decide which occurrences are time the member spent in a meeting."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -35,16 +35,17 @@ def _moment(value, zone: ZoneInfo) -> datetime | None:
     in the file) is read in the member's zone."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=zone)
-    if isinstance(value, date):
-        return None
     return None
 
 
-def _declined(event, emails: set[str]) -> bool:
+def _attendees(event) -> list:
+    """ATTENDEE lines: icalendar gives one as itself and several as a list."""
     attendees = event.get("ATTENDEE") or []
-    if not isinstance(attendees, list):
-        attendees = [attendees]
-    for attendee in attendees:
+    return attendees if isinstance(attendees, list) else [attendees]
+
+
+def _declined(event, emails: set[str]) -> bool:
+    for attendee in _attendees(event):
         address = str(attendee).lower().removeprefix("mailto:")
         if address in emails and str(attendee.params.get("PARTSTAT", "")).upper() == "DECLINED":
             return True
@@ -52,11 +53,8 @@ def _declined(event, emails: set[str]) -> bool:
 
 
 def _people(event) -> str:
-    attendees = event.get("ATTENDEE") or []
-    if not isinstance(attendees, list):
-        attendees = [attendees]
     words = [str(event.get("LOCATION", ""))]
-    for attendee in attendees:
+    for attendee in _attendees(event):
         words.append(str(attendee.params.get("CN", "")))
         words.append(str(attendee).removeprefix("mailto:").removeprefix("MAILTO:"))
     return " ".join(w for w in words if w)[:2000]

@@ -65,9 +65,9 @@ def subscription_refresh(*, subscription: CalendarSubscription, now: datetime | 
             emails={member.user.email} if member.user_id and member.user.email else set(),
         )
     except outbound.OutboundError as error:
-        return _failed(subscription, now, f"The calendar could not be read: {error.sentence}")
+        return _failed(subscription, f"The calendar could not be read: {error.sentence}")
     except CalendarUnreadable as error:
-        return _failed(subscription, now, f"The calendar could not be read: {error}")
+        return _failed(subscription, f"The calendar could not be read: {error}")
     with transaction.atomic():
         subscription.meetings.filter(start__gte=start, start__lt=end).delete()
         seen: set[tuple[str, datetime]] = set()
@@ -95,7 +95,7 @@ def subscription_refresh(*, subscription: CalendarSubscription, now: datetime | 
     return len(rows)
 
 
-def _failed(subscription: CalendarSubscription, now: datetime, problem: str) -> int:
+def _failed(subscription: CalendarSubscription, problem: str) -> int:
     subscription.problem = problem[:300]
     subscription.save(update_fields=["problem"])
     return 0
