@@ -6,6 +6,8 @@ class EntrySource(models.TextChoices):
     MANUAL = "manual", "Manual"
     IMPORT = "import", "Import"
     WRAP = "wrap", "Payroll wrap"
+    # Accepted from My Day's suggestions: filled after the fact, never counted as real time.
+    SUGGESTION = "suggestion", "From a suggestion"
 
 
 class ApprovalState(models.TextChoices):

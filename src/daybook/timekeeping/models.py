@@ -52,6 +52,9 @@ class TimeEntry(TimeStampedModel):
     # The number of the issued client statement that billed it (insights.IssuedStatement's
     # id, kept as a plain number: statements live in a higher layer).
     billed_on_statement = models.PositiveIntegerField(null=True, blank=True)
+    # Made by the member's browser for an entry saved offline: sending it again when the
+    # network returns finds the entry by it, so a retry never saves it twice.
+    client_key = models.UUIDField(null=True, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -75,6 +78,11 @@ class TimeEntry(TimeStampedModel):
                 fields=["member", "import_key"],
                 condition=~Q(import_key=""),
                 name="entry_import_key_once_per_member",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "client_key"],
+                condition=Q(client_key__isnull=False),
+                name="entry_client_key_once_per_member",
             ),
         ]
         indexes = [
