@@ -7,6 +7,11 @@ one member, and 5 x N time entries. The benchmark times, in a fresh test databas
   tickets pulled through the ConnectWise connector into Daybook, each through the services;
 - reading the 5 x N time entries through the connector (pages of 1000, a generator: streamed).
 
+Then every ticket moves to Waiting Client in the PSA and an incremental sync takes the moves:
+the page's links, tickets and timers are read at once and the moves written together
+(service.tickets_set_status_many); its time and query count are printed (`--one-by-one`
+takes each ticket through take, as the pull did before, to compare).
+
 It also prints the time spent on each record kind and per record: the tickets new to Daybook
 go through service.tickets_create_many a page at a time (the same checks as ticket_create,
 then one insert of the page's tickets, history records and links), and the companies and
@@ -117,6 +122,7 @@ def measure(label: str, count: int, work) -> None:
 
 
 def one_size(size: int) -> None:
+    from django.db import connection
     from tests.factories import MemberFactory, UserFactory
     from tests.psa.fakes.connectwise import CREDENTIALS, FakeConnectWise
     from tests.psa.fakes.server import FakeServer
@@ -166,6 +172,22 @@ def one_size(size: int) -> None:
                 f"    {kind:<12} {count:>7} in {taken:6.1f} s, "
                 f"{1000 * taken / max(count, 1):6.2f} ms each"
             )
+        app.tick(60)
+        for ticket in list(app.tickets.values()):
+            app.set_status(ticket, "Waiting Client")
+        queries = []
+
+        def count(execute, sql, params, many, context):
+            queries.append(1)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            measure(
+                "status moves (incremental sync)",
+                size,
+                lambda: runs.append(sync_run(connection=conn, kinds=("tickets",), push=False)),
+            )
+        print(f"    {runs[-1].outcome} {len(queries)} queries")
         connector = connector_for(conn)
         measure(
             "time entries read (streamed)",

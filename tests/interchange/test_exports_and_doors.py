@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -119,6 +121,26 @@ def test_a_daybook_export_read_back_into_the_same_daybook_changes_nothing(logged
     outcome = run_import(kind="entries", stream=csv_file(exported), by=None, commit=True)
     assert (outcome.new, outcome.updated, outcome.unchanged) == (0, 0, 3)
     assert TimeEntry.objects.count() == 4
+
+
+def test_reading_back_a_larger_own_export_takes_no_more_queries(logged, tech, remote, tickets):
+    def queries_to_read_back() -> int:
+        exported = "".join(call_command_output("export"))
+        with CaptureQueriesContext(connection) as queries:
+            outcome = run_import(kind="entries", stream=csv_file(exported), by=None, commit=True)
+        assert outcome.ok
+        assert outcome.new == outcome.updated == 0
+        return len(queries)
+
+    few = queries_to_read_back()
+    for day in range(3, 8):  # five more days of two entries each, all opened for review
+        for hour in (9, 13):
+            entry_log(
+                member=tech, start=ny(day, hour), end=ny(day, hour + 1), work_type=remote,
+                ticket=tickets[0], notes="Patched the server.",
+            )  # fmt: skip
+    # The saved entries are found together, not with a query or two per line.
+    assert queries_to_read_back() == few
 
 
 def call_command_output(*args) -> list[str]:

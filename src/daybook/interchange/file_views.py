@@ -5,21 +5,32 @@ import io
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from daybook.core.money import may_see_money
-from daybook.core.web import member_required
+from daybook.core.web import member_required, render_page
 
+from . import tasks
 from .files.exports import csv_chunks, entries_for_export, export_rows, xlsx_chunks
-from .files.importing import run_import
+from .files.importing import ensure_may_import, run_import
+from .files.jobs import (
+    in_worker,
+    latest_upload,
+    upload_claim_import,
+    upload_for,
+    upload_outcome,
+    upload_receive,
+)
 from .files.kinds import KINDS
 from .forms import ExportForm, ImportForm
-from .models import ImportUpload
+from .models import ImportUpload, UploadState
 
 FILE_PERMISSION = "timekeeping.manage_all_entries"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# How often the page asks after a file the worker is checking or importing.
+POLL_SECONDS = 2
 
 
 def _ensure_may_use_files(request: HttpRequest) -> None:
@@ -28,7 +39,9 @@ def _ensure_may_use_files(request: HttpRequest) -> None:
 
 
 def _page(request, *, form=None, export_form=None, outcome=None, upload=None, status=200):
-    return render(
+    if upload is not None and outcome is None:
+        outcome = upload_outcome(upload)
+    return render_page(
         request,
         "interchange/files.html",
         {
@@ -37,7 +50,9 @@ def _page(request, *, form=None, export_form=None, outcome=None, upload=None, st
             "kinds": KINDS.values(),
             "outcome": outcome,
             "upload": upload,
+            "poll_seconds": POLL_SECONDS,
         },
+        partial="interchange/_upload.html",
         status=status,
     )
 
@@ -45,15 +60,26 @@ def _page(request, *, form=None, export_form=None, outcome=None, upload=None, st
 @member_required
 @require_http_methods(["GET", "POST"])
 def files(request: HttpRequest) -> HttpResponse:
-    """GET: the page. POST: upload a file and preview its import (nothing is kept yet)."""
+    """GET: the page, with the member's latest upload. POST: upload a file and preview its
+    import (nothing is kept yet); a large file is checked by the worker while the page
+    polls."""
     _ensure_may_use_files(request)
     if request.method == "GET":
-        return _page(request)
+        return _page(request, upload=latest_upload(member=request.member))
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, form=form, status=400)
     kind, uploaded = form.cleaned_data["kind"], form.cleaned_data["file"]
     content = uploaded.read()
+    if in_worker(len(content)):
+        # Refused early, like the inline check, rather than after a trip through the queue.
+        ensure_may_import(kind=kind, by=request.member)
+        upload = upload_receive(
+            kind=kind, filename=uploaded.name, content=content, by=request.member
+        )
+        tasks.check_upload(upload.pk)
+        upload.refresh_from_db()
+        return _page(request, form=form, upload=upload, status=202 if upload.busy else 200)
     outcome = run_import(
         kind=kind,
         stream=io.BytesIO(content),
@@ -63,20 +89,39 @@ def files(request: HttpRequest) -> HttpResponse:
     )
     upload = None
     if outcome.ok:
-        # Old uploads of this member that were never imported go; this one waits.
-        ImportUpload.objects.filter(uploaded_by=request.member).delete()
-        upload = ImportUpload.objects.create(
-            kind=kind, filename=uploaded.name[:200], content=content, uploaded_by=request.member
+        upload = upload_receive(
+            kind=kind, filename=uploaded.name, content=content, by=request.member, outcome=outcome
         )
     return _page(request, form=form, outcome=outcome, upload=upload)
 
 
 @member_required
+@require_GET
+def upload_state(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where an upload stands: the card the page polls while the worker checks or imports
+    it (htmx), or the whole page with it."""
+    _ensure_may_use_files(request)
+    upload = upload_for(user=request.user, pk=pk)
+    return _page(request, upload=upload)
+
+
+@member_required
 @require_POST
 def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Import a previewed file: everything checked again, all of it or nothing."""
+    """Import a previewed file: everything checked again, all of it or nothing. A large file
+    is imported by the worker while the page polls."""
     _ensure_may_use_files(request)
     upload = get_object_or_404(ImportUpload, pk=pk, uploaded_by=request.member)
+    if upload.state != UploadState.READY:
+        # Pressed twice, already imported, or it has problems: show where it stands.
+        return _page(request, upload=upload, status=409)
+    if in_worker(len(upload.content)):
+        if not upload_claim_import(upload=upload):  # another press got there first
+            upload.refresh_from_db()
+            return _page(request, upload=upload, status=409)
+        tasks.import_upload(upload.pk)
+        upload.refresh_from_db()
+        return _page(request, upload=upload, status=202 if upload.busy else 200)
     outcome = run_import(
         kind=upload.kind,
         stream=io.BytesIO(bytes(upload.content)),

@@ -63,10 +63,20 @@ class ImportLink(models.Model):
         return f"{self.source} {self.kind} {self.external_id} -> {self.object_id}"
 
 
+class UploadState(models.TextChoices):
+    CHECKING = "checking", "Checking"
+    READY = "ready", "Ready to import"
+    REFUSED = "refused", "Has problems"
+    IMPORTING = "importing", "Importing"
+    IMPORTED = "imported", "Imported"
+    FAILED = "failed", "Stopped by an error"
+
+
 class ImportUpload(models.Model):
-    """A file waiting between its preview and its import, kept in the database so any app
-    server can finish what another started. Deleted once imported; only its uploader may
-    import it."""
+    """A file between its preview and its import, kept in the database so any app server (or
+    the worker) can finish what another started. A small file is checked inside the request
+    and deleted once imported; a large one is checked and imported by the worker, and keeps
+    its outcome here for the page to show. Only its uploader (and administrators) see it."""
 
     kind = models.CharField(max_length=20)
     filename = models.CharField(max_length=200)
@@ -74,10 +84,20 @@ class ImportUpload(models.Model):
     uploaded_by = models.ForeignKey(
         "people.Member", on_delete=models.CASCADE, related_name="import_uploads"
     )
+    state = models.CharField(max_length=10, choices=UploadState.choices, default=UploadState.READY)
+    # The last check's or import's counts and problems (files.jobs.outcome_as_json).
+    outcome = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="Why the worker stopped, when it did.")
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.kind}) by {self.uploaded_by}"
+
+    @property
+    def busy(self) -> bool:
+        """The worker is checking or importing it (the page keeps polling)."""
+        return self.state in (UploadState.CHECKING, UploadState.IMPORTING)

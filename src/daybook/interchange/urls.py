@@ -5,6 +5,7 @@ from . import file_views, views
 app_name = "interchange"
 urlpatterns = [
     path("import/", file_views.files, name="import"),
+    path("import/<int:pk>/", file_views.upload_state, name="upload"),
     path("import/<int:pk>/commit/", file_views.import_commit, name="import_commit"),
     path("export/", file_views.export, name="export"),
     path("calendar/", views.calendar_feeds, name="calendar_feeds"),

@@ -2,11 +2,13 @@
 
 A run refreshes the mappings, then pulls companies, members, agreements and tickets in that
 order (later ones refer to earlier ones), each from its stored cursor (the newest last-updated
-time seen), one page at a time. Every record is applied in its own savepoint through the same
-services the pages use (clients.services, service.services, timekeeping.services), so one
-failing record never stops the rest: it becomes a SyncProblem with the PSA's message, and the
-cursor still moves on. A problem remembers its record's last-updated time, and the next run
-pulls again from there, so a record that waited (for a mapping, say) is taken once it can be.
+time seen), one page at a time. Every record is applied through the same services the pages
+use (clients.services, service.services, timekeeping.services) — one at a time in its own
+savepoint, or a page at a time through their batch forms, which answer each row on its own —
+so one failing record never stops the rest: it becomes a SyncProblem with the PSA's message,
+and the cursor still moves on. A problem remembers its record's last-updated time, and the
+next run pulls again from there, so a record that waited (for a mapping, say) is taken once
+it can be.
 Records are linked by the PSA's id (RecordLink) and fingerprinted, so pulling twice changes
 nothing twice and the PSA going down half-way leaves a run that the next one resumes.
 
@@ -51,7 +53,9 @@ from daybook.service.services import (
     ticket_set_status,
     ticket_update,
     tickets_create_many,
+    tickets_set_status_many,
 )
+from daybook.timekeeping.models import Timer
 from daybook.timekeeping.services import timer_current, work_start
 
 from . import crypto
@@ -60,6 +64,8 @@ from .mapping import Lookup, choices_refresh, member_emails, member_match
 from .models import Connection, Cursor, RecordLink, SyncProblem, SyncRun
 from .records import (
     ConnectorError,
+    NotFound,
+    Rejected,
     RemoteAgreement,
     RemoteCompany,
     RemoteTicket,
@@ -103,6 +109,17 @@ class TicketRefs:
     agreement: Agreement | None
     assignee: Member | None
     status: str
+
+
+def _ticket_differs(ticket: Ticket, changes: dict) -> bool:
+    """Whether ticket_update has anything to change (compared by id: no row read per field)."""
+    for name, value in changes.items():
+        if name == "summary":
+            if ticket.summary != value:
+                return True
+        elif getattr(ticket, f"{name}_id") != (value.pk if value is not None else None):
+            return True
+    return False
 
 
 def fingerprint(record) -> str:
@@ -675,12 +692,20 @@ class Runner:
         )
 
     def take_tickets(self, records: list[RemoteTicket], links: dict[str, RecordLink]) -> None:
-        """A page of tickets. Those new to Daybook (most of a first sync) are checked one by
-        one by ticket_create's own rule and written together (service.tickets_create_many),
-        then linked in one insert; a refused one is listed like any other and the rest land.
-        Tickets already linked, and a ticket met twice in the page, go one by one (take)."""
+        """A page of tickets, in a number of queries that does not grow with the page (but for
+        each ticket whose details changed, and each timer that starts).
+
+        Tickets already linked and unchanged are counted and left alone. Those new to Daybook
+        (most of a first sync) are checked one by one by ticket_create's own rule and written
+        together (service.tickets_create_many). Those linked and changed are read at once,
+        their details changed through ticket_update where they differ, the In Progress rule
+        applied with the assignees' running timers read at once, and their status moves
+        written together (service.tickets_set_status_many). Links are written in bulk; a
+        refused ticket is listed like any other and the rest of its page lands. A ticket met
+        twice in the page, and one whose Daybook ticket was removed, go one by one (take)."""
         self._preload(records)
         fresh: list[tuple[RemoteTicket, TicketRefs]] = []
+        known: list[tuple[RemoteTicket, RecordLink, TicketRefs]] = []
         again: list[RemoteTicket] = []
         seen: set[str] = set()
         for record in records:
@@ -688,63 +713,200 @@ class Runner:
                 again.append(record)
                 continue
             seen.add(record.id)
-            if record.id in links:
-                self.take("tickets", record, links, {})
+            link = links.get(record.id)
+            if link is not None and link.fingerprint == fingerprint(record):
+                self.not_taken("tickets", record, Skip())
                 continue
             try:
-                fresh.append((record, self._ticket_refs(record)))
+                refs = self._ticket_refs(record)
             except Waiting as waiting:
                 self.not_taken("tickets", record, waiting)
+                continue
+            if link is None:
+                fresh.append((record, refs))
+            else:
+                known.append((record, link, refs))
         if fresh:
             self._tickets_create(fresh)
+        if known:
+            self._tickets_change(known)
         if again:
             links = self._links("tickets", [record.id for record in again])
             for record in again:
                 self.take("tickets", record, links, {})
 
     def _tickets_create(self, fresh: list[tuple[RemoteTicket, TicketRefs]]) -> None:
-        made: list[tuple[RemoteTicket, Ticket, ValidationError | None]] = []
+        made: list[tuple[RemoteTicket, Ticket, Exception | None]] = []
         with transaction.atomic():
             results = tickets_create_many(
                 rows=[self._ticket_row(record, refs) for record, refs in fresh], by=self.by
             )
+            created: list[tuple[RemoteTicket, TicketRefs, Ticket]] = []
             for (record, refs), result in zip(fresh, results, strict=True):
                 if isinstance(result, ValidationError):
                     self.not_taken("tickets", record, result)
-                    continue
-                ticket, refused = result, None
-                if ticket.status != refs.status:
-                    try:
-                        with transaction.atomic():
-                            ticket = ticket_set_status(ticket=ticket, status=refs.status, by=None)
-                    except ValidationError as error:
-                        refused = error  # linked all the same; the next run tries the move again
-                made.append((record, ticket, refused))
-            new_links = [
-                RecordLink(
-                    connection=self.connection,
-                    kind=LinkKind.TICKET,
-                    remote_id=record.id,
-                    local_id=ticket.pk,
-                    fingerprint="" if refused else fingerprint(record),
-                    state=ticket.status,
-                    remote_kind=record.kind,
-                )
-                for record, ticket, refused in made
-            ]
-            try:
-                with transaction.atomic():
-                    RecordLink.objects.bulk_create(new_links, batch_size=BATCH)
-            except IntegrityError:
-                for link in new_links:
-                    link.pk = None
-                    link._state.adding = True
-                    link.save()
+                else:
+                    created.append((record, refs, result))
+            # A new ticket starts as New; one already on its way in the PSA moves there with
+            # the others of its page. A refused move leaves it linked all the same, and the
+            # next run tries the move again.
+            moved = tickets_set_status_many(
+                moves={t.pk: refs.status for _, refs, t in created if t.status != refs.status},
+                by=None,
+            )
+            for record, _refs, ticket in created:
+                outcome = moved.get(ticket.pk, ticket)
+                if isinstance(outcome, ValidationError):
+                    made.append((record, ticket, outcome))
+                else:
+                    made.append((record, outcome, None))
+            self._ticket_links_insert(made)
         for record, _ticket, refused in made:
             if refused is None:
                 self.taken("tickets", record)
             else:
                 self.not_taken("tickets", record, refused)
+
+    def _ticket_links_insert(self, made: list[tuple[RemoteTicket, Ticket, Exception | None]]):
+        new_links = [
+            RecordLink(
+                connection=self.connection,
+                kind=LinkKind.TICKET,
+                remote_id=record.id,
+                local_id=ticket.pk,
+                fingerprint="" if refused else fingerprint(record),
+                state=ticket.status,
+                remote_kind=record.kind,
+            )
+            for record, ticket, refused in made
+        ]
+        try:
+            with transaction.atomic():
+                RecordLink.objects.bulk_create(new_links, batch_size=BATCH)
+        except IntegrityError:
+            for link in new_links:
+                link.pk = None
+                link._state.adding = True
+                link.save()
+
+    def _tickets_change(self, known: list[tuple[RemoteTicket, RecordLink, TicketRefs]]) -> None:
+        """Linked tickets the PSA changed: details, the timer rule, status moves, links.
+
+        A ticket whose status move is refused (a closed ticket reopened in the PSA) keeps the
+        details it was given and is listed; its link keeps the old fingerprint, so the next
+        run tries the move again."""
+        tickets = Ticket.objects.in_bulk([link.local_id for _, link, _ in known])
+        refused: dict[str, Exception] = {}
+        current: dict[str, Ticket] = {}
+        rows: list[tuple[RemoteTicket, RecordLink, TicketRefs]] = []
+        for record, link, refs in known:
+            ticket = tickets.get(link.local_id)
+            if ticket is None:  # removed from Daybook: made again, one by one
+                self.take("tickets", record, {record.id: link}, {})
+                continue
+            rows.append((record, link, refs))
+            changes = {
+                "summary": record.summary[:250] or ticket.summary,
+                "board": refs.board,
+                "company": refs.company,
+                "agreement": refs.agreement,
+                "assignee": refs.assignee,
+            }
+            if _ticket_differs(ticket, changes):
+                try:
+                    with transaction.atomic():
+                        ticket = ticket_update(ticket=ticket, by=self.by, **changes)
+                except (ValidationError, PermissionDenied) as error:
+                    refused[record.id] = error
+                    continue
+            current[record.id] = ticket
+        started = self._timers_start(
+            [
+                (record, refs.assignee, current[record.id])
+                for record, _link, refs in rows
+                if record.id in current
+                and refs.status == TicketStatus.IN_PROGRESS
+                and refs.assignee is not None
+                and current[record.id].status != TicketStatus.IN_PROGRESS
+            ],
+            refused,
+        )
+        current.update(started)
+        moved = tickets_set_status_many(
+            moves={
+                current[record.id].pk: refs.status
+                for record, _link, refs in rows
+                if record.id in current
+                and record.id not in refused
+                and current[record.id].status != refs.status
+            },
+            by=None,
+        )
+        changed_links = []
+        kind_changed = False
+        for record, link, _refs in rows:
+            if record.id in refused or record.id not in current:
+                continue
+            outcome = moved.get(current[record.id].pk, current[record.id])
+            if isinstance(outcome, ValidationError):
+                refused[record.id] = outcome
+                continue
+            kind_changed = kind_changed or link.remote_kind != record.kind
+            link.fingerprint = fingerprint(record)
+            link.state = outcome.status
+            link.remote_kind = record.kind
+            changed_links.append(link)
+        # local_id stays (a link whose ticket was removed went through take); remote_kind is
+        # written only when it changed, as bulk_update's cost grows with rows times columns.
+        fields = ["fingerprint", "state", *(["remote_kind"] if kind_changed else [])]
+        RecordLink.objects.bulk_update(changed_links, fields, batch_size=BATCH)
+        for record, _link, _refs in rows:
+            if record.id in refused:
+                self.not_taken("tickets", record, refused[record.id])
+            else:
+                self.taken("tickets", record)
+
+    def _timers_start(
+        self, starting: list[tuple[RemoteTicket, Member, Ticket]], refused: dict[str, Exception]
+    ) -> dict[str, Ticket]:
+        """The In Progress rule for a page: the assignees' running timers read at once, then
+        work_start (the ticket page's button) for each ticket whose assignee is free. Returns
+        the tickets it moved, by remote id; a refused start refuses its ticket."""
+        if not starting:
+            return {}
+        running = {
+            timer.member_id: timer
+            for timer in Timer.objects.filter(member__in={m.pk for _, m, _ in starting})
+        }
+        moved: dict[str, Ticket] = {}
+        for record, member, ticket in starting:
+            timer = running.get(member.pk)
+            if timer is not None:
+                if timer.ticket_id != ticket.pk:
+                    self._timer_busy(record, member)
+                continue
+            try:
+                with transaction.atomic():
+                    timer = work_start(member=member, ticket=ticket)
+            except (ValidationError, PermissionDenied) as error:
+                refused[record.id] = error
+                continue
+            running[member.pk] = timer
+            self.timers_started += 1
+            ticket.status = TicketStatus.IN_PROGRESS  # as work_start left it in the database
+            moved[record.id] = ticket
+        return moved
+
+    def _timer_busy(self, record: RemoteTicket, member: Member) -> None:
+        self.problem(
+            direction="pull",
+            record_kind="timer",
+            remote_id=record.id,
+            record=f"ticket {record.id} ({record.summary})",
+            summary=f"The ticket went In Progress in the PSA, but {member}'s timer is "
+            "already running on other work, so it was not started.",
+            retryable=False,
+        )
 
     def _preload(self, records: list[RemoteTicket]) -> None:
         """The boards, companies, agreements and members a page of tickets points at, read
@@ -769,15 +931,7 @@ class Runner:
         if running is not None and running.ticket_id == ticket.pk:
             return
         if running is not None:
-            self.problem(
-                direction="pull",
-                record_kind="timer",
-                remote_id=record.id,
-                record=f"ticket {record.id} ({record.summary})",
-                summary=f"The ticket went In Progress in the PSA, but {member}'s timer is "
-                "already running on other work, so it was not started.",
-                retryable=False,
-            )
+            self._timer_busy(record, member)
             return
         with transaction.atomic():
             work_start(member=member, ticket=ticket)
@@ -786,9 +940,14 @@ class Runner:
     # --- callbacks --------------------------------------------------------------------------
 
     def take_events(self, events: WebhookEvents) -> None:
-        for change in events.changes:
-            ticket = change.ticket or self.connector.ticket(change.ticket_id)
-            self.take("tickets", ticket, self._links("tickets", [ticket.id]), {})
+        """Every ticket a callback names is read first (a ticket the PSA does not know raises
+        NotFound before anything is written), then the tickets are taken like a polled page:
+        the same rules, the same timer start."""
+        tickets = [
+            change.ticket or self.connector.ticket(change.ticket_id) for change in events.changes
+        ]
+        if tickets:
+            self.take_tickets(tickets, self._links("tickets", [t.id for t in tickets]))
         self.run.skipped += len(events.deleted_ticket_ids)
 
 
@@ -881,7 +1040,13 @@ def webhook_apply(*, connection: Connection, events: WebhookEvents, connector=No
     connector = connector or connector_for(connection)
     runner = Runner(connection, connector, run)
     try:
-        runner.take_events(events)
+        with transaction.atomic():
+            runner.take_events(events)
+    except (NotFound, Rejected) as refused:
+        # The callback named a ticket the PSA does not have (or an id it refuses): nothing
+        # was taken, and the caller is told so.
+        _finish(run, f"Callback refused: {_summary(refused)}.")
+        raise
     except ConnectorError as error:
         return _finish(run, f"Stopped: {_summary(error)}. The next poll picks the change up.")
     return _finish(

@@ -20,7 +20,7 @@ from .connectors.base import WebhookRequest, connector_classes
 from .forms import ConnectionForm, kind_choices
 from .mapping import local_choices
 from .models import Connection, Mapping, SyncProblem
-from .records import AuthFailed, ConnectorError
+from .records import AuthFailed, ConnectorError, NotFound, Rejected
 from .services import (
     connection_create,
     connection_test,
@@ -136,6 +136,12 @@ def connection(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             _apply(form, error)
     status = 400 if request.method == "POST" and not saved else 200
+    cls = connector_classes()[conn.kind]
+    callback_url = (
+        request.build_absolute_uri(reverse("psa:webhook", args=[conn.pk, conn.webhook_token]))
+        if cls.webhooks
+        else ""
+    )
     return render_page(
         request,
         "psa/connection_form.html",
@@ -146,11 +152,8 @@ def connection(request: HttpRequest, pk: int) -> HttpResponse:
             "connection": conn,
             "saved": saved,
             "key_problem": crypto.key_problem(),
-            "callback_url": request.build_absolute_uri(
-                reverse("psa:webhook", args=[conn.pk, conn.webhook_token])
-            )
-            if connector_classes()[conn.kind].webhooks
-            else "",
+            "callback_url": callback_url,
+            "callback_help": cls.webhook_help(callback_url) if callback_url else "",
         },
         status=status,
     )
@@ -253,8 +256,9 @@ def problem_retry(request: HttpRequest, pk: int, problem_pk: int) -> HttpRespons
 @require_POST
 def webhook(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """A PSA's callback: the secret token in the address, then the connector's own check
-    (ConnectWise's signature). Answers 204 when taken, 403 when not trusted, 400 when not
-    understood; the PSA's later calls and the polling pick up anything missed."""
+    (ConnectWise's and Autotask's signatures, Halo's Basic authentication). Answers 204 when
+    taken, 403 when not trusted, 400 when not understood, 404 when it names a ticket the PSA
+    does not have; the PSA's later calls and the polling pick up anything missed."""
     conn = Connection.objects.filter(pk=pk, is_active=True).first()
     if conn is None:
         return JsonResponse({"detail": "No such connection."}, status=404)
@@ -277,5 +281,14 @@ def webhook(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         return JsonResponse({"detail": getattr(error, "summary", str(error))}, status=400)
     from .sync import webhook_apply
 
-    webhook_apply(connection=conn, events=events, connector=connector)
+    try:
+        webhook_apply(connection=conn, events=events, connector=connector)
+    except NotFound as missing:
+        return JsonResponse({"detail": _sentence(missing.summary)}, status=404)
+    except Rejected as refused:
+        return JsonResponse({"detail": _sentence(refused.summary)}, status=400)
     return HttpResponse(status=204)
+
+
+def _sentence(text: str) -> str:
+    return f"{text[:1].upper()}{text[1:]}."

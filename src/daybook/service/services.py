@@ -720,3 +720,69 @@ def phase_update(*, phase: Phase, **changes) -> Phase:
     phase.full_clean()
     phase.save()
     return phase
+
+
+@transaction.atomic
+def tickets_set_status_many(
+    *, moves: Mapping[int, str], by: Member | None, at: datetime | None = None
+) -> dict[int, Ticket | ValidationError]:
+    """Move many tickets at once (a PSA page whose tickets changed status): ticket id → the
+    status it moves to, each move checked and kept exactly as ticket_set_status does (the
+    workflow, the status change row, the SLA clock, closed_at, the history record), written
+    together in a few queries. Returns, ticket for ticket, the moved (or already there)
+    ticket or the ValidationError that refused its move; a refused move never stops the
+    others. A ticket id that does not exist is answered with an error."""
+    at = at or timezone.now()
+    tickets = Ticket.objects.select_for_update().in_bulk(list(moves))
+    results: dict[int, Ticket | ValidationError] = {}
+    changes: list[TicketStatusChange] = []
+    moved: list[Ticket] = []
+    kept = ("status", "closed_at", *CLOCK_FIELDS)
+    # Only the columns some move changed are written: bulk_update's cost grows with rows
+    # times columns.
+    changed: set[str] = set()
+    for pk, status in moves.items():
+        ticket = tickets.get(pk)
+        if ticket is None:
+            results[pk] = ValidationError(f"There is no ticket #{pk}.")
+            continue
+        if status not in TicketStatus.values:
+            results[pk] = ValidationError({"status": [f"{status!r} is not a ticket status."]})
+            continue
+        results[pk] = ticket
+        if status == ticket.status:
+            continue
+        error = ticket_move_error(ticket=ticket, status=status)
+        if error:
+            results[pk] = ValidationError({"status": [error]})
+            continue
+        changes.append(
+            TicketStatusChange(
+                ticket=ticket, from_status=ticket.status, to_status=status, at=at, by=by
+            )
+        )
+        before = [getattr(ticket, name) for name in kept]
+        clock_onto(
+            ticket, clock_move(clock_of(ticket), to_status=status, at=at, by_member=by is not None)
+        )
+        ticket.status = status
+        if status == TicketStatus.CLOSED:
+            ticket.closed_at = at
+        changed.update(
+            name for name, old in zip(kept, before, strict=True) if getattr(ticket, name) != old
+        )
+        if by is not None:
+            ticket._history_user = by.user
+        moved.append(ticket)
+    if moved:
+        from simple_history.utils import bulk_update_with_history
+
+        TicketStatusChange.objects.bulk_create(changes, batch_size=BULK_SIZE)
+        bulk_update_with_history(
+            moved,
+            Ticket,
+            [name for name in kept if name in changed],
+            batch_size=BULK_SIZE,
+            default_user=by.user if by is not None else None,
+        )
+    return results

@@ -21,13 +21,21 @@ pages) as far as Daybook uses it.
   whose agent's timesheet is approved cannot be changed or deleted (400 with the reason).
 - *Errors*: 400 answers with a JSON string saying what is wrong; 404 for an unknown id;
   429 (tests queue it, with Retry-After) when the API's rate limit is passed.
+- *Webhooks* (the "Webhook Integration" guide): Halo POSTs JSON to the payload URL, with Basic
+  authentication when the webhook is set to use it (Halo signs nothing). Each event object has
+  an id, notification id, escmsg id, event name, webhook id, object id and timestamp; the
+  "small object" payload adds the ticket's key fields. With batching on, one delivery holds a
+  list of event objects. `delivery(...)` builds what Halo would send.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import itertools
+import json
 import secrets
+import uuid
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -172,6 +180,38 @@ class FakeHalo(FakePsa):
     def invoice(self, action_id: int, number: str = "INV-1001") -> None:
         with self.lock:
             self.actions[action_id]["actioninvoicenumber"] = number
+
+    def event(self, ticket_id: int, name: str = "Ticket Updated") -> dict[str, Any]:
+        """One webhook event about a ticket, with the small ticket object Halo adds."""
+        with self.lock:
+            record = self.tickets.get(ticket_id) or {"id": ticket_id}
+            small = {
+                k: record[k]
+                for k in ("id", "summary", "status_id", "agent_id", "client_id", "team_id")
+                if k in record
+            }
+        return {
+            "id": str(uuid.uuid4()),
+            "notification_id": 12,
+            "escmsg_id": self.next_id(),
+            "event": name,
+            "webhook_id": str(uuid.uuid4()),
+            "object_id": ticket_id,
+            "timestamp": stamp(self.now),
+            "ticket": small,
+        }
+
+    def delivery(
+        self, *events: dict[str, Any], username: str = "", password: str = "", batched=False
+    ) -> tuple[bytes, dict[str, str]]:
+        """A webhook delivery of the events as Halo sends it: the JSON body and its headers
+        (Basic authentication when a user name is given)."""
+        body = json.dumps(list(events) if batched else events[0]).encode()
+        headers = {}
+        if username:
+            pair = base64.b64encode(f"{username}:{password}".encode()).decode()
+            headers["Authorization"] = f"Basic {pair}"
+        return body, headers
 
     def expire_tokens(self) -> None:
         with self.lock:

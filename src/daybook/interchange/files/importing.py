@@ -246,6 +246,15 @@ ENTRY_COLUMNS = {
     "internal_notes": "internal_notes",
 }
 COMPARED = ("start", "end", "ticket", "phase", "work_type", "work_role", "notes", "internal_notes")
+RELATED = frozenset({"ticket", "phase", "work_type", "work_role"})
+
+
+def _differs(entry: TimeEntry, name: str, value: object) -> bool:
+    """Whether the saved entry's field differs from the line's value. Related rows are
+    compared by id, so checking a saved entry reads nothing more from the database."""
+    if name in RELATED:
+        return getattr(entry, f"{name}_id") != (value.pk if value is not None else None)
+    return getattr(entry, name) != value
 
 
 def _micros(moment: datetime) -> int:
@@ -357,15 +366,6 @@ class EntryImporter:
             end.astimezone(UTC).isoformat(),
         )
 
-    def _existing(self, member: Member, key: str, start: datetime) -> TimeEntry | None:
-        entry = TimeEntry.objects.filter(member=member, import_key=key).first()
-        if entry is None and key.startswith("daybook:") and key[8:].isdigit():
-            # Daybook's own export read back into the same Daybook: the entry it came from.
-            entry = TimeEntry.objects.filter(
-                pk=int(key[8:]), member=member, import_key="", start=start
-            ).first()
-        return entry
-
     def row(self, row: Row) -> None:
         problems = _RowProblems(self.outcome, row)
         member, why = self.people.find(row.text("member"))
@@ -449,11 +449,22 @@ class EntryImporter:
             .select_related("member", "member__user")
         )
         found = {(entry.member_id, entry.import_key): entry for entry in saved}
-        for _, key, values, _ in waiting:
-            if (values["member"].pk, key) not in found and key.startswith("daybook:"):
-                entry = self._existing(values["member"], key, values["start"])
-                if entry is not None:
-                    found[(values["member"].pk, key)] = entry
+        # Daybook's own export read back into the same Daybook names the entries it came
+        # from by id: those are read together too, and count only for the same member and start.
+        own = {
+            int(key[8:]): (values["member"].pk, key, values["start"])
+            for _, key, values, _ in waiting
+            if (values["member"].pk, key) not in found
+            and key.startswith("daybook:")
+            and key[8:].isdigit()
+        }
+        if own:
+            for entry in TimeEntry.objects.filter(pk__in=own, import_key="").select_related(
+                "member", "member__user"
+            ):
+                member_pk, key, start = own[entry.pk]
+                if entry.member_id == member_pk and entry.start == start:
+                    found[(member_pk, key)] = entry
         return found
 
     def flush(self) -> None:
@@ -484,7 +495,7 @@ class EntryImporter:
                     )
                 )
                 continue
-            changes = {n: values[n] for n in COMPARED if getattr(entry, n) != values[n]}
+            changes = {n: values[n] for n in COMPARED if _differs(entry, n, values[n])}
             if billable is not None and billable != entry.billable:
                 changes["billable"] = billable
             if not changes:
@@ -793,6 +804,12 @@ IMPORTERS: dict[str, Callable[..., Any]] = {
 def _may_import(kind: Kind, by: Member | None) -> None:
     if by is not None and not by.user.has_perm(kind.permission):
         raise PermissionDenied(f"You may not import a {kind.label}; ask an administrator.")
+
+
+def ensure_may_import(*, kind: str, by: Member | None) -> None:
+    """PermissionDenied when `by` may not import this kind of file (asked before a large
+    file is queued, so the refusal comes at once)."""
+    _may_import(kind_named(kind), by)
 
 
 def _rows(kind: Kind, stream: IO[bytes], filename: str) -> Iterator[Row]:

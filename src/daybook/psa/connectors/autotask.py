@@ -537,6 +537,10 @@ class Autotask(Connector):
         return WebhookEvents(changes=(change,))
 
     def webhook_setup(self, callback_url: str) -> str:
+        return self.webhook_help(callback_url)
+
+    @classmethod
+    def webhook_help(cls, callback_url: str) -> str:
         return (
             "In Autotask, add a Ticket webhook (Admin > Extensions & Integrations > Webhooks, or "
             f"the TicketWebhooks API) that calls {callback_url} on update and delete events, "

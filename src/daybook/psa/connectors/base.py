@@ -192,6 +192,12 @@ class Connector(ABC):
         Returns a sentence for the admin. Default: nothing to do."""
         return ""
 
+    @classmethod
+    def webhook_help(cls, callback_url: str) -> str:
+        """What an admin enters in the PSA so it calls `callback_url` back, for the connection
+        page (no request to the PSA). Empty when the connector registers itself."""
+        return ""
+
 
 # --- the registry --------------------------------------------------------------------------
 

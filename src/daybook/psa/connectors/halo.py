@@ -13,11 +13,18 @@ each behaviour here follows. In short:
 - Time is an action on the ticket: `POST /api/Actions` with a one-record array creates (or,
   with an `id`, updates) it; `DELETE /api/Actions/{id}`. Halo's "charge rates" are the work
   types; Halo has no work roles.
+- Callbacks: Halo's webhooks are not signed; the only check Halo offers the receiver is Basic
+  authentication with a user name and password set on the webhook. A callback is taken when
+  the secret token in its address and that user name and password both match; only the
+  ticket's id is read from it, and the ticket itself is read from the API.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import hmac
 import json
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
@@ -39,11 +46,13 @@ from ..records import (
     RemoteChoice,
     RemoteCompany,
     RemoteMember,
+    RemoteStatusChange,
     RemoteTicket,
     RemoteTimeEntry,
     Unavailable,
+    WebhookEvents,
 )
-from .base import Connector, CredentialField
+from .base import Connector, CredentialField, WebhookRequest
 
 PAGE_SIZE = 100
 # The lookup type of charge rates (what Halo charges time at: Daybook's work types).
@@ -167,8 +176,24 @@ class Halo(Connector):
             required=False,
             help_text="Only for hosted instances that ask for it (shown on the API details page).",
         ),
+        CredentialField(
+            "webhook_username",
+            "Webhook user name",
+            secret=False,
+            required=False,
+            help_text="The user name of the Basic authentication set on the HaloPSA webhook that "
+            "calls Daybook back (optional: without a webhook, Daybook polls HaloPSA for changes).",
+        ),
+        CredentialField(
+            "webhook_password",
+            "Webhook password",
+            required=False,
+            help_text="The password of that Basic authentication: a long random one, used nowhere "
+            "else.",
+        ),
     )
     page_size = PAGE_SIZE
+    webhooks = True
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -365,7 +390,14 @@ class Halo(Connector):
             yield self._ticket(t)
 
     def ticket(self, ticket_id: str) -> RemoteTicket:
-        data = self.call("GET", f"Tickets/{_number(ticket_id, 'Ticket')}").json()
+        try:
+            data = self.call("GET", f"Tickets/{_number(ticket_id, 'Ticket')}").json()
+        except NotFound as missing:
+            raise NotFound(
+                f"HaloPSA has no ticket {ticket_id}",
+                psa_message=missing.psa_message,
+                status=missing.status,
+            ) from None
         if not isinstance(data, dict) or "id" not in data:
             raise NotFound(f"HaloPSA has no ticket {ticket_id}")
         return self._ticket(data)
@@ -462,3 +494,92 @@ class Halo(Connector):
     def set_ticket_status(self, *, ticket_id: str, status_id: str, kind: str = "service") -> None:
         body = [{"id": _number(ticket_id, "Ticket"), "status_id": _number(status_id, "Status")}]
         self.call("POST", "Tickets", json=body)
+
+    # --- callbacks ----------------------------------------------------------------------------
+
+    def parse_webhook(self, request: WebhookRequest) -> WebhookEvents:
+        """A webhook delivery: one event object, or a list of them when the webhook batches.
+        Each names its `event` and `object_id`, and ticket events carry a `ticket` object;
+        only the ticket's id is taken (the sync reads the ticket itself from the API)."""
+        if not request.token_ok:
+            raise AuthFailed("the callback address's token is wrong")
+        self._check_basic(request.headers.get("authorization", ""))
+        try:
+            payload = json.loads(request.body)
+        except ValueError:
+            raise Rejected("the callback's body is not JSON") from None
+        events = payload if isinstance(payload, list) else [payload]
+        if not events or not all(isinstance(event, dict) for event in events):
+            raise Rejected("the callback's body is not a HaloPSA webhook delivery")
+        changed: dict[str, None] = {}
+        deleted: dict[str, None] = {}
+        for event in events:
+            ticket_id = _event_ticket_id(event)
+            if ticket_id is None:
+                continue  # an event about something else: nothing to follow
+            name = str(event.get("event") or "").lower()
+            (deleted if "delete" in name else changed)[ticket_id] = None
+        return WebhookEvents(
+            changes=tuple(RemoteStatusChange(ticket_id=pk) for pk in changed if pk not in deleted),
+            deleted_ticket_ids=tuple(deleted),
+        )
+
+    def _check_basic(self, header: str) -> None:
+        """Halo's webhook Basic authentication, compared in constant time."""
+        username = self.credentials.get("webhook_username", "").strip()
+        password = self.credentials.get("webhook_password", "")
+        if not username or not password:
+            raise AuthFailed(
+                "the connection has no webhook user name and password to check callbacks with"
+            )
+        scheme, _, encoded = header.strip().partition(" ")
+        if scheme.lower() != "basic" or not encoded.strip():
+            raise AuthFailed("the callback carries no Basic authentication")
+        try:
+            given = base64.b64decode(encoded.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise AuthFailed("the callback's Basic authentication is not readable") from None
+        given_user, colon, given_password = given.partition(b":")
+        # Both compared every time, so the answer's timing says nothing about which was wrong.
+        user_ok = hmac.compare_digest(given_user, username.encode())
+        password_ok = hmac.compare_digest(given_password, password.encode())
+        if not (colon and user_ok & password_ok):
+            raise AuthFailed("the callback's user name or password is wrong")
+
+    def webhook_setup(self, callback_url: str) -> str:
+        return self.webhook_help(callback_url)
+
+    @classmethod
+    def webhook_help(cls, callback_url: str) -> str:
+        return (
+            "In HaloPSA, add a webhook (Configuration > Integrations > Webhooks > New): payload "
+            f"URL {callback_url}, method POST, Basic authentication with the webhook user name "
+            "and password saved on this connection, and the ticket events that change a "
+            "ticket's status or agent (for example New Ticket Logged, Ticket Updated and Ticket "
+            "Reassigned). Any payload type will do: Daybook reads only the ticket's id and then "
+            "the ticket itself from the API."
+        )
+
+
+def _is_ticket_event(event: dict[str, Any]) -> bool:
+    name = str(event.get("event") or "").lower()
+    return isinstance(event.get("ticket"), dict) or "ticket" in name
+
+
+def _event_ticket_id(event: dict[str, Any]) -> str | None:
+    """The id of the ticket an event is about: the ticket object's id when the payload carries
+    one (an action's event names the action in object_id), else object_id for a ticket
+    event; None when the event is about something other than a ticket."""
+    ticket = event.get("ticket")
+    if isinstance(ticket, dict):
+        value = ticket.get("id")
+    elif _is_ticket_event(event):
+        value = event.get("object_id")
+    else:
+        return None
+    if value is None or value == "":
+        raise Rejected("the callback names no ticket")
+    text = "" if isinstance(value, bool) or not isinstance(value, int | str) else str(value)
+    if not text.strip().isdigit() or int(text) <= 0:
+        raise Rejected("the callback's ticket id is not a HaloPSA id (a whole number)")
+    return str(int(text))
