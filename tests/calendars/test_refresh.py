@@ -2,10 +2,7 @@
 replaced (never doubled) on the next refresh, and every way a calendar can fail recorded on
 the subscription without raising or losing what was kept."""
 
-import threading
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -20,45 +17,7 @@ from daybook.calendars.services import (
 from daybook.calendars.tasks import refresh_calendars
 
 pytestmark = pytest.mark.django_db
-GOOGLE = (Path(__file__).parent / "data" / "google.ics").read_bytes()
 NOW = datetime(2026, 3, 31, 12, tzinfo=UTC)
-
-
-@pytest.fixture
-def feed(settings):
-    """A calendar server on this machine; `feed.body` is what it answers, `feed.slow` makes it
-    answer a byte a second."""
-    settings.DAYBOOK_OUTBOUND_HOSTS = ["127.0.0.1"]
-    settings.DAYBOOK_OUTBOUND_ALLOW_HTTP = True
-    settings.DAYBOOK_OUTBOUND_UNSAFE_ALLOW_LOOPBACK = True
-    state = {"body": GOOGLE, "slow": False}
-    stop = threading.Event()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/calendar")
-            self.end_headers()
-            if state["slow"]:
-                for byte in state["body"][:20]:
-                    if stop.wait(1):
-                        return
-                    self.wfile.write(bytes([byte]))
-                    self.wfile.flush()
-                return
-            self.wfile.write(state["body"])
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state["url"] = f"http://127.0.0.1:{server.server_port}/calendar.ics"
-    yield state
-    stop.set()
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture

@@ -125,3 +125,37 @@ def test_no_gap_no_suggestion(tech, client_work):
     log(tech, ticket, utc(13), NOW, client_work)
     TicketNote.objects.create(ticket=ticket, author=tech, text="Done", created_at=utc(14))
     assert gap_suggestions(member=tech, day=DAY, now=NOW) == []
+
+
+def _queries(member) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        found = gap_suggestions(member=member, day=DAY, now=NOW)
+    assert found
+    return len(queries)
+
+
+def test_the_queries_do_not_grow_with_the_traces(tech, client_work):
+    first = TicketFactory()
+    log(tech, first, utc(13), utc(14), client_work)
+    TicketNote.objects.create(ticket=first, author=tech, text="One", created_at=utc(14, 5))
+    few = _queries(tech)
+    # Many more tickets touched and entries logged around many more gaps.
+    for hour in (15, 16):
+        ticket = TicketFactory()
+        log(tech, ticket, utc(hour - 1, 30), utc(hour), client_work)
+        for minute in (5, 12, 20):
+            TicketStatusChange.objects.create(
+                ticket=TicketFactory(),
+                from_status=TicketStatus.NEW,
+                to_status=TicketStatus.IN_PROGRESS,
+                at=utc(hour, minute),
+                by=tech,
+            )
+            TicketNote.objects.create(
+                ticket=ticket, author=tech, text="More", created_at=utc(hour, minute + 1)
+            )
+    assert len(gap_suggestions(member=tech, day=DAY, now=NOW)) >= 7
+    assert _queries(tech) == few

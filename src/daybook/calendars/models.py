@@ -3,6 +3,8 @@
 The meetings are the member's alone: they feed the member's suggestions for gaps in their day
 and nothing else (no reviewer, report or other member reads them)."""
 
+from urllib.parse import urlsplit
+
 from django.db import models
 
 from daybook.core.outbound import validate_outbound_url
@@ -30,6 +32,21 @@ class CalendarSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.member})"
+
+    @property
+    def shown_address(self) -> str:
+        """The address with its secret left out: the host and the last four characters of
+        the secret part, enough for the member to tell two calendars apart. Outlook and
+        Google end their addresses in a file name every calendar shares (calendar.ics,
+        basic.ics), so the part before it is the one that tells them apart."""
+        parts = urlsplit(self.url)
+        segments = [s for s in parts.path.split("/") if s]
+        if len(segments) > 1 and segments[-1].lower().endswith(".ics"):
+            segments.pop()
+        secret = segments[-1] if segments else ""
+        return (
+            f"{parts.hostname or ''}/…{secret[-4:]}" if len(secret) > 4 else f"{parts.hostname}/…"
+        )
 
 
 class Meeting(models.Model):

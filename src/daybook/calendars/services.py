@@ -4,8 +4,10 @@ apply, with a size and a time limit, and a broken or slow calendar is recorded o
 subscription, never raised into the worker."""
 
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,14 +32,33 @@ def _address(url: str) -> str:
     return url
 
 
+def _default_label(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    if host.startswith("outlook."):
+        return "Outlook calendar"
+    if host == "calendar.google.com":
+        return "Google calendar"
+    return host[:100] or "Calendar"
+
+
 def subscription_add(*, member: Member, label: str, url: str) -> CalendarSubscription:
-    subscription = CalendarSubscription(member=member, label=label.strip(), url=_address(url))
+    """Connect a calendar by its private address, checked like every outbound address (an
+    https or webcal address on a host the administrator allowed, never a private one). Not
+    read here: the caller queues a refresh. Without a label, the calendar is named for its
+    service."""
+    address = _address(url)
+    if address and member.calendar_subscriptions.filter(url=address).exists():
+        raise ValidationError({"url": "You have connected this calendar already."})
+    subscription = CalendarSubscription(
+        member=member, label=label.strip() or _default_label(address), url=address
+    )
     subscription.full_clean()
     subscription.save()
     return subscription
 
 
 def subscription_remove(*, subscription: CalendarSubscription) -> None:
+    """Forget the calendar and every meeting read from it."""
     subscription.delete()
 
 

@@ -6,6 +6,9 @@ from . import views
 urlpatterns = [
     # The home page ("/", name "home") is the home app's (daybook/urls.py).
     path("healthz", views.healthz, name="healthz"),
+    # The installable app: at the root, so the service worker looks after every page.
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", views.web_manifest, name="web_manifest"),
     # Everyone signs in here; the admin's own login page only lets staff through.
     path(
         "accounts/login/",

@@ -1,7 +1,15 @@
+import hashlib
+import json
+from functools import cache
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
@@ -18,6 +26,91 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
+
+
+# --- the installable app: web manifest and service worker ------------------------------------
+# Both are public (no login, like healthz): they name our pages and files, never anyone's data.
+# They are views rather than static files because the worker must sit at the site's root to
+# look after every page, and both name static files by their deployed (hashed) names.
+
+# The pages a technician needs on the road, kept by the service worker to open offline; no
+# other page is kept (reports and reviews stay online). The first two are fetched when it
+# installs; the stop form only when opened, or by offline.js while a timer runs (asked with
+# none, it says so on the next page).
+OFFLINE_PAGES = ("timekeeping:my_day", "timekeeping:entry_new")
+OFFLINE_ON_DEMAND = ("timekeeping:timer_stop",)
+# What every page loads (base.html, the timekeeping styles); kept when the worker installs.
+SHELL_FILES = (
+    "vendor/bootstrap.min.css",
+    "vendor/bootstrap.bundle.min.js",
+    "vendor/htmx.min.js",
+    "core/daybook.css",
+    "core/daybook.js",
+    "core/favicon.svg",
+    "timekeeping/timer_bar.css",
+    "timekeeping/timekeeping.css",
+    "timekeeping/timekeeping.js",
+    "timekeeping/offline.js",
+)
+THEME_COLOUR = "#1f5fa8"  # the favicon's blue
+
+
+@cache
+def _worker_script() -> str:
+    path = finders.find("core/sw.js")
+    with open(path, encoding="utf-8") as file:
+        return file.read()
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker (core/static/core/sw.js), led by the addresses it works with. A new
+    deployment changes those, and so the script, which is how browsers learn to update it."""
+    settings_line = {
+        "pages": [reverse(name) for name in OFFLINE_PAGES],
+        "kept": [reverse(name) for name in OFFLINE_PAGES + OFFLINE_ON_DEMAND],
+        "shell": [static(name) for name in SHELL_FILES],
+        "static": settings.STATIC_URL,
+        "logout": reverse("logout"),
+    }
+    script = _worker_script()
+    settings_line["version"] = hashlib.sha256(
+        (json.dumps(settings_line, sort_keys=True) + script).encode()
+    ).hexdigest()[:12]
+    body = f"const DAYBOOK = {json.dumps(settings_line)};\n{script}"
+    response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    # Always asked again, so a deployment reaches every installed app.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def web_manifest(request: HttpRequest) -> JsonResponse:
+    """What a phone or a desktop browser needs to install Daybook as an app opening on My Day."""
+    icon = {"type": "image/png"}
+    manifest = {
+        "name": "Daybook",
+        "short_name": "Daybook",
+        "description": "Log your time as you work, even when the network drops out.",
+        "id": "/",
+        "start_url": reverse("timekeeping:my_day"),
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": THEME_COLOUR,
+        "background_color": "#ffffff",
+        "icons": [
+            {**icon, "src": static("core/icon-192.png"), "sizes": "192x192", "purpose": "any"},
+            {**icon, "src": static("core/icon-512.png"), "sizes": "512x512", "purpose": "any"},
+            {
+                **icon,
+                "src": static("core/icon-512.png"),
+                "sizes": "512x512",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    return JsonResponse(manifest, content_type="application/manifest+json")
 
 
 # --- error pages (handler403/404/500 in daybook/urls.py) --------------------------------------

@@ -17,6 +17,10 @@ from ..models import TimeEntry
 
 # An entry's amounts: what an hour of it is charged and what it costs.
 ENTRY_MONEY_FIELDS = ("bill_rate", "cost_rate")
+CLIENT_KEY_INVALID = (
+    "Give the client key as a UUID, e.g. 3f2c8e1a-5b7d-4c0e-9a61-2d4b8f0c7e15 "
+    "(crypto.randomUUID() makes one)."
+)
 
 
 class TimeEntrySerializer(MoneyFieldsMixin, serializers.ModelSerializer):
@@ -128,6 +132,19 @@ class TimeEntryInputSerializer(serializers.Serializer):
     notes = TextField(required=False, allow_blank=True, help_text="Seen by the client.")
     internal_notes = TextField(
         required=False, allow_blank=True, help_text="Only seen inside the business."
+    )
+
+
+class TimeEntryCreateSerializer(TimeEntryInputSerializer):
+    """Logging a new entry; an entry saved offline also carries the key its browser made."""
+
+    client_key = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        error_messages={"invalid": CLIENT_KEY_INVALID},
+        help_text="A UUID the client makes for an entry it may send more than once (saved "
+        "offline, say). Sending the same key again answers 200 with the entry the first send "
+        "saved, even if the other details differ; nothing new is saved.",
     )
 
 

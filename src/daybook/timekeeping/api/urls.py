@@ -4,6 +4,7 @@ from ..timer_api import TimerViewSet
 from .approvals import PeriodCloseViewSet, WeekSubmissionViewSet
 from .gaps import MemberGapsViewSet
 from .rerate import RerateViewSet
+from .suggestions import MySuggestionsViewSet
 from .tickets import TicketViewSet
 from .views import TimeEntryViewSet
 
@@ -17,3 +18,4 @@ def register(router: BaseRouter) -> None:
     router.register("week-submissions", WeekSubmissionViewSet, basename="weeksubmission")
     router.register("period-closes", PeriodCloseViewSet, basename="periodclose")
     router.register(r"members/(?P<member_id>[0-9]+)/gaps", MemberGapsViewSet, "member-gaps")
+    router.register("me/suggestions", MySuggestionsViewSet, basename="my-suggestions")

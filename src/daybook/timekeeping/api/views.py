@@ -21,6 +21,7 @@ from .serializers import (
     ENTRY_MONEY_FIELDS,
     HistoryRecordSerializer,
     NotesCorrectionSerializer,
+    TimeEntryCreateSerializer,
     TimeEntryInputSerializer,
     TimeEntrySerializer,
 )
@@ -69,15 +70,25 @@ class TimeEntryViewSet(DaybookViewSetMixin, viewsets.ModelViewSet):
         entry = get_object_or_404(with_related(TimeEntry.objects.all()), pk=entry.pk)
         return Response(self.get_serializer(entry).data, status=status_code)
 
-    @extend_schema(request=TimeEntryInputSerializer, responses={201: TimeEntrySerializer})
+    @extend_schema(
+        request=TimeEntryCreateSerializer,
+        responses={201: TimeEntrySerializer, 200: TimeEntrySerializer},
+    )
     def create(self, request: Request, *args, **kwargs) -> Response:
+        """Log an entry (201). With a `client_key` this member has sent before, the entry
+        that send saved is answered instead (200) and nothing new is saved."""
         by = self.member
-        given = TimeEntryInputSerializer(data=request.data)
+        given = TimeEntryCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
         member = data.pop("member", None) or by
+        key = data.get("client_key")
+        # Only the answer's status; entry_log itself decides, under the member's lock.
+        resent = (
+            key is not None and TimeEntry.objects.filter(member=member, client_key=key).exists()
+        )
         entry = entry_log(member=member, by=by, source=EntrySource.MANUAL, **data)
-        return self._answer(entry, status.HTTP_201_CREATED)
+        return self._answer(entry, status.HTTP_200_OK if resent else status.HTTP_201_CREATED)
 
     @extend_schema(request=TimeEntryInputSerializer, responses=TimeEntrySerializer)
     def update(self, request: Request, *args, partial: bool = False, **kwargs) -> Response:
