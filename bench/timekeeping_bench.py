@@ -4,6 +4,7 @@ Not a test: it prints server time (median, p95, max in ms) and query counts for
 - My Day (GET /time/day/) today, and on the member's last day with entries ("busy day"),
 - timer start (POST a ticket's status to In Progress) and stop (POST the stop form),
 - entry save (POST the manual entry form),
+- the same timer start and stop over the API (POST /api/timer/start/ and /api/timer/stop/),
 for the member with the longest history and for one with a short history, so a query count
 that grows with history shows up as a difference between the two rows.
 
@@ -27,6 +28,7 @@ from datetime import timedelta
 import data
 
 BENCH_NOTE = "timekeeping bench"
+JSON = {"content_type": "application/json"}
 
 
 def pick_members():
@@ -64,13 +66,15 @@ def measure(label: str, runs: list[tuple[float, int, int]]) -> dict:
     }
 
 
-def timed(client, method: str, url: str, data: dict | None = None) -> tuple[float, int, int]:
+def timed(
+    client, method: str, url: str, data: dict | None = None, **kwargs
+) -> tuple[float, int, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        response = getattr(client, method)(url, data or {})
+        response = getattr(client, method)(url, data or {}, **kwargs)
         elapsed = (time.perf_counter() - started) * 1000
     return elapsed, len(queries.captured_queries), response.status_code
 
@@ -82,7 +86,7 @@ def bench_member(member, repeat: int) -> list[dict]:
 
     from daybook.service.choices import TicketStatus
     from daybook.service.models import Ticket
-    from daybook.timekeeping.defaults import default_work_type
+    from daybook.timekeeping.defaults import billable_for, default_work_type
     from daybook.timekeeping.models import TimeEntry
 
     # localhost is an allowed host in development settings; the default "testserver" isn't.
@@ -97,10 +101,14 @@ def bench_member(member, repeat: int) -> list[dict]:
         .first()
     )
     work_type = default_work_type(ticket=ticket) or _any_client_work_type()
+    # What the form would offer: work a managed agreement covers is No Charge, and an
+    # explicit Billable on it is refused.
+    today = timezone.localdate(timezone.now(), member.zone)
+    billable = billable_for(work_type=work_type, ticket=ticket, phase=None, on=today)
     base = {
         "work_type": work_type.pk,
         "work_role": member.default_work_role_id,
-        "billable": "billable",
+        "billable": billable,
         "notes": BENCH_NOTE,
         "internal_notes": "",
         "next_status": "",
@@ -128,6 +136,13 @@ def bench_member(member, repeat: int) -> list[dict]:
         stops.append(timed(client, "post", stop_url, base))
         clear_timer(member)  # a refused stop must not block the next start
 
+    api_starts, api_stops = [], []
+    for _ in range(repeat):
+        start = {"ticket": ticket.pk}
+        api_starts.append(timed(client, "post", "/api/timer/start/", start, **JSON))
+        api_stops.append(timed(client, "post", "/api/timer/stop/", base, **JSON))
+        clear_timer(member)
+
     # Manual entries in one-minute slots just before the timer entries above.
     zone = member.zone
     first_slot = timezone.now() - timedelta(minutes=2 * repeat + 90)
@@ -149,6 +164,8 @@ def bench_member(member, repeat: int) -> list[dict]:
         measure("timer start", starts),
         measure("timer stop", stops),
         measure("entry save", saves),
+        measure("API start", api_starts),
+        measure("API stop", api_stops),
     ]
 
 

@@ -106,6 +106,7 @@ PK_BY_PREFIX = {
     "review/notices/": "notice",
     "insights/profitability/agreements/": "agreement",
     "insights/statements/": "issued_statement",
+    "insights/runs/": "report_run",
     "interchange/calendar/": "feed",
     "time/entries/": "canary",
     "time/drafts/": "draft",
@@ -122,6 +123,7 @@ PK_BY_PREFIX = {
     "setup/work-types/": "work_type",
     "setup/boards/": "board",
     "psa/": "psa_connection",
+    "calendars/": "calendar",
 }
 
 
@@ -155,7 +157,9 @@ def fill(door: Door, world: World) -> str:
             # world has none unless a test plants one, and then its pages open.
             # Nor does it hold a client's contact (set-up only, no one's time): an id that
             # opens nothing.
-            optional = key in {"psa_connection", "contact"}
+            # A member's calendar subscription is the member's own (tests/calendars refuses
+            # everyone else) and its doors take POST only: an id that opens nothing is enough.
+            optional = key in {"psa_connection", "contact", "calendar"}
             values[param] = world.ids.get(key, 0) if optional else world.ids[key]
         elif param == "object_id" and door.template.startswith("admin/r/"):
             values[param] = world.ids["canary"]  # the admin's "view on site" of the entry

@@ -23,9 +23,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
 from daybook.accounts.services import token_create
+from daybook.calendars.models import CalendarSubscription, Meeting
 from daybook.catalogue.models import WorkType
 from daybook.clients.choices import AgreementType
 from daybook.core.periods import month_period
+from daybook.insights.models import ReportRun
 from daybook.insights.services import statement_issue
 from daybook.interchange.models import ImportUpload
 from daybook.interchange.services import feed_create
@@ -37,6 +39,7 @@ from daybook.review.notify import notice_send
 from daybook.service.services import ticket_flag_agreement
 from daybook.timekeeping.choices import WeekState
 from daybook.timekeeping.models import DraftEntry, PeriodClose, TimeEntry, Timer, WeekSubmission
+from daybook.timekeeping.suggestions import suggestions_offered
 from tests.doors import SKIPS, Canary, Scan, World, doors, scan
 from tests.factories import (
     AgreementFactory,
@@ -53,6 +56,9 @@ from tests.zones import CHICAGO
 
 DAY = date(2025, 3, 12)  # a Wednesday, Chicago on daylight time (UTC-5)
 MARKER = "CANARY-7f3a"
+# In the title of a meeting in the member's calendar, which their gap suggestions quote: no
+# one else may ever see it, not even once the day has opened.
+SUGGESTION_MARKER = "OWN-SUGGESTION-5c1d"
 CANARY_ID = 7301  # no other row in the test database comes near it
 # 3 h 17 min as a page, a CSV, a PDF or the API might write it.
 FIGURES = (
@@ -171,6 +177,19 @@ def planted(people):
         token, _ = token_create(user=member.user, name="scripts")
         flag = ticket_flag_agreement(ticket=ticket, by=member, reason="Looks like Globex work.")
         holiday = Holiday.objects.create(date=date(2025, 12, 25), name="Christmas")
+        # Across the day's first minutes (09:00-09:05 is a gap), so a suggestion quotes it.
+        Meeting.objects.create(
+            subscription=CalendarSubscription.objects.create(
+                member=member,
+                label="Work",
+                url="https://outlook.office365.com/owa/calendar/abc/def/calendar.ics",
+            ),
+            member=member,
+            uid="stand-up",
+            start=chicago(8, 55),
+            end=chicago(9, 30),
+            title=f"{MARKER} {SUGGESTION_MARKER} stand-up",
+        )
         feed = feed_create(member=member)
         phase = PhaseFactory(
             name="Discovery",
@@ -203,6 +222,8 @@ def planted(people):
             content=b"Member,Start,End\n",
             uploaded_by=people["finance"],
         )
+        # A long report the worker is preparing for the member: theirs alone to poll.
+        run = ReportRun.objects.create(report="projects", key="0" * 64, viewer=member.user)
     ids = {
         "member": member.pk,
         "user": member.user_id,
@@ -227,6 +248,7 @@ def planted(people):
         "week_submission": week.pk,
         "period_close": period.pk,
         "import_upload": upload.pk,
+        "report_run": run.pk,
         "entry_content_type": ContentType.objects.get_for_model(TimeEntry).pk,
     }
     own = {
@@ -260,6 +282,7 @@ def planted(people):
         history_id=history_id,
         queries={
             "timeentry-list": {"member": member.pk},
+            "my-suggestions-list": {"date": DAY.isoformat()},
             "review-list": {"date": DAY.isoformat()},
             "tickets:ticket_list": {"scope": "queue"},
             "report-statement-list": {"company": ticket.company_id, **month},
@@ -275,6 +298,8 @@ def planted(people):
             "insights:projects": {"as_of": DAY.isoformat()},
             "insights:projects_csv": {"as_of": DAY.isoformat()},
             "report-projects-list": {"as_of": DAY.isoformat()},
+            # From the February history to the canary's day: the day must not be among them.
+            "member-gaps-list": {"from": "2025-02-24", "to": DAY.isoformat()},
             **dict.fromkeys(
                 (
                     "insights:workload",
@@ -344,6 +369,39 @@ def test_those_who_may_see_it_do(role, moment, people, planted):
     with time_machine.travel(moment, tick=False):
         result = _scan(role, people, planted, until_seen=True)
     assert result.showing, f"{role} found the canary nowhere in {len(result.fetched)} doors"
+
+
+OWN_SUGGESTION = Canary(marker=SUGGESTION_MARKER, entry_id=-1, figures=())
+
+
+def test_the_member_sees_their_suggestions(people, planted):
+    """The scans below are not passing by looking at nothing: the member's suggestions quote
+    the meeting, on the page and in the API."""
+    world, _ = planted
+    member = people["member"]
+    with time_machine.travel(OPEN, tick=False):
+        assert any(
+            SUGGESTION_MARKER in s.reason for s in suggestions_offered(member=member, day=DAY)
+        )
+        result = scan(
+            _client_for(member),
+            world,
+            OWN_SUGGESTION,
+            staff=False,
+            only=lambda door: "suggestions" in door.name,
+        )
+    assert len(result.showing) == 2, result.fetched
+
+
+@pytest.mark.parametrize("role", ["manager", "finance", "admin"])
+def test_the_members_suggestions_stay_theirs_after_the_day_opens(role, people, planted):
+    """Reviewers see the member's day once it opens, but never the suggestions for it."""
+    world, _ = planted
+    viewer = people[role]
+    with time_machine.travel(OPEN, tick=False):
+        result = scan(_client_for(viewer), world, OWN_SUGGESTION, staff=viewer.user.is_staff)
+    # (Doors it cannot fill fail test_nobody_else_sees_the_members_day_before_it_opens.)
+    assert not result.showing, f"{role} sees the member's suggestions:\n{_report(result)}"
 
 
 def test_the_api_schema_describes_no_ones_time(people, planted):

@@ -15,10 +15,12 @@ Commands:
   review       print a day's review: review --date D [--team T] [--format table|json|csv]
   tone         the follow-up tone check: tone check "message", tone train
   gaps         a member's gaps over any range: gaps --member M --from D1 --to D2
+  summaries    rebuild stored day summaries: summaries --from D1 --to D2 [--member M]
   import       import a CSV/XLSX file: import KIND FILE [--commit] (a preview without it)
   export       entries for payroll or accounting: export --from D1 --to D2 [--format xlsx]
   sync         a PSA connection's sync: sync CONNECTION [--dry-run] [--since DATE]
   rerate       apply changed rates to open entries: rerate --start D1 --end D2 --reason R
+  totals       the reports' monthly totals: totals --rebuild [--from M1 --to M2], totals --check
   <other>      any Django management command (check, shell, dbshell, ...)
 
 Run `daybook <command> --help` for a command's options."""

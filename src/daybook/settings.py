@@ -216,8 +216,12 @@ DAYBOOK_REVIEW_REFRESH_SECONDS = 30
 # finds them here, as MIDDLEWARE does, instead of importing them.
 DAYBOOK_AFTER_ENTRY_CHANGE = [
     "daybook.review.services.followups_refresh",
+    # Rewrites the stored day summaries of the days changed (timekeeping/summaries.py).
+    "daybook.timekeeping.summaries.summaries_refresh",
     # Queues the push of the changed entries to PSA connections (psa/push.py).
     "daybook.psa.push.entries_changed",
+    # Recomputes the member's monthly totals the period reports read (timekeeping/totals.py).
+    "daybook.timekeeping.totals.monthly_totals_refresh",
 ]
 # Reviewers get the morning digest from this hour of their own day (0-23).
 DAYBOOK_DIGEST_HOUR = env_int("DAYBOOK_DIGEST_HOUR", 8)
@@ -263,6 +267,21 @@ if PRODUCTION and (DAYBOOK_OUTBOUND_ALLOW_HTTP or DAYBOOK_OUTBOUND_UNSAFE_ALLOW_
 DAYBOOK_WORKER_THREADS = env_int("DAYBOOK_WORKER_THREADS", 4)
 if not 1 <= DAYBOOK_WORKER_THREADS <= 64:
     raise ImproperlyConfigured("DAYBOOK_WORKER_THREADS must be from 1 to 64.")
+
+# --- Work moved to the worker (docs/configuration.md, "Outbound requests and the worker") ---
+# Uploads larger than this many bytes (about 2,000 lines of entries) are checked and imported
+# by the worker while the page polls; smaller ones inside the request.
+DAYBOOK_IMPORT_INLINE_BYTES = env_int("DAYBOOK_IMPORT_INLINE_BYTES", 256 * 1024)
+# Report pages over a range longer than this many days are computed by the worker, and the
+# result is kept for DAYBOOK_REPORT_FRESH_SECONDS so the same request again reuses it.
+DAYBOOK_REPORT_INLINE_DAYS = env_int("DAYBOOK_REPORT_INLINE_DAYS", 92)
+DAYBOOK_REPORT_FRESH_SECONDS = env_int("DAYBOOK_REPORT_FRESH_SECONDS", 300)
+if DAYBOOK_IMPORT_INLINE_BYTES < 0 or DAYBOOK_REPORT_INLINE_DAYS < 0:
+    raise ImproperlyConfigured(
+        "DAYBOOK_IMPORT_INLINE_BYTES and DAYBOOK_REPORT_INLINE_DAYS cannot be negative."
+    )
+if DAYBOOK_REPORT_FRESH_SECONDS < 1:
+    raise ImproperlyConfigured("DAYBOOK_REPORT_FRESH_SECONDS must be at least 1.")
 
 # --- PSA connections (daybook.psa; docs/configuration.md, "PSA connections") ---
 # The Fernet key that encrypts PSA credentials at rest (generate one with
@@ -422,7 +441,12 @@ SPECTACULAR_SETTINGS = {
     # Separate shapes for what a client sends and what it gets back: read-only fields are
     # only in answers, and answers may leave out what a role does not see (money).
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"BillableOptionEnum": "daybook.catalogue.choices.BillableOption"},
+    "ENUM_NAME_OVERRIDES": {
+        "BillableOptionEnum": "daybook.catalogue.choices.BillableOption",
+        # Entries and suggestions both have a "source", from different lists.
+        "EntrySourceEnum": "daybook.timekeeping.choices.EntrySource",
+        "SuggestionSourceEnum": "daybook.timekeeping.choices.SuggestionSource",
+    },
     # The API docs page loads Swagger UI from our own static files, not from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("daybook.accounts.urls")),
     path("setup/", include("daybook.setup.urls")),
     path("psa/", include("daybook.psa.urls")),
+    path("calendars/", include("daybook.calendars.urls")),
     path("home/", include("daybook.home.urls")),
     # Each role's home page: where the brand link goes.
     path("", home, name="home"),

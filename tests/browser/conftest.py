@@ -30,8 +30,11 @@ def needs_chromium() -> pytest.MarkDecorator:
 
 @pytest.fixture(scope="session")
 def chromium():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Assertions wait as long as actions do: both database passes run side by side on two
+    # cores, and an htmx swap can take more than Playwright's 5 s default then.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),

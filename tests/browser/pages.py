@@ -74,7 +74,7 @@ PAGES: list[Page] = [
         "review:requests review:notifications insights:index insights:workload "
         "interchange:calendar_feeds tickets:ticket_list home:process "
         "accounts:index accounts:tokens accounts:two_factor accounts:password_change "
-        "accounts:password_change_done",
+        "accounts:password_change_done calendars:subscriptions",
         EVERYONE,
     ),
     Page("tickets:ticket_detail", EVERYONE, params={"pk": "ticket"}),
@@ -160,7 +160,9 @@ SKIPS: dict[str, str] = {
             "timekeeping:approval_approve timekeeping:approval_return tickets:ticket_assign "
             "tickets:ticket_note tickets:ticket_status tickets:ticket_switch tickets:ticket_flag "
             "tickets:flag_resolve people:holiday_delete accounts:token_revoke "
-            "setup:member_resend psa:test psa:sync psa:retry logout"
+            "setup:member_resend psa:test psa:sync psa:retry logout "
+            "calendars:subscription_refresh calendars:subscription_remove "
+            "timekeeping:suggestion_dismiss"
         ),
         "an action a form posts to: no page of its own",
     ),
@@ -168,10 +170,13 @@ SKIPS: dict[str, str] = {
     **dict.fromkeys(
         _names(
             "timekeeping:timer_bar timekeeping:entry_defaults timekeeping:ticket_options "
-            "tickets:ticket_form_check tickets:ticket_agreement"
+            "tickets:ticket_form_check tickets:ticket_agreement timekeeping:suggestions"
         ),
         "an htmx fragment of a page in the catalogue",
     ),
+    # Cards a page polls while the worker runs (the page itself is in the catalogue).
+    "interchange:upload": "the card interchange:import polls while the worker checks a file",
+    "insights:report_run": "the card a long report polls; without htmx it sends to the report",
     # Files, not pages.
     **dict.fromkeys(
         _names(
@@ -187,6 +192,8 @@ SKIPS: dict[str, str] = {
         "(interchange:import, in the catalogue)"
     ),
     "healthz": "a plain-text answer for load balancers",
+    "service_worker": "the offline app's script (tests/browser/test_offline.py runs it)",
+    "web_manifest": "the installable app's JSON description (tests/browser/test_offline.py)",
     "accounts:two_factor_verify": "the two-factor form's target; GET sends back to the form",
     "accounts:sso_start": "sends the browser to the identity provider",
     "accounts:sso_callback": "where the identity provider sends the browser back",

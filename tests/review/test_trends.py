@@ -180,6 +180,17 @@ def test_saved_exactly_at_the_window_is_real_time_one_minute_more_is_not(tech, l
     assert week.realtime_pct == Decimal(50)
 
 
+def test_time_filled_in_from_a_suggestion_is_logged_but_never_real_time(tech, lead):
+    log_entry(tech, at(FRIDAY, 9), at(FRIDAY, 10), lag_minutes=5)
+    log_entry(tech, at(FRIDAY, 10), at(FRIDAY, 11), lag_minutes=5, source=EntrySource.SUGGESTION)
+
+    week = week_of(team_trends(viewer=lead.user, weeks=1, end=FRIDAY), "Service Desk")
+
+    # Both saved five minutes after they ended; only the hour typed in counts: 1 of 2 hours.
+    assert week.logged_hours == Decimal(2)
+    assert week.realtime_pct == Decimal(50)
+
+
 def test_each_team_is_held_to_its_own_real_time_window(tech, other_team_tech, finance):
     ReviewPolicy.objects.create(team=other_team_tech.team, realtime_window_minutes=60)
     log_entry(tech, at(FRIDAY, 9), at(FRIDAY, 10), lag_minutes=30)

@@ -192,6 +192,18 @@ def test_real_time_share_counts_only_entries_saved_within_the_window(web, tech):
     assert day.week_totals.realtime_minutes == 60
 
 
+def test_an_accepted_suggestion_never_counts_as_real_time(web, tech):
+    typed = entry(tech, ny(9), ny(10))
+    suggested = entry(tech, ny(10), ny(11), source=EntrySource.SUGGESTION)
+    # Both saved five minutes after they ended, well inside the 15-minute window.
+    TimeEntry.objects.filter(pk=typed.pk).update(created_at=ny(10, 5))
+    TimeEntry.objects.filter(pk=suggested.pk).update(created_at=ny(11, 5))
+    day = web.get(reverse("timekeeping:my_day")).context["d"]
+    assert day.totals.logged_minutes == 120
+    assert day.totals.realtime_minutes == 60
+    assert day.week_totals.realtime_minutes == 60
+
+
 def test_entry_crossing_midnight_counts_on_both_days(web, tech):
     entry(tech, ny(23, day=12), ny(1, day=13))
     first = web.get(reverse("timekeeping:my_day_on", kwargs={"day": date(2025, 3, 12)}))

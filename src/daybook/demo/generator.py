@@ -36,10 +36,13 @@ from daybook.service.models import Board, Phase, Project, SlaTarget, Ticket, Tic
 from daybook.service.sla import CLOCK_FIELDS, SlaTargets, TargetTable
 from daybook.timekeeping.choices import ApprovalState
 from daybook.timekeeping.models import TimeEntry, Timer
+from daybook.timekeeping.totals import monthly_totals_rebuild
 
 from . import catalog
 from .bulk import FastInsert, analyze
 from .catalog import CompanySpec, PersonSpec, TeamSpec
+from .gap_traces import seed_gap_traces
+from .meetings import seed_meetings
 from .reviews import seed_reviews
 from .workday import (
     GAP,
@@ -196,8 +199,14 @@ def build_demo(
             builder.build()
             # Weeks of decided days and follow-ups: too slow for the benchmark sizes.
             builder.rows["follow-ups"] = seed_reviews(now=now)
+            builder.rows["notes in gaps"] = seed_gap_traces(now=now, seed=seed)
+            builder.rows["meetings"] = seed_meetings(now=now, seed=seed)
+            # Entries arrived past the services: sum the reports' monthly totals.
+            builder.rows["monthly totals"] = monthly_totals_rebuild().rows
     else:
         builder.build()
+        # The entries arrived in bulk, past the services: sum the reports' monthly totals.
+        builder.rows["monthly totals"] = monthly_totals_rebuild().rows
         # Millions of rows arrived in bulk: without fresh statistics the planner would still
         # take the tables for empty ones.
         analyze()

@@ -30,4 +30,5 @@ urlpatterns = [
     path("workload.csv", views.workload_csv, name="workload_csv"),
     path("forecast/", views.forecast, name="forecast"),
     path("forecast.csv", views.forecast_csv, name="forecast_csv"),
+    path("runs/<int:pk>/", views.report_run, name="report_run"),
 ]

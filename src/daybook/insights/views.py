@@ -13,12 +13,13 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from daybook.core.periods import Period
 
-from . import reports
+from . import reports, runs
 from .access import TEAMS, require_finance, sees_finance
 from .exports import (
     capacity_rows,
@@ -32,7 +33,7 @@ from .exports import (
     workload_rows,
 )
 from .forms import StatementForm
-from .models import IssuedStatement
+from .models import IssuedStatement, RunState
 from .periods import partial_until
 from .selectors import (
     AgreementProfit,
@@ -48,6 +49,8 @@ from .selectors import (
 from .tables import page_of, sort_param, sorted_rows
 
 View = Callable[[HttpRequest], HttpResponse]
+# How often a long report's page asks whether the worker has it ready.
+POLL_SECONDS = 2
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -112,7 +115,17 @@ def report_views(page: ReportPage) -> tuple[View, View]:
     @login_required
     @require_GET
     def show(request: HttpRequest) -> HttpResponse:
-        form, report = page.report.run(request.user, request.GET)
+        if page.name in runs.SLOW_REPORTS:
+            form, report, run = runs.report_or_run(
+                name=page.name, user=request.user, params=request.GET
+            )
+            if report is None and run is not None:
+                # Long range: the worker prepares it; the card polls and then shows it.
+                context = {"form": form, "run": run, "poll_seconds": POLL_SECONDS}
+                status = 202 if run.state == RunState.PENDING else 200
+                return render(request, page.template, context, status=status)
+        else:
+            form, report = page.report.run(request.user, request.GET)
         if report is None:
             return render(request, page.template, {"form": form}, status=400)
         context = {
@@ -129,6 +142,26 @@ def report_views(page: ReportPage) -> tuple[View, View]:
         return csv_response(page.filename(report), page.rows(report))
 
     return show, report_download(page.report, csv_of)
+
+
+@login_required
+@require_GET
+def report_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """The card a long report's page polls: still preparing, failed (with why), or ready,
+    when the page is loaded again to show the report (it then reuses the stored result).
+    Only the viewer the run belongs to gets an answer; anyone else a 404."""
+    run = runs.run_for(user=request.user, pk=pk)
+    page_url = f"{reverse(f'insights:{run.report}')}?{run.query}"
+    if run.state == RunState.READY:
+        if request.htmx:
+            response = HttpResponse(status=200)
+            response["HX-Redirect"] = page_url
+            return response
+        return redirect(page_url)
+    if not request.htmx:
+        return redirect(page_url)
+    context = {"run": run, "poll_seconds": POLL_SECONDS}
+    return render(request, "insights/_preparing.html", context)
 
 
 @login_required

@@ -21,6 +21,7 @@ from daybook.timekeeping.day import MemberDay
 from daybook.timekeeping.day_figures import day_figures
 from daybook.timekeeping.labels import entry_label
 from daybook.timekeeping.models import Timer
+from daybook.timekeeping.summaries import day_summaries
 
 from .choices import NoticeKind, ReviewState
 from .models import Notice
@@ -200,8 +201,9 @@ def reminders_send(now: datetime | None = None) -> int:
     sent = 0
     for day, day_members in sorted(by_day.items()):
         waiting = [m for m in day_members if _reminder_key(m.pk, day) not in reminded]
-        # The member's own view of the day, like the nudge: it goes to them alone.
-        days = day_figures(day=day, members=waiting, now=now)
+        # The member's own view of the day, like the nudge: it goes to them alone. Read from
+        # the stored summaries, which this run fills as each day's review opens.
+        days = day_summaries(day=day, members=waiting, now=now)
         for member in waiting:
             figures = days[member.pk]
             opens = figures.review_opens_at

@@ -14,8 +14,9 @@ from daybook.core.time import Span, local_day_bounds
 from daybook.people.models import Member, Team
 from daybook.people.selectors import active_on, members_visible_to, with_holidays
 from daybook.timekeeping.day import DayOff, Finding, MemberDay, Policy
-from daybook.timekeeping.day_figures import day_figures, member_entries_touching
+from daybook.timekeeping.day_figures import member_entries_touching
 from daybook.timekeeping.models import TimeEntry
+from daybook.timekeeping.summaries import day_summaries
 from daybook.timekeeping.visibility import opened_q
 
 from .choices import IN_PROGRESS, OPEN_FOLLOW_UP_STATES, ReviewState
@@ -210,7 +211,12 @@ def _day_views(
     now = now or timezone.now()
     if not people:
         return []
-    figures = day_figures(day=day, members=people, now=now)
+    # Stored summaries, recomputed where missing or out of date: the same engine's figures.
+    # Small gaps and covered spans are decoded only for the viewer's own day (see `_view`).
+    own = (
+        set() if isinstance(viewer, Operator) else {m.pk for m in people if m.user_id == viewer.pk}
+    )
+    figures = day_summaries(day=day, members=people, now=now, whole_for=own)
     states = dict(
         DayReview.objects.filter(member_id__in=[m.pk for m in people], date=day)
         .order_by()

@@ -7,6 +7,8 @@ from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from daybook.timekeeping.summaries import summaries_fill_open
+
 from .notify import deliveries_requeue, delivery_attempt
 from .scheduled import digests_send, nudges_send, reminders_send
 
@@ -48,3 +50,10 @@ def end_of_day_nudges() -> int:
 def requeue_lost_deliveries() -> int:
     # Never queued (the queue was down), or claimed by a worker that died mid-send.
     return deliveries_requeue()
+
+
+@db_periodic_task(crontab(minute="7-59/15"))
+def day_summaries_fill() -> int:
+    # Each member's day is stored soon after its review opens, so the review, the digests and
+    # the week read it ready-made (off the quarter hours the digests run on).
+    return summaries_fill_open()

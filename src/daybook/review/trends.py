@@ -352,6 +352,8 @@ def _add_entry_hours(
     mondays: list[date],
     opened: Q,
 ) -> None:
+    # Imported time is not the team's logging at all; time filled in from a suggestion is,
+    # but after the fact, so it counts as logged and never as real time.
     entries = (
         TimeEntry.objects.filter(member_id__in=zone_ids, start__gte=bounds[0], start__lt=bounds[-1])
         .exclude(source=EntrySource.IMPORT)
@@ -360,7 +362,10 @@ def _add_entry_hours(
         .order_by()
         .values("bucket", "member__team_id")
         .annotate(
-            seconds=sum_seconds(), realtime=sum_seconds(filter=_in_realtime_window(scope, zone_ids))
+            seconds=sum_seconds(),
+            realtime=sum_seconds(
+                filter=_in_realtime_window(scope, zone_ids) & ~Q(source=EntrySource.SUGGESTION)
+            ),
         )
     )
     for row in entries:

@@ -10,6 +10,18 @@ class EntrySource(models.TextChoices):
     SUGGESTION = "suggestion", "From a suggestion"
 
 
+class SuggestionSource(models.TextChoices):
+    """What a suggestion for a gap was made from."""
+
+    ACTIVITY = "activity", "The member's own activity on tickets"
+    MEETING = "meeting", "A meeting in the member's calendar"
+    NEIGHBOUR = "neighbour", "An entry just before or after the gap"
+
+
+# Sources whose entries never count toward the real-time share, whenever they were saved.
+AFTER_THE_FACT = frozenset({EntrySource.IMPORT, EntrySource.SUGGESTION})
+
+
 class ApprovalState(models.TextChoices):
     OPEN = "open", "Open"
     APPROVED = "approved", "Approved"

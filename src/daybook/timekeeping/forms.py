@@ -181,6 +181,13 @@ class EntryForm(SpanForm):
         )
 
 
+class NewEntryForm(EntryForm):
+    """A new entry; `suggestion` marks one opened from a suggestion for a gap (its key), so
+    it is saved as filled from a suggestion."""
+
+    suggestion = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+
+
 class WrapForm(forms.Form):
     """One click to fill a gap with internal time of a common kind."""
 

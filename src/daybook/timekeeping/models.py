@@ -103,6 +103,14 @@ class TimeEntry(TimeStampedModel):
                 ],
                 name="entry_start_covering",
             ),
+            # Project reports sum a project's phase entries up to a date; a partial index over
+            # the few rows with a phase answers them without touching the table on PostgreSQL.
+            models.Index(
+                fields=["phase", "start"],
+                include=["end", "member", "work_type", "billable", "bill_rate", "cost_rate"],
+                condition=Q(phase__isnull=False),
+                name="entry_phase_start_covering",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -192,6 +200,27 @@ class DraftEntry(TimeStampedModel):
     def __str__(self) -> str:
         target = self.ticket or self.phase or "internal time"
         return f"{self.member} parked {target} {self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M}"
+
+
+class SuggestionDismissal(models.Model):
+    """A suggestion for a gap that the member waved away: it is not offered to them again.
+    `key` is the suggestion's own (timekeeping.suggestions.Suggestion.key); like the
+    suggestions, these rows are the member's alone."""
+
+    member = models.ForeignKey("people.Member", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(help_text="The member's local date of the gap.")
+    key = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "day", "key"], name="suggestion_dismissed_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} dismissed {self.key} on {self.day}"
 
 
 DEFAULT_GAP_THRESHOLD_MINUTES = 45
@@ -310,3 +339,117 @@ class WeekSubmission(TimeStampedModel):
     @property
     def week_end(self) -> date:
         return self.week_start + timedelta(days=6)
+
+
+class DaySummary(models.Model):
+    """One member's local day as the day engine worked it out (day_figures -> day.py), kept so
+    reviews, digests and weeks read one row per member-day instead of every entry.
+
+    A row is a cache that can only be out of date, never wrong: `inputs` fingerprints what the
+    day depends on besides its entries and agreements (zone, schedule, expected hours, dates,
+    team holiday, review policy) and readers recompute a row whose fingerprint no longer
+    matches; entry changes rewrite their days; agreement and work type changes mark rows
+    `stale`. Only days whose working day had ended when computed are stored with figures
+    (until then they move with the clock). `version` changes with every write, so a reader
+    that computed from older data never overwrites a newer row. summaries.py reads and writes.
+    """
+
+    member = models.ForeignKey(
+        "people.Member", on_delete=models.CASCADE, related_name="day_summaries"
+    )
+    date = models.DateField()
+    version = models.UUIDField()
+    computed_at = models.DateTimeField()
+    stale = models.BooleanField(default=False)
+    inputs = models.CharField(max_length=64, blank=True)
+    # The running timer the figures were worked out with (started before the working day
+    # ended), or None.
+    timer_started_at = models.DateTimeField(null=True, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
+    expected_minutes = models.PositiveIntegerField(default=0)
+    client_minutes = models.PositiveIntegerField(default=0)
+    wrap_minutes = models.PositiveIntegerField(default=0)
+    gap_minutes = models.PositiveIntegerField(default=0)
+    gap_count = models.PositiveIntegerField(default=0)
+    small_gap_minutes = models.PositiveIntegerField(default=0)
+    finding_count = models.PositiveIntegerField(default=0)
+    # Findings a reviewer may ask the member about (those sent to dispatch left out).
+    member_finding_count = models.PositiveIntegerField(default=0)
+    needs_attention = models.BooleanField(default=False)
+    off = models.CharField(max_length=20, blank=True)
+    working_day_end = models.DateTimeField(null=True, blank=True)
+    review_opens_at = models.DateTimeField(null=True, blank=True)
+    # Everything else the engine returned (windows, gaps, covered spans, findings with their
+    # words, policy, holiday name), so the day comes back exactly as computed.
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "date"], name="one_summary_a_member_day")
+        ]
+        indexes = [models.Index(fields=["date", "member"], name="day_summary_date")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} on {self.date}"
+
+
+class MonthlyTotal(models.Model):
+    """A member's time in one of their local months, summed per agreement, work type and
+    billable option: what the period reports add up, kept so they need not scan every entry.
+
+    Written only by timekeeping.totals, in the same transaction as the entries it sums, and
+    rebuildable from them at any time (`daybook totals --rebuild`). Durations and amounts are
+    sums of seconds (and seconds x rate) in double precision, as the reports sum entries.
+    """
+
+    member = models.ForeignKey("people.Member", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the member's local month.")
+    agreement = models.ForeignKey(
+        "clients.Agreement", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    work_type = models.ForeignKey(WorkType, on_delete=models.CASCADE, related_name="+")
+    billable = models.CharField(max_length=12, choices=BillableOption.choices)
+    entries = models.PositiveIntegerField()
+    seconds = models.FloatField()
+    bill_amount = models.FloatField(help_text="Seconds x bill rate; divide by 3,600 for money.")
+    cost_amount = models.FloatField(help_text="Seconds x cost rate; divide by 3,600 for money.")
+    # When the last of these entries ends: a month is read from its totals only once every
+    # entry in it has ended on a day whose review has opened (see insights.selectors.common).
+    last_end = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # Two partial constraints, since NULL agreements are never equal to each other in
+            # a plain unique constraint (on either database).
+            models.UniqueConstraint(
+                fields=["member", "month", "agreement", "work_type", "billable"],
+                condition=Q(agreement__isnull=False),
+                name="monthly_total_once_per_agreement",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "month", "work_type", "billable"],
+                condition=Q(agreement__isnull=True),
+                name="monthly_total_once_without_agreement",
+            ),
+        ]
+        indexes = [
+            # A period's rows come straight from the index on PostgreSQL (index-only scan).
+            models.Index(
+                fields=["month"],
+                include=[
+                    "agreement",
+                    "work_type",
+                    "billable",
+                    "seconds",
+                    "bill_amount",
+                    "cost_amount",
+                    "last_end",
+                ],
+                name="monthly_total_month_covering",
+            ),
+            # The rows whose time ends after the visibility floor: only the latest months'.
+            models.Index(fields=["last_end"], name="monthly_total_last_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.month:%Y-%m}: {self.seconds / 3600:.2f} h"

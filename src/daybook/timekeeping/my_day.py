@@ -19,11 +19,12 @@ from daybook.core.time import Span, local_day_bounds, minutes_by_local_day
 from daybook.people.models import Member
 from daybook.timekeeping.day import MemberDay, Policy
 
-from .choices import EntrySource, WeekState
+from .choices import AFTER_THE_FACT, EntrySource, WeekState
 from .day_figures import day_figures, member_entries_touching
 from .labels import entry_label
 from .models import DraftEntry, TimeEntry, Timer, WeekSubmission
 from .selectors import closed_message, day_is_closed, period_in_force, wrap_types_offered
+from .summaries import day_summaries
 from .timeline import (
     CLOSED,
     INPUT,
@@ -114,13 +115,14 @@ def _realtime_by_day(
     rows: list[tuple[datetime, datetime, datetime, str]], zone: ZoneInfo, window: timedelta
 ) -> tuple[dict[date, int], dict[date, int], dict[date, int]]:
     """Minutes logged, minutes logged in real time and minutes imported, per local day.
-    Imported entries never count as real time (they were not entered as the work ended)."""
+    Imported entries and those filled in from a suggestion never count as real time: neither
+    was entered as the work ended, however soon after the gap it was accepted."""
     logged: dict[date, int] = defaultdict(int)
     realtime: dict[date, int] = defaultdict(int)
     imported: dict[date, int] = defaultdict(int)
     for start, end, created_at, source in rows:
         was_imported = source == EntrySource.IMPORT
-        in_time = not was_imported and created_at - end <= window
+        in_time = source not in AFTER_THE_FACT and created_at - end <= window
         for day, minutes in minutes_by_local_day(start, end, zone).items():
             logged[day] += minutes
             if in_time:
@@ -334,7 +336,8 @@ def my_week(*, member: Member, day: date, now: datetime | None = None) -> MyWeek
     zone = member.zone
     first = week_start(day)
     week_days = [first + timedelta(days=i) for i in range(7)]
-    figures = {d: day_figures(day=d, members=[member], now=now)[member.pk] for d in week_days}
+    # Days already over come from their stored summaries: the same figures, one row each.
+    figures = {d: day_summaries(day=d, members=[member], now=now)[member.pk] for d in week_days}
     rows = _week_rows(member, first, zone)
     window = figures[first].policy.realtime_window
     _, realtime, imported = _realtime_by_day(rows, zone, window)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import TypedDict, Unpack
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -233,6 +234,11 @@ def _lock_member(member: Member) -> None:
     members_lock([member.pk])
 
 
+def _sent_before(member: Member, client_key: UUID) -> TimeEntry | None:
+    """The member's entry an earlier send of this browser-made key saved, if any."""
+    return TimeEntry.objects.filter(member=member, client_key=client_key).first()
+
+
 class EntryGone(Http404):
     """The entry was deleted by another request while this one waited for it. Http404, so
     every door answers as for an entry that is not there: the API and pages with 404."""
@@ -297,6 +303,7 @@ def entry_log(
     source: str = EntrySource.MANUAL,
     by: Member | None = None,
     import_key: str = "",
+    client_key: UUID | None = None,
 ) -> TimeEntry:
     """Log a new time entry after checking every rule; nothing is saved if any fails.
 
@@ -305,9 +312,17 @@ def entry_log(
     who writes (None: the system), `source` how the time came in. Imports (interchange)
     pass source=IMPORT, which keeps the entry out of the real-time share and the late-entry
     finding, and `import_key`, the row's identity in its file, so importing it again finds it.
+
+    `client_key` is the id a browser made for an entry saved offline. If this member already
+    has an entry with that key, it is returned as it is and nothing else happens: a resend
+    after a lost answer is not a second entry, and the same key with other details still
+    means the first entry. Keys are per member, so another member's key never matches.
     """
     _ensure_may_write(by=by, member=member)
     _lock_member(member)
+    # After the lock: two sends of one key at once find each other here.
+    if client_key is not None and (sent := _sent_before(member, client_key)) is not None:
+        return sent
     _validate(
         member=member,
         start=start,
@@ -333,6 +348,7 @@ def entry_log(
         internal_notes=internal_notes,
         source=source,
         import_key=import_key,
+        client_key=client_key,
         cost_rate=member.cost_rate,
     )
     _apply_rates(entry, billable=billable)
@@ -516,6 +532,14 @@ def timer_start(
     running = Timer.objects.filter(member=member).select_related("ticket", "phase").first()
     if running is not None:
         raise ValidationError({"timer": [timer_busy_message(running)]})
+    return _timer_create(member=member, ticket=ticket, phase=phase, at=at)
+
+
+def _timer_create(
+    *, member: Member, ticket: Ticket | None, phase: Phase | None, at: datetime
+) -> Timer:
+    """The timer row, once the caller found none running; the database's unique member
+    column settles two requests that race past that check."""
     try:
         with transaction.atomic():
             return Timer.objects.create(member=member, ticket=ticket, phase=phase, started_at=at)
@@ -544,12 +568,26 @@ def timer_stop(
     internal_notes: str = "",
     next_status: str | None = None,
     at: datetime | None = None,
+    client_key: UUID | None = None,
 ) -> TimeEntry:
     """Turn the running timer into an entry that ends now, the moment it is saved, so writing
     the notes is part of the logged time. If anything is refused, nothing changes and the
-    timer keeps running."""
+    timer keeps running.
+
+    A stop saved offline comes later with the moment it was saved (`at`) and its browser-made
+    `client_key`; sent again, it finds the entry the first send made (see `entry_log`)."""
     at = at or timezone.now()
-    timer = Timer.objects.select_for_update().filter(member=member).first()
+    # What the entry is charged to comes with the locked row (the lock on the timer alone),
+    # so the entry's agreement is not read again one row at a time.
+    timer = (
+        Timer.objects.select_for_update(of=("self",))
+        .select_related("ticket__agreement", "phase__project__agreement")
+        .filter(member=member)
+        .first()
+    )
+    # Sent before: whatever runs now (a timer started since) is not this stop's timer.
+    if client_key is not None and (sent := _sent_before(member, client_key)) is not None:
+        return sent
     if timer is None:
         raise ValidationError({"timer": ["No timer is running."]})
     entry = entry_log(
@@ -566,6 +604,7 @@ def timer_stop(
         next_status=next_status,
         source=EntrySource.TIMER,
         by=member,
+        client_key=client_key,
     )
     timer.delete()
     return entry
@@ -604,7 +643,9 @@ def ticket_move(
     if status == TicketStatus.IN_PROGRESS:
         running = timer_current(member=member)
         if running is None:
-            work_start(member=member, ticket=ticket, at=at)
+            # work_start's two steps, without asking again for the timer just found missing
+            # or moving the ticket twice: the move below is the one.
+            _timer_create(member=member, ticket=ticket, phase=None, at=at)
         elif running.ticket_id != ticket.pk:
             raise ValidationError({"timer": [timer_busy_message(running)]})
     return ticket_set_status(ticket=ticket, status=status, by=member, at=at)
@@ -832,6 +873,7 @@ def entries_rerate(
         entries = entries.filter(work_role=work_role)
     members_lock(entries.values_list("member_id", flat=True).distinct())
     changed: list[RerateChange] = []
+    rerated: dict[Member, set[date]] = {}  # the work dates changed, for the follow-on steps
     unchanged = locked = 0
     closed = period_in_force()
     for entry in entries.order_by("start", "pk"):
@@ -866,4 +908,7 @@ def entries_rerate(
             entry._history_user = by.user
         entry._change_reason = f"Re-rated: {reason}"
         entry.save(update_fields=["billable", "bill_rate", "cost_rate", "updated_at"])
+        rerated.setdefault(entry.member, set()).add(day)
+    for rerated_member, days in rerated.items():
+        _days_changed(rerated_member, days)
     return RerateResult(changed=tuple(changed), unchanged=unchanged, locked=locked, dry_run=dry_run)

@@ -15,11 +15,18 @@ from rest_framework.response import Response
 
 from daybook.catalogue.choices import BillableOption
 from daybook.catalogue.models import WorkRole, WorkType
-from daybook.core.api import DaybookViewSetMixin, IdField, MoneyFieldsMixin, require_member
+from daybook.core.api import (
+    AwareDateTimeField,
+    DaybookViewSetMixin,
+    IdField,
+    MoneyFieldsMixin,
+    require_member,
+)
 from daybook.service.choices import TicketStatus
 from daybook.service.models import Phase, Ticket
 
 from . import services
+from .api.serializers import CLIENT_KEY_INVALID
 from .models import DraftEntry, TimeEntry, Timer
 
 NEXT_STATUSES = [
@@ -72,6 +79,18 @@ class TimerStopSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         help_text="Where the ticket goes next; leave out to keep it In Progress.",
+    )
+    at = AwareDateTimeField(
+        required=False,
+        help_text="When the stop was saved, for a stop saved offline and sent later; leave "
+        "out for now.",
+    )
+    client_key = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        error_messages={"invalid": CLIENT_KEY_INVALID},
+        help_text="A UUID the client makes for a stop it may send more than once. Sent again, "
+        "it answers 200 with the entry the first send saved, whatever runs now.",
     )
 
 
@@ -151,11 +170,14 @@ class TimerViewSet(DaybookViewSetMixin, viewsets.ViewSet):
             raise
         return Response(TimerSerializer(timer).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=TimerStopSerializer, responses={201: StoppedEntrySerializer})
+    @extend_schema(
+        request=TimerStopSerializer,
+        responses={201: StoppedEntrySerializer, 200: StoppedEntrySerializer},
+    )
     @action(detail=False, methods=["post"])
     def stop(self, request: Request) -> Response:
-        """Stop into an entry that ends now. Notes are required; anything refused leaves the
-        timer running."""
+        """Stop into an entry that ends now (or at `at`). Notes are required; anything refused
+        leaves the timer running. A `client_key` sent before answers its entry (200)."""
         member = self.member
         given = TimerStopSerializer(data=request.data)
         given.is_valid(raise_exception=True)
@@ -163,9 +185,14 @@ class TimerViewSet(DaybookViewSetMixin, viewsets.ViewSet):
         next_status = data.pop("next_status", "") or None
         if next_status == TicketStatus.IN_PROGRESS:
             next_status = None
+        key = data.get("client_key")
+        # Only the answer's status; timer_stop itself decides, under its lock.
+        resent = (
+            key is not None and TimeEntry.objects.filter(member=member, client_key=key).exists()
+        )
         entry = services.timer_stop(member=member, next_status=next_status, **data)
         data = StoppedEntrySerializer(entry, context={"request": request}).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        return Response(data, status=status.HTTP_200_OK if resent else status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={201: DraftSerializer})
     @action(detail=False, methods=["post"])

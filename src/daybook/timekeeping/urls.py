@@ -1,11 +1,21 @@
 from django.urls import path
 
-from . import approval_views, views
+from . import approval_views, suggestion_views, views
 
 app_name = "timekeeping"
 urlpatterns = [
     path("day/", views.my_day_view, name="my_day"),
     path("day/<isodate:day>/", views.my_day_view, name="my_day_on"),
+    path(
+        "day/<isodate:day>/suggestions/",
+        suggestion_views.suggestions_panel,
+        name="suggestions",
+    ),
+    path(
+        "suggestions/dismiss/",
+        suggestion_views.suggestion_dismiss_view,
+        name="suggestion_dismiss",
+    ),
     path("week/", views.week_view, name="week"),
     path("week/<isodate:day>/", views.week_view, name="week_of"),
     path("timer/", views.timer_bar_view, name="timer_bar"),

@@ -6,7 +6,7 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,12 +23,14 @@ from daybook.service.models import Ticket
 from . import services
 from .choices import EntrySource
 from .defaults import agreement_status, billable_for, default_work_type, entry_initial
-from .forms import TICKET_NUMBER, EntryForm, SpanForm, StopForm, WrapForm
+from .forms import TICKET_NUMBER, EntryForm, NewEntryForm, SpanForm, StopForm, WrapForm
 from .labels import entry_label
 from .models import DraftEntry, TimeEntry
 from .my_day import my_day, my_week
 from .revisions import entry_revisions
-from .selectors import entries_visible_to, entry_lock_reason
+from .selectors import closed_through, day_is_closed, entries_visible_to, entry_lock_reason
+from .suggestion_views import Offered, offered
+from .suggestions import Suggestion, suggestion_offered, suggestions_offered
 from .templatetags.timekeeping import timer_bar
 from .ticket_search import ticket_suggestions
 
@@ -275,21 +277,51 @@ def _initial_span(request: HttpRequest) -> dict:
     return {k: form.cleaned_data[k] for k in ("start", "end") if k in form.cleaned_data}
 
 
+def _offered_or_404(member: Member, key: str) -> Suggestion:
+    """A suggestion the member is offered now; any other key (someone else's, a stale or a
+    dismissed one) is a 404, whoever asks."""
+    suggestion = suggestion_offered(member=member, key=key)
+    if suggestion is None:
+        raise Http404("There is no such suggestion for your day.")
+    return suggestion
+
+
+def _suggestions_for_span(member: Member, span: dict) -> list[Offered]:
+    """The member's suggestions for the span the form was opened for (a gap, or a request's
+    "log it"), shown above the form."""
+    if "start" not in span or "end" not in span:
+        return []
+    day = local_date(span["start"], member.zone)
+    if day_is_closed(day, closed_through()):
+        return []  # a closed day's time cannot be logged: nothing to use
+    found = suggestions_offered(member=member, day=day)
+    return [
+        offered(s, member.zone) for s in found if s.start < span["end"] and s.end > span["start"]
+    ]
+
+
 @member_required
 @require_http_methods(["GET", "POST"])
 def entry_new(request: HttpRequest) -> HttpResponse:
-    """Time after the fact: on a ticket, a project phase, or internal (payroll wrap)."""
+    """Time after the fact: on a ticket, a project phase, or internal (payroll wrap). With a
+    `suggestion` key (the Use button of a suggestion for a gap) the entry is saved as filled
+    from a suggestion."""
     member = request.member
+    suggestion, suggestions = None, []
     if request.method == "POST":
-        form = EntryForm(request.POST)
+        form = NewEntryForm(request.POST)
         if form.is_valid():
             data = form.service_fields()
+            key = form.cleaned_data["suggestion"]
+            if key:
+                _offered_or_404(member, key)
             try:
                 entry = services.entry_log(
                     member=member,
                     ticket=form.cleaned_data["ticket"],
                     phase=form.cleaned_data["phase"],
                     by=member,
+                    source=EntrySource.SUGGESTION if key else EntrySource.MANUAL,
                     **data,
                 )
             except ValidationError as error:
@@ -310,7 +342,12 @@ def entry_new(request: HttpRequest) -> HttpResponse:
         on = local_date(span["start"], member.zone) if "start" in span else _today(member)
         initial = entry_initial(member=member, on=on, ticket=ticket, work_type=work_type)
         initial.update(span, ticket=ticket)
-        form = EntryForm(initial=initial)
+        if request.GET.get("suggestion"):
+            suggestion = _offered_or_404(member, request.GET["suggestion"])
+            initial["suggestion"] = suggestion.key
+        else:
+            suggestions = _suggestions_for_span(member, span)
+        form = NewEntryForm(initial=initial)
     context = _form_context(
         request,
         form,
@@ -320,6 +357,8 @@ def entry_new(request: HttpRequest) -> HttpResponse:
         on=on,
         mode="new",
         wrap_types=WorkType.objects.filter(is_active=True, is_payroll_wrap=True),
+        suggestion=suggestion,
+        suggestions=suggestions,
     )
     return render_page(
         request,

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from daybook.core.expressions import HUNDRED, safe_ratio, sum_seconds, to_hours
-from daybook.core.periods import Period, bucket_case, local_week_starts
+from daybook.core.periods import Period, local_week_starts
 from daybook.people.models import Member, ScheduleBlock, Team
 from daybook.people.selectors import NO_TEAM
 from daybook.service.models import Project
@@ -182,26 +182,47 @@ def _weekly_hours(
     visible: Q,
 ) -> Cells:
     """{(team id, Monday): hours by kind (CELL_SUMS)}, weeks on each member's own calendar:
-    one grouped query per time zone."""
+    one grouped query, one pass over the weeks' entries whatever the number of time zones."""
     groups: dict[str, list[int]] = {}
     for pk, zone in members.order_by("pk").values_list("pk", "time_zone"):
         groups.setdefault(zone, []).append(pk)
     cells: Cells = defaultdict(lambda: defaultdict(lambda: ZERO))
+    if not groups:
+        return cells
     sums = {key: sum_seconds(filter=condition) for key, condition in CELL_SUMS.items()}
+    # Which week an entry falls in on its member's calendar: first the member's zone, then
+    # plain comparisons with that zone's week starts.
+    by_zone, lows, highs = [], [], []
     for zone, ids in groups.items():
         bounds = local_week_starts(week_starts[0], len(week_starts), ZoneInfo(zone))
-        rows = (
-            TimeEntry.objects.filter(member_id__in=ids, start__gte=bounds[0], start__lt=bounds[-1])
-            .filter(visible)
-            .annotate(bucket=bucket_case(bounds))
-            .order_by()
-            .values("bucket", "member_id")
-            .annotate(**sums)
+        lows.append(bounds[0])
+        highs.append(bounds[-1])
+        week = Case(
+            When(start__lt=bounds[0], then=Value(-1)),
+            *[When(start__lt=bound, then=Value(i)) for i, bound in enumerate(bounds[1:])],
+            default=Value(-1),
+            output_field=IntegerField(),
         )
-        for row in rows:
-            cell = cells[(member_team[row["member_id"]], week_starts[row["bucket"]])]
-            for key in CELL_SUMS:
-                cell[key] += to_hours(row[key])
+        by_zone.append(When(member_id__in=ids, then=week))
+    bucket = Case(*by_zone, default=Value(-1), output_field=IntegerField())
+    rows = (
+        TimeEntry.objects.filter(
+            member_id__in=[pk for ids in groups.values() for pk in ids],
+            start__gte=min(lows),
+            start__lt=max(highs),
+        )
+        .filter(visible)
+        .annotate(bucket=bucket)
+        .order_by()
+        .values("bucket", "member_id")
+        .annotate(**sums)
+    )
+    for row in rows:
+        if row["bucket"] < 0:
+            continue  # inside the overall range, outside this member's local weeks
+        cell = cells[(member_team[row["member_id"]], week_starts[row["bucket"]])]
+        for key in CELL_SUMS:
+            cell[key] += to_hours(row[key])
     return cells
 
 

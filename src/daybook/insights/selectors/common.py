@@ -1,10 +1,10 @@
 """Helpers and rules shared by the reports."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 
 from daybook.catalogue.choices import BillableOption
 from daybook.core.expressions import (
@@ -16,6 +16,7 @@ from daybook.core.expressions import (
     to_decimal,
 )
 from daybook.core.periods import Period, days_in_month
+from daybook.timekeeping.totals import add_months, month_of, settled_months
 
 ZERO = Decimal(0)
 BILLABLE = Q(billable=BillableOption.BILLABLE)
@@ -32,6 +33,20 @@ def money_sums() -> dict:
         "billable_amount": sum_seconds_times("bill_rate", filter=BILLABLE),
         "cost": sum_seconds_times("cost_rate"),
     }
+
+
+def total_money_rows(totals, keys: tuple[str, ...], sums: tuple[str, ...] = MONEY_SUMS):
+    """money_sums over timekeeping's MonthlyTotal rows instead of entries, grouped by
+    ``keys``: the same sums under the same names (only ``sums`` of them)."""
+    expressions = {
+        "seconds": Sum("seconds"),
+        "billable_seconds": Sum("seconds", filter=BILLABLE),
+        "billable_amount": Sum("bill_amount", filter=BILLABLE),
+        "cost": Sum("cost_amount"),
+    }
+    # Aliased apart from the columns (a sum may not be named after the column it sums).
+    rows = totals.order_by().values(*keys).annotate(**{f"sum_{k}": expressions[k] for k in sums})
+    return [{**{k: row[k] for k in keys}, **{k: row[f"sum_{k}"] for k in sums}} for row in rows]
 
 
 def add_sums(total: dict[str, Decimal], row: dict, keys: tuple[str, ...] = MONEY_SUMS) -> None:
@@ -90,3 +105,50 @@ class WorkTypeHours:
 
 def as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class PeriodSplit:
+    """A stretch of member-local days cut into the whole months a report reads from the
+    monthly totals and the days it reads from the entries.
+
+    ``months``: (first month or None for the earliest, end month exclusive), or None when
+    the totals answer nothing; ``scans``: the periods left to the entries — at most the
+    partial months at either edge and the recent months not yet settled."""
+
+    months: tuple[date | None, date] | None
+    scans: tuple[Period, ...]
+
+
+def split_period(period: Period, *, floor: datetime) -> PeriodSplit:
+    """Cut a period for reading (``floor``: timekeeping.totals.visible_floor)."""
+    first_whole = period.start if period.start.day == 1 else add_months(month_of(period.start), 1)
+    after_end = add_months(month_of(period.end), 1)
+    last_whole = (
+        month_of(period.end)
+        if period.end == after_end - DAY
+        else add_months(month_of(period.end), -1)
+    )
+    if last_whole < first_whole:
+        return PeriodSplit(None, (period,))
+    end = settled_months(first_whole, last_whole, floor=floor)
+    if end is None:
+        return PeriodSplit(None, (period,))
+    scans = []
+    if period.start < first_whole:
+        scans.append(Period(period.start, first_whole - DAY))
+    if end <= period.end:
+        scans.append(Period(end, period.end))
+    return PeriodSplit((first_whole, end), tuple(scans))
+
+
+def split_before(day: date, *, floor: datetime) -> PeriodSplit:
+    """Cut all time before a member-local date: whole months from the earliest, then the
+    days of ``day``'s month before it (and any months not yet settled)."""
+    # From the earliest month there is always a run (perhaps empty), so never None.
+    end = settled_months(None, add_months(month_of(day), -1), floor=floor) or date.min
+    scans = (Period(end, day - DAY),) if end < day else ()
+    return PeriodSplit((None, end), scans)

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -11,12 +11,23 @@ from django.db.models import Q
 from daybook.clients.choices import AgreementType
 from daybook.clients.models import Agreement
 from daybook.core.expressions import HUNDRED, to_hours
-from daybook.core.periods import Period, bucket_case, local_month_starts, member_before_q
+from daybook.core.periods import Period, bucket_case, local_month_starts, member_local_range_q
 from daybook.people.selectors import member_zone_groups
-from daybook.timekeeping.models import TimeEntry
+from daybook.timekeeping.models import MonthlyTotal, TimeEntry
+from daybook.timekeeping.totals import totals_in, visible_floor
 from daybook.timekeeping.visibility import visible_or_opened
 
-from .common import ZERO, add_sums, earnings, money_sums, prorated_fee, to_money
+from .common import (
+    ZERO,
+    add_sums,
+    earnings,
+    money_sums,
+    prorated_fee,
+    split_before,
+    split_period,
+    to_money,
+    total_money_rows,
+)
 from .profitability import agreement_hours_before, revenue_from_work
 
 TRAILING_MONTHS = 6
@@ -55,12 +66,25 @@ def _add_months(day: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _monthly_entry_totals(span: Period, groups: dict[str, list[int]], visible: Q):
-    """{(month, agreement id or None): money sums} over the span, months on members'
-    calendars: one grouped query per time zone."""
+def _monthly_sums(span: Period, groups: dict[str, list[int]], visible: Q, floor: datetime):
+    """{(month, agreement id or None): money sums} over a span of whole months on members'
+    calendars: settled months from the monthly totals, the others from the entries."""
     cells: dict[tuple[date, int | None], dict[str, Decimal]] = defaultdict(
         lambda: defaultdict(lambda: ZERO)
     )
+    split = split_period(span, floor=floor)
+    if split.months is not None:
+        totals = MonthlyTotal.objects.filter(totals_in(*split.months))
+        for row in total_money_rows(totals, ("month", "agreement_id")):
+            add_sums(cells[(row["month"], row["agreement_id"])], row)
+    for part in split.scans:
+        _monthly_entry_totals(cells, part, groups, visible)
+    return cells
+
+
+def _monthly_entry_totals(cells, span: Period, groups: dict[str, list[int]], visible: Q):
+    """Add the money sums of the entries in a span of whole months to ``cells``, months on
+    members' calendars: one grouped query per time zone."""
     months = [m.start.replace(day=1) for m in span.months()]
     for zone, ids in groups.items():
         bounds = local_month_starts(span.start, len(months), ZoneInfo(zone))
@@ -74,7 +98,6 @@ def _monthly_entry_totals(span: Period, groups: dict[str, list[int]], visible: Q
         )
         for row in rows:
             add_sums(cells[(months[row["bucket"]], row["agreement_id"])], row)
-    return cells
 
 
 def financial_forecast(
@@ -88,17 +111,19 @@ def financial_forecast(
     visible: Q | None = None,
 ) -> FinancialForecast:
     """Revenue, labour cost and margin for the twelve months ending with ``last_month`` and a
-    projection for the next ``months_ahead`` months (method in docs/reports.md)."""
+    projection for the next ``months_ahead`` months (method in docs/reports.md). Settled
+    months come from the monthly totals, as in agreement_profitability."""
     first = _add_months(last_month.replace(day=1), -11)
     history_months = [_add_months(first, i) for i in range(12)]
     span = Period(first, _add_months(history_months[-1], 1) - timedelta(days=1))
     # Only time the viewer may see (timekeeping.visibility): by default, opened days.
     visible = visible_or_opened(visible)
     groups = member_zone_groups()
-    cells = _monthly_entry_totals(span, groups, visible)
+    floor = visible_floor()
+    cells = _monthly_sums(span, groups, visible, floor)
     agreements = _forecast_agreements(cells, span=span, months_ahead=months_ahead)
     work_by_month, cost_by_month = _work_and_cost_by_month(
-        cells, agreements=agreements, first=first, groups=groups, visible=visible
+        cells, agreements=agreements, first=first, groups=groups, visible=visible, floor=floor
     )
     months = [
         _forecast_month(
@@ -111,7 +136,7 @@ def financial_forecast(
         for month in history_months
     ]
 
-    data_from = _data_start(cells, first=first, groups=groups, visible=visible)
+    data_from = _data_start(cells, first=first, groups=groups, visible=visible, floor=floor)
     # Months before the first entry are not months of zero work: they are left out.
     trailing = [m for m in months[-TRAILING_MONTHS:] if data_from is None or m.month >= data_from]
     if not cells:
@@ -142,14 +167,19 @@ def _average(values: list[Decimal]) -> Decimal:
     return sum(values, ZERO) / len(values) if values else ZERO
 
 
-def _data_start(cells, *, first: date, groups: dict[str, list[int]], visible: Q) -> date | None:
+def _data_start(
+    cells, *, first: date, groups: dict[str, list[int]], visible: Q, floor: datetime
+) -> date | None:
     """The first history month with any time in it, unless time was logged before the
     history starts (then None: the whole history counts). None too when there is no time."""
     if not cells:
         return None
-    earlier = TimeEntry.objects.filter(member_before_q(first, groups)).filter(visible)
-    if earlier.exists():
+    split = split_before(first, floor=floor)
+    if split.months is not None and MonthlyTotal.objects.filter(totals_in(*split.months)).exists():
         return None
+    for part in split.scans:
+        if TimeEntry.objects.filter(member_local_range_q(part, groups)).filter(visible).exists():
+            return None
     return min(month for month, _ in cells)
 
 
@@ -187,6 +217,7 @@ def _work_and_cost_by_month(
     first: date,
     groups: dict[str, list[int]],
     visible: Q,
+    floor: datetime,
 ) -> tuple[dict[date, Decimal], dict[date, Decimal]]:
     """Revenue from the work itself, and labour cost, per history month."""
     before = agreement_hours_before(
@@ -194,6 +225,7 @@ def _work_and_cost_by_month(
         day=first,
         groups=groups,
         visible=visible,
+        floor=floor,
     )
     worked_before = {pk: hours for pk, (hours, _) in before.items()}
     by_agreement = {a.pk: a for a in agreements}

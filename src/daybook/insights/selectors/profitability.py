@@ -12,16 +12,16 @@ from django.db.models import Q, QuerySet
 from daybook.catalogue.models import WorkType
 from daybook.clients.choices import AgreementType
 from daybook.clients.models import Agreement
-from daybook.core.expressions import safe_ratio, sum_seconds, to_hours
+from daybook.core.expressions import safe_ratio, sum_seconds, to_decimal, to_hours
 from daybook.core.periods import (
     Period,
     bucket_case,
     local_month_starts,
-    member_before_q,
     member_local_range_q,
 )
 from daybook.people.selectors import member_zone_groups
-from daybook.timekeeping.models import TimeEntry
+from daybook.timekeeping.models import MonthlyTotal, TimeEntry
+from daybook.timekeeping.totals import totals_in, visible_floor
 from daybook.timekeeping.visibility import visible_or_opened
 
 from .common import (
@@ -33,7 +33,10 @@ from .common import (
     earnings,
     money_sums,
     prorated_fee,
+    split_before,
+    split_period,
     to_money,
+    total_money_rows,
 )
 
 
@@ -153,21 +156,30 @@ def agreement_profitability(
     """Revenue, labour cost and margin of each agreement over a period of member-local days.
 
     ``visible``: the time the viewer may see (timekeeping.visibility.visible_entry_q); by
-    default only days whose review has opened.
+    default only days whose review has opened. Whole months whose time has all ended by
+    timekeeping.totals.visible_floor come from the monthly totals, which every viewer may see
+    in full under that rule; the rest of the period is read from the entries through
+    ``visible``.
     """
     visible = visible_or_opened(visible)
     groups = member_zone_groups()
-    entries, agreements = _profitability_scope(
-        period=period, groups=groups, company_id=company_id, agreement_type=agreement_type
+    floor = visible_floor()
+    grouped, agreements = _grouped_work(
+        period=period,
+        groups=groups,
+        visible=visible,
+        floor=floor,
+        company_id=company_id,
+        agreement_type=agreement_type,
     )
-    entries = entries.filter(visible)
-    sums, by_type, work_types = _sums_by_agreement(entries)
+    sums, by_type, work_types = _sums_by_agreement(grouped)
     scope = _agreements_in_period(agreements, period=period, with_time=list(sums))
     drawn_before = agreement_hours_before(
         [a.pk for a in scope if a.type in (AgreementType.BLOCK_HOURS, AgreementType.PROJECT)],
         day=period.start,
         groups=groups,
         visible=visible,
+        floor=floor,
     )
     rows = []
     for agreement in scope:
@@ -187,48 +199,64 @@ def agreement_profitability(
     )
 
 
-def _profitability_scope(
+def _grouped_work(
     *,
     period: Period,
     groups: dict[str, list[int]],
+    visible: Q,
+    floor: datetime,
     company_id: int | None,
     agreement_type: str | None,
-) -> tuple[QuerySet[TimeEntry], QuerySet[Agreement]]:
-    """The period's entries on agreements, and the agreements, narrowed by the filters."""
-    entries = TimeEntry.objects.filter(agreement__isnull=False).filter(
-        member_local_range_q(period, groups)
-    )
+) -> tuple[list[dict], QuerySet[Agreement]]:
+    """The period's money sums on agreements, grouped by agreement and work type (whole
+    settled months from the monthly totals, the rest from the entries), and the agreements,
+    both narrowed by the filters."""
     agreements = Agreement.objects.all()
+    narrow = Q()
     if company_id is not None:
-        entries = entries.filter(agreement__company_id=company_id)
         agreements = agreements.filter(company_id=company_id)
+        narrow &= Q(agreement__company_id=company_id)
     if agreement_type:
-        entries = entries.filter(agreement__type=agreement_type)
         agreements = agreements.filter(type=agreement_type)
-    return entries, agreements
+        narrow &= Q(agreement__type=agreement_type)
+    split = split_period(period, floor=floor)
+    keys = ("agreement_id", "work_type_id")
+    grouped: list[dict] = []
+    if split.months is not None:
+        totals = MonthlyTotal.objects.filter(totals_in(*split.months), narrow)
+        grouped += total_money_rows(totals.filter(agreement__isnull=False), keys)
+    for part in split.scans:
+        entries = (
+            TimeEntry.objects.filter(agreement__isnull=False)
+            .filter(member_local_range_q(part, groups))
+            .filter(narrow)
+            .filter(visible)
+        )
+        grouped += entries.order_by().values(*keys).annotate(**money_sums())
+    return grouped, agreements
 
 
 def _sums_by_agreement(
-    entries: QuerySet[TimeEntry],
+    grouped: list[dict],
 ) -> tuple[dict[int, dict[str, Decimal]], dict[int, tuple[WorkTypeHours, ...]], tuple[str, ...]]:
-    """One pass over the entries, grouped by agreement and work type. Returns each agreement's
-    money sums, its hours per work type (by name), and the names of all work types seen."""
-    grouped = list(
-        entries.order_by().values("agreement_id", "work_type_id").annotate(**money_sums())
-    )
+    """Rows of money sums by agreement and work type (a pair may come in more than one row).
+    Returns each agreement's money sums, its hours per work type (by name), and the names of
+    all work types seen."""
     sums: dict[int, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(MONEY_SUMS, ZERO))
+    seconds: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
     for row in grouped:
         add_sums(sums[row["agreement_id"]], row)
+        seconds[(row["agreement_id"], row["work_type_id"])] += to_decimal(row["seconds"])
     names = dict(
-        WorkType.objects.filter(pk__in={r["work_type_id"] for r in grouped}).values_list(
+        WorkType.objects.filter(pk__in={work_type for _, work_type in seconds}).values_list(
             "pk", "name"
         )
     )
     by_type: dict[int, list[WorkTypeHours]] = defaultdict(list)
-    for row in sorted(grouped, key=lambda r: (r["agreement_id"], names[r["work_type_id"]])):
-        by_type[row["agreement_id"]].append(
-            WorkTypeHours(names[row["work_type_id"]], to_hours(row["seconds"]))
-        )
+    for (agreement_id, work_type_id), total in sorted(
+        seconds.items(), key=lambda kv: (kv[0][0], names[kv[0][1]])
+    ):
+        by_type[agreement_id].append(WorkTypeHours(names[work_type_id], to_hours(total)))
     by_type_tuples = {pk: tuple(lines) for pk, lines in by_type.items()}
     return dict(sums), by_type_tuples, tuple(sorted(set(names.values())))
 
@@ -341,21 +369,37 @@ def agreement_hours_before(
     day: date,
     groups: dict[str, list[int]],
     visible: Q | None = None,
+    floor: datetime | None = None,
 ) -> dict[int, tuple[Decimal, Decimal]]:
     """All hours and billable hours on each agreement before a member-local date (of the time
-    ``visible``; by default, days whose review has opened)."""
+    ``visible``; by default, days whose review has opened): whole settled months from the
+    monthly totals, the days after them from the entries. ``floor``:
+    timekeeping.totals.visible_floor, when the caller has it already."""
     if not agreement_ids:
         return {}
-    rows = (
-        TimeEntry.objects.filter(agreement_id__in=agreement_ids)
-        .filter(member_before_q(day, groups))
-        .filter(visible_or_opened(visible))
-        .order_by()
-        .values("agreement_id")
-        .annotate(seconds=sum_seconds(), billable_seconds=sum_seconds(filter=BILLABLE))
+    split = split_before(day, floor=visible_floor() if floor is None else floor)
+    found: dict[int, dict[str, Decimal]] = defaultdict(
+        lambda: {"seconds": ZERO, "billable_seconds": ZERO}
     )
+    rows: list[dict] = []
+    if split.months is not None:
+        totals = MonthlyTotal.objects.filter(
+            totals_in(*split.months), agreement_id__in=agreement_ids
+        )
+        rows += total_money_rows(totals, ("agreement_id",), ("seconds", "billable_seconds"))
+    for part in split.scans:
+        rows += (
+            TimeEntry.objects.filter(agreement_id__in=agreement_ids)
+            .filter(member_local_range_q(part, groups))
+            .filter(visible_or_opened(visible))
+            .order_by()
+            .values("agreement_id")
+            .annotate(seconds=sum_seconds(), billable_seconds=sum_seconds(filter=BILLABLE))
+        )
+    for row in rows:
+        add_sums(found[row["agreement_id"]], row, ("seconds", "billable_seconds"))
     return {
-        r["agreement_id"]: (to_hours(r["seconds"]), to_hours(r["billable_seconds"])) for r in rows
+        pk: (to_hours(r["seconds"]), to_hours(r["billable_seconds"])) for pk, r in found.items()
     }
 
 

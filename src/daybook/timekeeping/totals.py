@@ -1,0 +1,268 @@
+"""Monthly totals: each member's time per local month, agreement, work type and billable
+option (models.MonthlyTotal), kept in step with the entries so that period reports add up a
+few thousand rows instead of millions of entries.
+
+Writes: `monthly_totals_refresh` is a DAYBOOK_AFTER_ENTRY_CHANGE step, so every door that
+changes entries (the entry services, the timer, imports, re-rating, agreement fixes, the admin)
+recomputes the member's months it touched inside its own transaction; `monthly_totals_rebuild`
+recomputes any range from the entries (the `daybook totals --rebuild` command, the demo
+loader). Both are one grouped aggregate per time zone, written with INSERT ... SELECT: the
+rows never pass through Python.
+
+Reads: `settled_months` says which whole months a report may take from the totals rather than
+from the entries (see its docstring for the trust rule it keeps).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.db.models import Case, Count, DateField, Max, Min, Q, Value, When
+from django.utils import timezone
+
+from daybook.core.expressions import sum_seconds, sum_seconds_times
+from daybook.core.periods import local_month_starts
+from daybook.people.models import Member
+from daybook.people.services import members_lock
+
+from .models import MonthlyTotal, TimeEntry
+from .visibility import LOOKBACK_DAYS
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(first: date, last: date) -> list[date]:
+    """The first days of the months from ``first``'s to ``last``'s, both included."""
+    months = [month_of(first)]
+    while months[-1] < month_of(last):
+        months.append(add_months(months[-1], 1))
+    return months
+
+
+# The totals table's columns, in the order the grouped query below selects them.
+COLUMNS = (
+    ("member_id", "member_id"),
+    ("month", "total_month"),
+    ("agreement_id", "agreement_id"),
+    ("work_type_id", "work_type_id"),
+    ("billable", "billable"),
+    ("entries", "total_entries"),
+    ("seconds", "total_seconds"),
+    ("bill_amount", "total_bill_amount"),
+    ("cost_amount", "total_cost_amount"),
+    ("last_end", "total_last_end"),
+)
+
+
+def _insert_grouped(
+    member_ids: list[int], months: list[date], zone: ZoneInfo, *, entry_model, total_model
+) -> None:
+    """Insert the totals of these members (all in ``zone``) for these consecutive months,
+    summed from their entries by the database."""
+    bounds = local_month_starts(months[0], len(months), zone)
+    month_case = Case(
+        *[
+            When(start__lt=bound, then=Value(month))
+            for month, bound in zip(months, bounds[1:], strict=True)
+        ],
+        output_field=DateField(),
+    )
+    grouped = (
+        entry_model.objects.filter(
+            member_id__in=member_ids, start__gte=bounds[0], start__lt=bounds[-1]
+        )
+        .annotate(total_month=month_case)
+        .order_by()
+        .values("member_id", "total_month", "agreement_id", "work_type_id", "billable")
+        .annotate(
+            total_entries=Count("pk"),
+            total_seconds=sum_seconds(),
+            total_bill_amount=sum_seconds_times("bill_rate"),
+            total_cost_amount=sum_seconds_times("cost_rate"),
+            total_last_end=Max("end"),
+        )
+    )
+    select_sql, params = grouped.query.sql_with_params()
+    quote = connection.ops.quote_name
+    table = quote(total_model._meta.db_table)
+    targets = ", ".join(quote(column) for column, _ in COLUMNS)
+    sources = ", ".join(f"grouped.{quote(alias)}" for _, alias in COLUMNS)
+    sql = f"INSERT INTO {table} ({targets}) SELECT {sources} FROM ({select_sql}) grouped"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def totals_recompute(
+    members: dict[int, str],
+    months: list[date],
+    *,
+    entry_model=TimeEntry,
+    total_model=MonthlyTotal,
+) -> None:
+    """Replace the totals of these members ({id: time zone}) for these consecutive months.
+    The models are parameters so that data migrations can pass their historical ones."""
+    total_model.objects.filter(
+        member_id__in=list(members), month__gte=months[0], month__lte=months[-1]
+    ).delete()
+    by_zone: dict[str, list[int]] = {}
+    for member_id, zone in members.items():
+        by_zone.setdefault(zone, []).append(member_id)
+    for zone, ids in by_zone.items():
+        _insert_grouped(
+            sorted(ids), months, ZoneInfo(zone), entry_model=entry_model, total_model=total_model
+        )
+
+
+def monthly_totals_refresh(*, member: Member, days: Iterable[date]) -> None:
+    """DAYBOOK_AFTER_ENTRY_CHANGE step: recompute the member's totals for the local months of
+    the changed days (an entry counts in the month of its start day, which is among them).
+
+    Runs inside the writer's transaction, which holds the member's lock (members_lock), so
+    two writes to one member's time cannot interleave their recomputations. Two statements
+    however many entries changed; a change spanning months recomputes the months between."""
+    changed = sorted(set(days))
+    if not changed:
+        return
+    totals_recompute({member.pk: member.time_zone}, months_between(changed[0], changed[-1]))
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    members: int
+    months: int
+    rows: int
+
+
+@transaction.atomic
+def monthly_totals_rebuild(
+    *, first: date | None = None, last: date | None = None, dry_run: bool = False
+) -> RebuildResult:
+    """Recompute every member's totals for the local months from ``first``'s to ``last``'s
+    (by default, all months with time), from the entries, in one transaction. The members
+    are locked meanwhile, so no entry write can slip between the delete and the insert.
+    ``dry_run``: count what would be written, and write nothing."""
+    if first is not None and last is not None and last < first:
+        raise ValueError("The last month comes before the first.")
+    members = dict(Member.objects.order_by("pk").values_list("pk", "time_zone"))
+    if not members:
+        return RebuildResult(members=0, months=0, rows=0)
+    members_lock(members)
+    if first is None or last is None:
+        span = TimeEntry.objects.aggregate(low=Min("start"), high=Max("start"))
+        if span["low"] is None:
+            MonthlyTotal.objects.all().delete()
+            return RebuildResult(members=len(members), months=0, rows=0)
+        # A day of slack either side: a member's local month may begin before (or end after)
+        # the UTC one.
+        first = first or _utc_date(span["low"], -1)
+        last = last or _utc_date(span["high"], +1)
+    months = months_between(first, last)
+    with transaction.atomic():
+        totals_recompute(members, months)
+        rows = MonthlyTotal.objects.filter(month__gte=months[0], month__lte=months[-1]).count()
+        if dry_run:
+            transaction.set_rollback(True)
+    return RebuildResult(members=len(members), months=len(months), rows=rows)
+
+
+def totals_fill(apps, schema_editor) -> None:
+    """Data migration: sum the totals of every member's months from the entries already
+    there (with the migration's historical models). Safe to run twice."""
+    entry_model = apps.get_model("timekeeping", "TimeEntry")
+    total_model = apps.get_model("timekeeping", "MonthlyTotal")
+    members = dict(apps.get_model("people", "Member").objects.values_list("pk", "time_zone"))
+    span = entry_model.objects.aggregate(low=Min("start"), high=Max("start"))
+    if not members or span["low"] is None:
+        return
+    months = months_between(_utc_date(span["low"], -1), _utc_date(span["high"], +1))
+    totals_recompute(members, months, entry_model=entry_model, total_model=total_model)
+
+
+def _utc_date(moment: datetime, days: int) -> date:
+    return date.fromordinal(moment.date().toordinal() + days)
+
+
+def _stored(first: date | None, last: date | None) -> set[tuple]:
+    rows = MonthlyTotal.objects.all()
+    if first is not None:
+        rows = rows.filter(month__gte=month_of(first))
+    if last is not None:
+        rows = rows.filter(month__lte=month_of(last))
+    return {
+        (*row[:6], round(row[6], 3), round(row[7], 3), round(row[8], 3), row[9])
+        for row in rows.values_list(
+            "member_id",
+            "month",
+            "agreement_id",
+            "work_type_id",
+            "billable",
+            "entries",
+            "seconds",
+            "bill_amount",
+            "cost_amount",
+            "last_end",
+        )
+    }
+
+
+def monthly_totals_differences(*, first: date | None = None, last: date | None = None) -> int:
+    """How many stored totals rows (from ``first``'s month to ``last``'s; by default all)
+    differ from the entries: missing, left over, or with other sums. Changes nothing: the
+    fresh rows are computed inside a transaction that is rolled back."""
+    with transaction.atomic():
+        stored = _stored(first, last)
+        monthly_totals_rebuild(first=first, last=last)
+        fresh = _stored(first, last)
+        transaction.set_rollback(True)
+    # Counted by cell: a cell whose sums differ is one difference, not an old and a new row.
+    return len({row[:5] for row in stored ^ fresh})
+
+
+# Reads ---------------------------------------------------------------------------------------
+
+
+def visible_floor(now: datetime | None = None) -> datetime:
+    """An instant before which every member's time is open to anyone who may see it at all.
+
+    Each member's cutoff (timekeeping.visibility) is at least the start of the oldest of the
+    LOOKBACK_DAYS local days it looks at, which began less than LOOKBACK_DAYS days and a few
+    hours ago in any zone; a whole day more of margin makes this a bound for every member,
+    worked out without a query. An entry that ended by then is counted by every report,
+    whoever asks (their own time is all visible anyway)."""
+    return (now or timezone.now()) - timedelta(days=LOOKBACK_DAYS + 1)
+
+
+def settled_months(first: date | None, last: date, *, floor: datetime) -> date | None:
+    """The end (exclusive) of the run of whole months from ``first`` (None: the earliest) to
+    ``last`` that a report may read from the totals; None when not even ``first`` may.
+
+    A month is settled when every entry in it ended by ``floor`` (`visible_floor`), so the
+    totals count exactly the entries a report counts under the trust rule — no day whose
+    review has not opened. Usually every month but the current one (and the one before it,
+    for a day or two after it ends)."""
+    unsettled = MonthlyTotal.objects.filter(month__lte=last, last_end__gt=floor)
+    if first is not None:
+        unsettled = unsettled.filter(month__gte=first)
+    earliest = unsettled.aggregate(month=Min("month"))["month"]
+    end = add_months(last, 1) if earliest is None else earliest
+    if first is not None and end <= first:
+        return None
+    return end
+
+
+def totals_in(first: date | None, end: date) -> Q:
+    """The totals rows of the months from ``first`` (None: the earliest) up to ``end``
+    (exclusive)."""
+    condition = Q(month__lt=end)
+    if first is not None:
+        condition &= Q(month__gte=first)
+    return condition
