@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from daybook.calendars.models import Meeting
 from daybook.catalogue.models import WorkType
-from daybook.core.time import Span, local_day_bounds
+from daybook.core.time import Span, local_date, local_day_bounds
 from daybook.people.models import Member
 from daybook.service.choices import OPEN_STATUSES, TicketStatus
 from daybook.service.models import Ticket, TicketNote, TicketStatusChange
@@ -28,6 +28,7 @@ from .choices import SuggestionSource
 from .day_figures import day_figures
 from .defaults import default_work_type, internal_work_type, usual_client_work_type
 from .models import SuggestionDismissal, TimeEntry
+from .summaries import day_summaries
 
 # Traces this close to a gap count as part of it: a note written just after a call, say.
 NEAR = timedelta(minutes=10)
@@ -203,7 +204,12 @@ def gap_suggestions(*, member: Member, day: date, now: datetime | None = None) -
     """Suggestions for each gap (small ones too: this is the member's own view) of the
     member's local `day`, at most three a gap, the likeliest first."""
     now = now or timezone.now()
-    figures = day_figures(day=day, members=[member], now=now)[member.pk]
+    if day < local_date(now, member.zone):
+        # A day gone by is usually stored whole (timekeeping.summaries): one read, not the
+        # engine's handful; today is still growing, so it is worked out afresh.
+        figures = day_summaries(day=day, members=[member], now=now)[member.pk]
+    else:
+        figures = day_figures(day=day, members=[member], now=now)[member.pk]
     gaps = sorted((*figures.gaps, *figures.small_gaps), key=lambda g: g.start)
     if not gaps:
         return []
