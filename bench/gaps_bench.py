@@ -103,15 +103,19 @@ def _working_day(day: date, rng: random.Random) -> list[tuple[datetime, datetime
 
 
 def load(first: date, last: date, seed: int) -> tuple[object, list, set[date]]:
+    from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
     from daybook.catalogue.models import WorkRole, WorkType
-    from daybook.people.models import Holiday, Member, ScheduleBlock
+    from daybook.people.models import Holiday, ScheduleBlock
     from daybook.people.services import member_create
     from daybook.timekeeping.models import TimeEntry
 
     call_command("migrate", verbosity=0)
-    Member.objects.filter(user__username=USERNAME).delete()
+    # A PostgreSQL database keeps the last run's member and user; entries protect the member
+    # from deletion, and the user goes with it.
+    TimeEntry.objects.filter(member__user__username=USERNAME).delete()
+    get_user_model().objects.filter(username=USERNAME).delete()
     role = WorkRole.objects.get_or_create(name="Help Desk", defaults={"rate": 100})[0]
     work = WorkType.objects.get_or_create(name="Remote Support")[0]
     leave = WorkType.objects.get_or_create(

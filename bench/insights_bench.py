@@ -89,13 +89,18 @@ def ensure_totals() -> None:
     print(f"  {'monthly totals rebuilt':<34} {elapsed:8.3f} s  {result.rows:,} rows")
 
 
-def run_reports(data_set: data.DataSet, repeat: int = 1) -> list[tuple[str, float, int]]:
-    """Each report's median time over `repeat` runs, and its query count."""
+def run_reports(
+    data_set: data.DataSet, repeat: int = 1, only: list[str] | None = None
+) -> list[tuple[str, float, int]]:
+    """Each report's median time over `repeat` runs, and its query count (``only``: the
+    reports whose name contains one of these words)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     results = []
     for name, run in reports(data_set).items():
+        if only and not any(word in name for word in only):
+            continue
         times = []
         for _ in range(repeat):
             with CaptureQueriesContext(connection) as queries:
@@ -112,12 +117,20 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of each report; the median is shown (3)"
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="WORD",
+        help="only the reports whose name contains one of these words (capacity forecast)",
+    )
     args = parser.parse_args()
     for size in args.sizes:
         data_set = data.data_set(size, seed=args.seed, fresh=args.fresh)
         print(f"\n{data_set.describe()}; load average {os.getloadavg()[0]:.1f}")
         ensure_totals()
-        for name, seconds, queries in run_reports(data_set, repeat=max(1, args.repeat)):
+        for name, seconds, queries in run_reports(
+            data_set, repeat=max(1, args.repeat), only=args.only
+        ):
             print(f"  {name:<34} {seconds:8.3f} s  {queries:4d} queries")
         sys.stdout.flush()
 

@@ -71,13 +71,16 @@ def page_for(chromium, live_server):
         if csp_complaint(message.text):
             violations.append(message.text)
 
-    def open_page(member, *, width: int = 1280, height: int = 900):
+    def open_page(member, *, width: int = 1280, height: int = 900, service_workers: bool = False):
         client = Client()
         client.force_login(member.user)
+        # The offline app's service worker fetches pages in the background when it installs;
+        # only the tests of the offline app let it, so no other test races those requests.
         context = chromium.new_context(
             viewport={"width": width, "height": height},
             base_url=live_server.url,
             timezone_id=member.time_zone,
+            service_workers="allow" if service_workers else "block",
         )
         context.add_cookies(
             [

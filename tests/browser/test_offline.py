@@ -60,7 +60,7 @@ def _installed(page) -> None:
 
 
 def test_my_day_can_be_installed_and_is_looked_after_by_the_service_worker(page_for, tech):
-    page = page_for(tech)
+    page = page_for(tech, service_workers=True)
     page.goto("/time/day/")
     scope = page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)")
     assert scope == page.url.split("/time/")[0] + "/"
@@ -86,7 +86,7 @@ def test_my_day_can_be_installed_and_is_looked_after_by_the_service_worker(page_
 
 def test_a_timer_stopped_offline_is_sent_once_when_the_network_is_back(page_for, tech, ticket):
     work_start(member=tech, ticket=ticket, at=timezone.now() - timedelta(minutes=20))
-    page = page_for(tech)
+    page = page_for(tech, service_workers=True)
     _installed(page)
     _wait_until(page, STOP_FORM_KEPT)
 
@@ -132,7 +132,7 @@ def test_a_timer_stopped_offline_is_sent_once_when_the_network_is_back(page_for,
 
 
 def test_an_entry_refused_when_sent_comes_back_with_its_reason(page_for, tech, ticket):
-    page = page_for(tech)
+    page = page_for(tech, service_workers=True)
     _installed(page)
     zone = tech.zone
     start = (timezone.now() - timedelta(minutes=50)).astimezone(zone)

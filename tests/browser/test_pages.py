@@ -265,6 +265,9 @@ def _context(chromium, world: World, role: str, **options):
     """One browser context for a role, signed in through a session made by Django's test
     client, with axe-core loaded into every page before the page's own scripts (an init
     script is outside the Content-Security-Policy, which refuses inline scripts)."""
+    # No service worker: its background fetches would only add load to the page checks
+    # (tests/browser/test_offline.py checks the worker).
+    options.setdefault("service_workers", "block")
     context = chromium.new_context(
         viewport=PHONE,
         base_url=world.url,

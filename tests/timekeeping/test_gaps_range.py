@@ -14,10 +14,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from daybook.core.time import local_day_bounds
 from daybook.people.models import Holiday, ScheduleBlock
 from daybook.review.selectors import review_day_for
 from daybook.timekeeping.day_figures import day_figures
-from daybook.timekeeping.gaps_range import member_gaps_range
+from daybook.timekeeping.gaps_range import _Calendar, member_gaps_range
 from daybook.timekeeping.models import TimeEntry, Timer
 from tests.api_support import client_for
 from tests.factories import TimeEntryFactory, WorkTypeFactory
@@ -236,3 +237,78 @@ def test_random_weeks_across_the_return_to_standard_time_match_the_day_by_day_ga
             one_by_one[day] = [(g.start, g.end) for g in figures.gaps]
     assert gaps_by_day(result) == one_by_one
     assert one_by_one  # the walk had gaps to find
+
+
+# --- the walk's own pieces -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "zone", ["America/Santiago", "America/Havana", "Asia/Beirut", "Australia/Lord_Howe", "UTC"]
+)
+def test_the_walk_s_midnights_are_local_day_bounds_even_where_midnight_is_skipped(zone):
+    """Chile, Cuba and Lebanon change their clocks at midnight (some midnights never happen);
+    Lord Howe moves by half an hour. Each day's start is the one `local_day_bounds` finds."""
+    tz = ZoneInfo(zone)
+    first, last = date(2016, 1, 1), date(2024, 12, 31)
+    midnights = _Calendar(tz, {}).midnights(first, last)
+    expected = [local_day_bounds(day, tz)[0] for day in days(first, last + timedelta(days=1))]
+    assert [m.replace(tzinfo=UTC) for m in midnights] == expected
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_random_weeks_with_time_off_and_odd_microseconds_match_the_review(tech, lead, seed):
+    """Three weeks over the March change to daylight time: entries at odd microseconds, some
+    overlapping or over midnight, a full day of leave, a morning of leave, and eight hours
+    of leave logged from the afternoon into the evening (which takes the day by its hours,
+    not by covering the windows).
+    The member's view equals day_figures day by day, a reviewer's equals the review's."""
+    rng = random.Random(seed)
+    pto = WorkTypeFactory(
+        name="PTO", is_payroll_wrap=True, is_time_off=True, billable_default="do_not_bill"
+    )
+    first, last = date(2025, 3, 3), date(2025, 3, 21)
+    now = datetime(2025, 3, 20, 14, 7, tzinfo=NEW_YORK).astimezone(UTC)
+    model = TimeEntryFactory(member=tech, start=at(first, 0), end=at(first, 0, 5), ticket=None)
+    spans, cursor = [], model.end
+    while cursor < at(last, 23):
+        cursor += timedelta(minutes=rng.choice((1, 20, 44, 45, 46, 90, 300)))
+        length = timedelta(minutes=rng.randint(10, 300), microseconds=rng.randint(0, 999_999))
+        spans.append((cursor, cursor + length, model.work_type))
+        cursor += length - timedelta(minutes=rng.choice((0, 0, 0, 15)))
+    spans += [
+        (at(date(2025, 3, 5), 9), at(date(2025, 3, 5), 17), pto),  # the whole day
+        (at(date(2025, 3, 11), 9), at(date(2025, 3, 11), 11, 0), pto),  # a morning
+        (at(date(2025, 3, 13), 15), at(date(2025, 3, 13), 23), pto),  # eight hours, late
+    ]
+    TimeEntry.objects.bulk_create(
+        TimeEntry(
+            member=tech,
+            start=start,
+            end=end,
+            work_role=model.work_role,
+            work_type=kind,
+            billable=model.billable,
+            bill_rate=model.bill_rate,
+            cost_rate=model.cost_rate,
+        )
+        for start, end, kind in spans
+    )
+
+    with time_machine.travel(now, tick=False):
+        own = member_gaps_range(member=tech, first=first, last=last, own=True, now=now)
+        theirs = member_gaps_range(member=tech, first=first, last=last, own=False, now=now)
+        one_by_one, reviewed, not_open = {}, {}, 0
+        for day in days(first, last):
+            figures = day_figures(day=day, members=[tech], now=now)[tech.pk]
+            if figures.gaps:
+                one_by_one[day] = [(g.start, g.end) for g in figures.gaps]
+            view = review_day_for(member=tech, day=day, viewer=lead.user, now=now)
+            if view.gaps:
+                reviewed[day] = [(g.start, g.end) for g in view.gaps]
+            not_open += day.weekday() < 5 and not figures.visible_to_reviewer
+    assert gaps_by_day(own) == one_by_one
+    assert gaps_by_day(theirs) == reviewed
+    assert theirs.days_not_open == not_open == 2  # Thursday 20 (under way) and Friday 21
+    assert {date(2025, 3, 5), date(2025, 3, 13)}.isdisjoint(one_by_one)  # taken off
+    assert date(2025, 3, 11) in one_by_one  # a morning off leaves the afternoon's gaps
+    assert any(start.microsecond for gaps in one_by_one.values() for start, _ in gaps)

@@ -108,15 +108,19 @@ def assert_no_repeats(captured) -> None:
 
 def test_my_day_query_count(web, history, django_assert_num_queries):
     web.get(reverse("timekeeping:my_day"))  # first visit: the session's last-login update
-    # 4 for the request and the member; 15 for the day (schedule, policy, the engine's
-    # entries, agreements and their coverage, timer, holidays, the entries shown, drafts,
-    # the timer shown, the closed period, the week's entries and work types, the week's
-    # submission); 5 for the page around it (permissions, reviewer, follow-ups, process).
-    with django_assert_num_queries(24) as captured:
+    # 4 for the request and the member; 13 for the day (the entries shown, drafts, the
+    # timer, the week's entry rows (the engine's day among them), schedule, policy, the
+    # entries' work types, agreements and their coverage, holidays, the closed period, the
+    # wrap types offered, the week's submission); 5 for the page around it (permissions,
+    # reviewer, follow-ups, process).
+    with django_assert_num_queries(22) as captured:
         response = web.get(reverse("timekeeping:my_day"))
     assert response.status_code == 200
     assert loads_of(captured, "people_member") == 1
     assert permission_reads(captured) == 2
+    assert loads_of(captured, "timekeeping_timer") == 1
+    # The timeline's full entries, and the week's rows the engine's day is taken from.
+    assert sum('FROM "timekeeping_timeentry"' in q["sql"] for q in captured.captured_queries) == 2
 
 
 # --- timer start --------------------------------------------------------------------------
@@ -162,33 +166,73 @@ def running(tech, ticket):
 def test_web_timer_stop_reads_the_ticket_and_agreement_with_the_timer(
     web, tech, running, remote, ticket, django_assert_num_queries
 ):
-    # 4 for the request; the page's timer; the work type and role; inside the stop: the timer
+    # 4 for the request; the work type and role; inside the stop: the timer
     # locked with its ticket and agreement, the member locked, the closed period, overlaps,
-    # coverage, rates (5 here: no dated rates, so each falls back), the entry and its
-    # history, the ticket's move (locked, move, saved, history), the follow-on steps
+    # coverage, the bill and cost rates (5: the agreement's role rate, the role's and the
+    # member's dated rates in effect, and their first ones when none is yet), the entry and
+    # its history, the ticket's move (locked, move, saved, history), the follow-on steps
     # (follow-ups, the day's summary, PSA push, monthly totals), the timer deleted; 8
     # savepoint statements.
-    with time_machine.travel(ny(15, 30), tick=False), django_assert_num_queries(35) as captured:
+    with time_machine.travel(ny(15, 30), tick=False), django_assert_num_queries(34) as captured:
         response = web.post(reverse("timekeeping:timer_stop"), stop_data(remote, tech))
     assert response.status_code == 302
     entry = TimeEntry.objects.get(member=tech)
     assert (entry.start, entry.end, entry.agreement) == (ny(14, 10), ny(15, 30), ticket.agreement)
-    # The ticket's row is read by the timer's two reads (joined) and locked once to move it;
+    # The ticket's row is read with the timer's lock (joined) and locked once to move it;
     # its agreement only joined, never on its own.
     assert loads_of(captured, "service_ticket") == 1
     assert loads_of(captured, "clients_agreement") == 0
+    # Only the stop's lock reads the timer: a saved stop needs no look before it.
+    assert loads_of(captured, "timekeeping_timer") == 1
     assert_no_repeats(captured)
 
 
 def test_api_timer_stop_query_count(tech, running, remote, ticket, django_assert_num_queries):
     api = client_for(tech)
     with time_machine.travel(ny(15, 30), tick=False), django_assert_num_queries(36) as captured:
-        # The web stop's queries, the permissions (2) in place of the page's timer (1).
+        # The web stop's queries, and the permissions (2).
         response = api.post("/api/timer/stop/", stop_data(remote, tech), format="json")
     assert response.status_code == 201, response.content
     assert loads_of(captured, "timekeeping_timer") == 1
     assert loads_of(captured, "clients_agreement") == 0
     assert_no_repeats(captured)
+
+
+def test_web_stop_with_nothing_running_reads_no_further(web, tech, remote):
+    """The stop finds no timer under its lock; the page looks once to send the member home."""
+    response = web.post(reverse("timekeeping:timer_stop"), stop_data(remote, tech), follow=True)
+    assert response.redirect_chain[0] == (reverse("timekeeping:my_day"), 302)
+    assert "No timer is running." in response.content.decode()
+    assert not TimeEntry.objects.exists()
+
+
+@pytest.fixture
+def internal(tech):
+    """A timer on internal time: no ticket to move."""
+    return Timer.objects.create(member=tech, started_at=ny(14, 10))
+
+
+def test_refused_internal_stop_shows_the_form_without_a_next_status(web, tech, internal):
+    """Without the page's look first, the form is read as if a ticket might move; shown again
+    for internal time, it offers no ticket status."""
+    TimeEntryFactory(member=tech, start=ny(14, 30), end=ny(14, 45))
+    admin = WorkTypeFactory(name="Admin", is_payroll_wrap=True)
+    data = stop_data(admin, tech, billable=BillableOption.DO_NOT_BILL)
+    response = web.post(reverse("timekeeping:timer_stop"), data)
+    assert response.status_code == 422
+    assert "overlaps" in response.content.decode()
+    assert 'name="next_status"' not in response.content.decode()
+    assert Timer.objects.filter(member=tech).exists()
+
+
+def test_internal_stop_ignores_a_next_status(web, tech, internal, ticket):
+    admin = WorkTypeFactory(name="Admin", is_payroll_wrap=True)
+    data = stop_data(admin, tech, billable=BillableOption.DO_NOT_BILL)  # next status: Resolved
+    response = web.post(reverse("timekeeping:timer_stop"), data)
+    assert response.status_code == 302
+    entry = TimeEntry.objects.get(member=tech)
+    assert (entry.ticket, entry.start, entry.end) == (None, ny(14, 10), ny(15))
+    assert not Timer.objects.filter(member=tech).exists()
 
 
 # --- entry save ---------------------------------------------------------------------------

@@ -202,22 +202,37 @@ def _day_off(member: Member, day: date, holidays: dict[int | None, str]) -> DayO
     return None
 
 
-def day_figures(*, day: date, members: list[Member], now: datetime) -> dict[int, MemberDay]:
+def day_figures(
+    *,
+    day: date,
+    members: list[Member],
+    now: datetime,
+    rows: list | None = None,
+    timers: dict[int, datetime | None] | None = None,
+) -> dict[int, MemberDay]:
     """Each member's local `day` with nothing hidden, by member id. No guardrails: callers
     show it only to the member themself (My Day, the end-of-day nudge) or pass it through
-    `review_days`, which applies them."""
+    `review_days`, which applies them.
+
+    A caller that has already read them passes `rows` (every `entries_touching` row of these
+    members' day, none outside it) and `timers` (each member's running timer's start, None
+    for none), so a page reads them once."""
     if not members:
         return {}
     ids = [m.pk for m in members]
     bounds = {m.pk: local_day_bounds(day, m.zone) for m in members}
     schedules = _schedules(ids, day.weekday())
     policies = policies_for(m.team_id for m in members)
-    rows = list(entries_touching(bounds))
+    if rows is None:
+        rows = list(entries_touching(bounds))
     factory = _EntryFactory(rows)
     entries: dict[int, list] = defaultdict(list)
     for row in rows:
         entries[row.member_id].append(row)
-    timers = dict(Timer.objects.filter(member_id__in=ids).values_list("member_id", "started_at"))
+    if timers is None:
+        timers = dict(
+            Timer.objects.filter(member_id__in=ids).values_list("member_id", "started_at")
+        )
     holidays = _holidays(day, members)
     figures = {}
     for member in members:

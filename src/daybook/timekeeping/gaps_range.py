@@ -13,17 +13,15 @@ Who sees what follows the review's rule: the member sees every day of their own;
 (`day.review_opening`). Days not open yet are counted, not shown.
 """
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import Func, Q, TextField
 from django.utils import timezone
 
 from daybook.catalogue.models import WorkType
@@ -36,10 +34,9 @@ from daybook.core.time import (
 )
 from daybook.people.models import Holiday, Member, ScheduleBlock
 
-from .day import EntryFacts, review_member_day, review_opening, schedule_windows
+from .day import EntryFacts, _taken_off, review_opening, schedule_windows
 from .day_figures import (
     LONGEST_ENTRY,
-    _day_off,
     _expected_minutes,
     member_entries_touching,
     policy_for,
@@ -144,159 +141,193 @@ def _holidays(member: Member, first: date, last: date) -> dict[date, str]:
     return names
 
 
-class _Entries:
-    """The member's entries touching a span, by start, read once: the raw rows (id, start,
-    end, work role id, work type id), their times as aware datetimes (`starts`, `ends`), and
-    the few work types that are wrap or time off.
+# The walk works in naive UTC datetimes: the drivers hand them over cheaply (SQLite's text
+# parses at C speed, PostgreSQL's `timestamp` needs no zone), and comparing or subtracting
+# them skips the zone checks of aware ones. Only the gaps found become aware again.
+# Before and after any moment stored, naive like the walk's moments:
+BEFORE_ALL = datetime.min  # noqa: DTZ901
+AFTER_ALL = datetime.max  # noqa: DTZ901
 
-    Times are read as text and parsed here: five years of them through Django's per-value
-    converters (or the driver's, plus a zone) would take longer than the whole engine run.
-    """
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC)
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+class _NaiveUtc(Func):
+    """A stored moment as a naive UTC datetime (PostgreSQL), or as SQLite's stored UTC text
+    ('YYYY-MM-DD HH:MM:SS[.ffffff]') for `datetime.fromisoformat`: cast, so that the driver
+    leaves it alone instead of running Django's slower parser on it."""
+
+    arity = 1
+    output_field = TextField()
+    template = "(%(expressions)s AT TIME ZONE 'UTC')"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS text)", **extra)
+
+
+class _Entries:
+    """The member's entries touching a span, by start, read once: their ids, work types and
+    times (naive UTC), and the work types that are time off. Only what gaps depend on: each
+    column read costs over five years."""
 
     def __init__(self, member: Member, start: datetime, end: datetime) -> None:
-        self.flags = {
-            pk: (wrap, time_off)
-            for pk, wrap, time_off in WorkType.objects.filter(
-                Q(is_payroll_wrap=True) | Q(is_time_off=True)
-            ).values_list("pk", "is_payroll_wrap", "is_time_off")
-        }
+        self.time_off = set(WorkType.objects.filter(is_time_off=True).values_list("pk", flat=True))
         query = (
             member_entries_touching(member, start, end)
-            .annotate(start_text=Cast("start", TextField()), end_text=Cast("end", TextField()))
+            .annotate(start_utc=_NaiveUtc("start"), end_utc=_NaiveUtc("end"))
             .order_by("start")  # the (member, start) index's order: no sort step
-            .values_list("pk", "start_text", "end_text", "work_role_id", "work_type_id")
+            .values_list("pk", "start_utc", "end_utc", "work_type_id")
         )
+        # Straight from the cursor: Django's per-value converters cost more than the walk.
         sql, params = query.query.sql_with_params()
         with connections[query.db].cursor() as cursor:
             cursor.execute(sql, params)
-            self.rows = cursor.fetchall()
-        # SQLite writes UTC without an offset; PostgreSQL (session zone UTC) with one.
-        zone = "" if not self.rows or "+" in self.rows[0][1] else "+00:00"
-        parse = datetime.fromisoformat
-        self.starts = [parse(row[1] + zone) for row in self.rows]
-        self.ends = [parse(row[2] + zone) for row in self.rows]
+            rows = cursor.fetchall()
+        self.ids, starts, ends, self.kinds = tuple(zip(*rows, strict=True)) or ((),) * 4
+        if starts and isinstance(starts[0], str):
+            starts = tuple(map(datetime.fromisoformat, starts))
+            ends = tuple(map(datetime.fromisoformat, ends))
+        self.starts: tuple[datetime, ...] = starts
+        self.ends: tuple[datetime, ...] = ends
 
-    def near(self, day_start: datetime, day_end: datetime) -> list[EntryFacts]:
-        """The entries that may touch a day, for the engine: only what its gaps depend on
-        (times, time off) and the ids its findings look at (findings are not used here).
+    def time_off_near(self, day_start: datetime, day_end: datetime) -> list[EntryFacts]:
+        """The time-off entries touching a day, in the engine's order, for `day._taken_off`.
         Entries are at most LONGEST_ENTRY long, so those touching the day start after."""
         first = bisect_left(self.starts, day_start - LONGEST_ENTRY)
         last = bisect_left(self.starts, day_end)
-        facts = []
-        for index in range(first, last):
-            pk, _, _, role, kind = self.rows[index]
-            wrap, time_off = self.flags.get(kind, (False, False))
-            facts.append(
-                EntryFacts(
-                    id=pk,
-                    start=self.starts[index],
-                    end=self.ends[index],
-                    is_wrap=wrap,
-                    work_role_id=role,
-                    work_type_id=kind,
-                    is_time_off=time_off,
-                )
+        facts = [
+            EntryFacts(
+                id=self.ids[index],
+                start=_aware(self.starts[index]),
+                end=_aware(self.ends[index]),
+                work_type_id=self.kinds[index],
+                is_time_off=True,
             )
-        return facts
+            for index in range(first, last)
+            if self.kinds[index] in self.time_off and self.ends[index] > day_start
+        ]
+        return sorted(facts, key=lambda e: (e.start, e.end, e.id))
 
     def time_off_days(self, zone: ZoneInfo) -> set[date]:
         """Local days touched by a time-off entry: only there can the engine take a day off."""
-        time_off = {pk for pk, (_, off) in self.flags.items() if off}
         days: set[date] = set()
-        for index, row in enumerate(self.rows):
-            if row[4] in time_off:
-                day = local_date(self.starts[index], zone)
-                last = local_date(self.ends[index], zone)
+        for start, end, kind in zip(self.starts, self.ends, self.kinds, strict=True):
+            if kind in self.time_off:
+                day = local_date(_aware(start), zone)
+                last = local_date(_aware(end), zone)
                 while day <= last:
                     days.add(day)
                     day += DAY
         return days
 
-    def tracked(
-        self, timer_started_at: datetime | None, now: datetime
-    ) -> list[tuple[datetime, datetime]]:
-        """The union of the entries and a running timer (from its start to now), as the
-        engine's `_tracked` makes it for a day, here for the whole span at once: (start, end)
-        pairs in order, apart from each other."""
+    def holes(
+        self, timer_started_at: datetime | None, now: datetime, threshold: timedelta
+    ) -> "_Holes":
+        """The untracked time between the entries and a running timer (from its start to
+        now), the complement of the engine's `_tracked`, for the whole span at once; only the
+        holes at least `threshold` long, as no shorter one holds a gap."""
         spans = list(zip(self.starts, self.ends, strict=True))
         if timer_started_at is not None and timer_started_at < now:
-            spans.append((timer_started_at, now))
-            spans.sort()
-        merged: list[list[datetime]] = []
+            insort(spans, (_naive(timer_started_at), _naive(now)))
+        starts: list[datetime] = []
+        ends: list[datetime] = []
+        finish = BEFORE_ALL
         for start, end in spans:
-            if merged and start <= merged[-1][1]:
-                if end > merged[-1][1]:
-                    merged[-1][1] = end
-            else:
-                merged.append([start, end])
-        return [(start, end) for start, end in merged]
+            if start > finish:  # a new stretch of tracked time: the hole before it ends
+                if start - finish >= threshold:
+                    starts.append(finish)
+                    ends.append(start)
+                finish = end
+            elif end > finish:
+                finish = end
+        starts.append(finish)
+        ends.append(AFTER_ALL)
+        return _Holes(starts, ends)
 
 
-class _Windows:
-    """The schedule windows of each local day (the engine's `schedule_windows`). A day of 24
-    hours has them at the same distance from its midnight as any other 24-hour day of the same
-    weekday, so they are worked out once per weekday; a day the clocks change on is worked out
-    on its own."""
+@dataclass(frozen=True)
+class _Holes:
+    """Untracked stretches (naive UTC), in order and apart from each other: `starts[k]` to
+    `ends[k]`. The first starts at BEFORE_ALL, the last ends at AFTER_ALL."""
+
+    starts: list[datetime]
+    ends: list[datetime]
+
+
+class _Calendar:
+    """Local days' midnights and schedule windows (the engine's `local_day_bounds` and
+    `schedule_windows`), in naive UTC. A day of 24 hours has its windows at the same
+    distance from its midnight as any other 24-hour day of the same weekday, so they are
+    worked out once per weekday; a day the clocks change on is worked out on its own."""
 
     def __init__(self, zone: ZoneInfo, blocks: dict[int, list[tuple[time, time]]]) -> None:
         self.zone = zone
         self.blocks = blocks
         self.offsets: dict[int, tuple[tuple[timedelta, timedelta], ...]] = {}
 
-    def on(self, day: date, day_start: datetime, day_end: datetime) -> tuple[Span, ...]:
-        blocks = self.blocks[day.weekday()]
+    def midnights(self, first: date, last: date) -> list[datetime]:
+        """The local midnights starting each day from `first` to the day after `last`, as
+        `local_day_bounds` finds them: a midnight the clocks skip is read at the offset
+        before the change, as `astimezone` does."""
+        offset = self.zone.utcoffset
+        walls = [
+            datetime.combine(first, time.min) + k * DAY for k in range((last - first).days + 2)
+        ]
+        return [wall - offset(wall) for wall in walls]
+
+    def windows(
+        self, day: date, day_start: datetime, day_end: datetime
+    ) -> list[tuple[datetime, datetime]]:
+        weekday = day.weekday()
         if day_end - day_start != DAY:
-            return schedule_windows(day, self.zone, blocks)
-        offsets = self.offsets.get(day.weekday())
+            return [
+                (_naive(w.start), _naive(w.end))
+                for w in schedule_windows(day, self.zone, self.blocks[weekday])
+            ]
+        offsets = self.offsets.get(weekday)
         if offsets is None:
-            windows = schedule_windows(day, self.zone, blocks)
-            offsets = tuple((w.start - day_start, w.end - day_start) for w in windows)
-            self.offsets[day.weekday()] = offsets
-        return tuple(Span(day_start + start, day_start + end) for start, end in offsets)
+            base = _aware(day_start)
+            offsets = tuple(
+                (w.start - base, w.end - base)
+                for w in schedule_windows(day, self.zone, self.blocks[weekday])
+            )
+            self.offsets[weekday] = offsets
+        return [(day_start + start, day_start + end) for start, end in offsets]
 
 
-class _Cutter:
-    """Cuts windows, in order, into the free pieces the tracked time leaves of their elapsed
-    part, keeping those at or over the threshold: the engine's `_split_schedule` for one day
-    (`day._split_window`, then the threshold), done as one walk along the whole range so five
-    years cost one pass instead of a call per day. The tests hold it equal to the engine's
-    day by day, across DST changes, midnight and running timers."""
-
-    def __init__(
-        self, tracked: list[tuple[datetime, datetime]], *, now: datetime, threshold: timedelta
-    ):
-        self.tracked = tracked
-        self.now = now
-        self.threshold = threshold
-        self.next = 0  # no tracked span before this one reaches a later window
-
-    def gaps(self, windows: tuple[Span, ...]) -> tuple[Span, ...]:
-        tracked, count, threshold = self.tracked, len(self.tracked), self.threshold
-        found: list[Span] = []
-        for window in windows:
-            start, end = window.start, min(window.end, self.now)
-            if end <= start:
-                continue
-            index = self.next
-            while index < count and tracked[index][1] <= start:
-                index += 1
-            self.next = index
-            cursor = start
-            while index < count and tracked[index][0] < end:
-                busy_start, busy_end = tracked[index]
-                if busy_start > cursor and busy_start - cursor >= threshold:
-                    found.append(Span(cursor, busy_start))
-                if busy_end > cursor:
-                    cursor = busy_end
-                index += 1
-            if cursor < end and end - cursor >= threshold:
-                found.append(Span(cursor, end))
-        return tuple(found)
-
-
-def _days(first: date, last: date) -> Iterator[date]:
-    for offset in range((last - first).days + 1):
-        yield first + timedelta(days=offset)
+def _cut(
+    windows: list[tuple[datetime, datetime]], holes: _Holes, *, now: datetime, threshold: timedelta
+) -> list[tuple[int, datetime, datetime]]:
+    """The windows, in order, cut into the free pieces the tracked time leaves of their
+    elapsed part, those at or over the threshold, as (window's place, start, end): the
+    engine's `_split_schedule` (`day._split_window`, then the threshold) for all the days in
+    one walk. A free piece is a window's overlap with a hole in the tracked time, never
+    longer than the hole, so only the long holes are looked at. The tests hold it equal to
+    the engine day by day, across DST changes, midnight and running timers."""
+    starts, ends = holes.starts, holes.ends
+    found: list[tuple[int, datetime, datetime]] = []
+    index = 0  # no hole before this one reaches a later window
+    for place, (start, end) in enumerate(windows):
+        if end > now:
+            end = now
+        if end <= start:
+            continue
+        index = scan = bisect_right(ends, start, index)
+        # The last hole ends at AFTER_ALL, so the walk stops before running off the list.
+        while starts[scan] < end:
+            free_start = start if starts[scan] < start else starts[scan]
+            free_end = end if ends[scan] > end else ends[scan]
+            if free_end - free_start >= threshold:
+                found.append((place, free_start, free_end))
+            if ends[scan] >= end:
+                break
+            scan += 1
+    return found
 
 
 def member_gaps_range(
@@ -308,11 +339,11 @@ def member_gaps_range(
     opened show. Callers decide whether the viewer may see the member at all. A handful of
     queries whatever the range: schedule, policy, holidays, timer, work types and entries.
 
-    The engine's rules, day by day: no schedule, a holiday, or a day outside the start and
-    end dates has no windows (`day_figures._day_off`); windows come from the schedule
-    (`day.schedule_windows`); a day touched by time off goes through `review_member_day`
-    whole, which decides whether the time off takes the day; every other day's windows are
-    cut by the tracked time (`_Cutter`); a day opens to others at `day.review_opening`.
+    The engine's rules (`day.review_member_day`'s pieces), day by day: no schedule, a
+    holiday, or a day outside the start and end dates has no windows (`day_figures._day_off`);
+    windows come from the schedule (`day.schedule_windows`); a day opens to others at
+    `day.review_opening`; time off may take a day touched by it (`day._taken_off`); every
+    other day's windows are cut by the tracked time (`_cut`).
     """
     first, last = gap_range_check(first=first, last=last)
     now = now or timezone.now()
@@ -324,56 +355,74 @@ def member_gaps_range(
         Timer.objects.filter(member=member).values_list("started_at", flat=True).first()
     )
     entries = _Entries(member, local_day_bounds(first, zone)[0], local_day_bounds(last, zone)[1])
-    cutter = _Cutter(
-        entries.tracked(timer_started_at, now), now=now, threshold=policy.gap_threshold
-    )
     time_off_days = entries.time_off_days(zone)
-    windows_of = _Windows(zone, blocks)
+    calendar = _Calendar(zone, blocks)
     expected_minutes = _expected_minutes(member, True)
-    grace = policy.grace
+    naive_now, threshold = _naive(now), policy.gap_threshold
+    # A day is open once its midnight plus grace has passed (windows end by midnight); a
+    # later day asks the review's rule.
+    opened_before = naive_now - policy.grace
+    holes = entries.holes(timer_started_at, now, threshold)
+    midnights = calendar.midnights(first, last)
+    scheduled = {weekday for weekday, day_blocks in blocks.items() if day_blocks}
 
-    found: list[DayGaps] = []
-    working_days = days_not_open = 0
-    for day in _days(first, last):
-        holiday = holidays.get(day)
-        if not blocks.get(day.weekday()) or _day_off(
-            member, day, {member.team_id: holiday} if holiday else {}
+    # The working days the viewer sees, and all their windows in order with each one's day.
+    working: list[date] = []
+    windows: list[tuple[datetime, datetime]] = []
+    owners: list[int] = []
+    days_not_open = 0
+    # `day_figures._day_off`: no day before the start date or after the end date works, nor
+    # a holiday (the member's team's or the organisation's, both in `holidays`).
+    since = max(0, (member.start_date - first).days)
+    until = len(midnights) - 1
+    if member.end_date is not None:
+        until = min(until, (member.end_date - first).days + 1)
+    first_ordinal, first_weekday = first.toordinal(), first.weekday()
+    for place in range(since, until):
+        if (first_weekday + place) % 7 not in scheduled:
+            continue
+        today = date.fromordinal(first_ordinal + place)
+        if today in holidays:
+            continue
+        day_start, day_end = midnights[place], midnights[place + 1]
+        day_windows = calendar.windows(today, day_start, day_end)
+        spans = None  # the engine's kind of windows, made only for the engine's rules
+        if not own and day_end > opened_before:
+            spans = [Span(_aware(start), _aware(end)) for start, end in day_windows]
+            if now < review_opening(spans, day_end=_aware(day_end), policy=policy)[1]:
+                days_not_open += 1
+                continue
+        if today in time_off_days and _taken_off(
+            spans or [Span(_aware(start), _aware(end)) for start, end in day_windows],
+            entries.time_off_near(day_start, day_end),
+            expected_minutes,
+            day=today,
+            zone=zone,
+            bounds=(_aware(day_start), _aware(day_end)),
         ):
             continue
-        day_start, day_end = local_day_bounds(day, zone)
-        windows = windows_of.on(day, day_start, day_end)
-        if day in time_off_days:
-            figures = review_member_day(
-                day=day,
-                zone=zone,
-                windows=windows,
-                expected_minutes=expected_minutes,
-                entries=entries.near(day_start, day_end),
-                timer_started_at=timer_started_at,
-                policy=policy,
-                now=now,
-            )
-            visible, off, gaps = figures.visible_to_reviewer, figures.off, figures.gaps
-        else:
-            # Windows end by midnight, so a day is open once midnight plus grace has passed.
-            visible = (
-                own
-                or now >= day_end + grace
-                or now >= review_opening(windows, day_end=day_end, policy=policy)[1]
-            )
-            off, gaps = None, cutter.gaps(windows)
-        if not own and not visible:
-            days_not_open += 1
-        elif off is None:
-            working_days += 1
+        for window in day_windows:
+            windows.append(window)
+            owners.append(len(working))
+        working.append(today)
+
+    found: list[DayGaps] = []
+    gaps: list[Span] = []
+    owner = None
+    for place, start, end in _cut(windows, holes, now=naive_now, threshold=threshold):
+        if owners[place] != owner:
             if gaps:
-                found.append(DayGaps(day=day, gaps=gaps))
+                found.append(DayGaps(day=working[owner], gaps=tuple(gaps)))
+            owner, gaps = owners[place], []
+        gaps.append(Span(start.replace(tzinfo=UTC), end.replace(tzinfo=UTC)))
+    if gaps:
+        found.append(DayGaps(day=working[owner], gaps=tuple(gaps)))
     return GapRange(
         member=member,
         first=first,
         last=last,
         days=tuple(found),
-        working_days=working_days,
+        working_days=len(working),
         days_not_open=days_not_open,
         gap_threshold_minutes=policy.gap_threshold_minutes,
     )

@@ -20,7 +20,7 @@ from daybook.people.models import Member
 from daybook.timekeeping.day import MemberDay, Policy
 
 from .choices import AFTER_THE_FACT, EntrySource, WeekState
-from .day_figures import day_figures, member_entries_touching
+from .day_figures import LONGEST_ENTRY, day_figures, entries_touching, member_entries_touching
 from .labels import entry_label
 from .models import DraftEntry, TimeEntry, Timer, WeekSubmission
 from .selectors import closed_message, day_is_closed, period_in_force, wrap_types_offered
@@ -112,7 +112,7 @@ class MyDay:
 
 
 def _realtime_by_day(
-    rows: list[tuple[datetime, datetime, datetime, str]], zone: ZoneInfo, window: timedelta
+    rows: list, zone: ZoneInfo, window: timedelta
 ) -> tuple[dict[date, int], dict[date, int], dict[date, int]]:
     """Minutes logged, minutes logged in real time and minutes imported, per local day.
     Imported entries and those filled in from a suggestion never count as real time: neither
@@ -120,10 +120,10 @@ def _realtime_by_day(
     logged: dict[date, int] = defaultdict(int)
     realtime: dict[date, int] = defaultdict(int)
     imported: dict[date, int] = defaultdict(int)
-    for start, end, created_at, source in rows:
-        was_imported = source == EntrySource.IMPORT
-        in_time = source not in AFTER_THE_FACT and created_at - end <= window
-        for day, minutes in minutes_by_local_day(start, end, zone).items():
+    for row in rows:
+        was_imported = row.source == EntrySource.IMPORT
+        in_time = row.source not in AFTER_THE_FACT and row.created_at - row.end <= window
+        for day, minutes in minutes_by_local_day(row.start, row.end, zone).items():
             logged[day] += minutes
             if in_time:
                 realtime[day] += minutes
@@ -139,15 +139,28 @@ def my_day(*, member: Member, day: date, now: datetime | None = None) -> MyDay:
     """
     now = now or timezone.now()
     zone = member.zone
-    figures = day_figures(day=day, members=[member], now=now)[member.pk]
+    week_days = [week_start(day) + timedelta(days=i) for i in range(7)]
+    # The week's entry rows serve the engine's day as well, and the timer shown gives the
+    # engine its start: each read once.
+    rows = _week_rows(member, week_days[0], zone)
+    day_start, day_end = local_day_bounds(day, zone)
     items = _day_items(member, day, zone)
+    figures = day_figures(
+        day=day,
+        members=[member],
+        now=now,
+        rows=[
+            row
+            for row in rows
+            if day_start - LONGEST_ENTRY <= row.start < day_end and row.end > day_start
+        ],
+        timers={member.pk: items.timer.started_at if items.timer else None},
+    )[member.pk]
     spans = _spans_to_show(day, zone, figures, items, now)
     axis_start, axis_end, hours = axis_for(day, zone, spans)
     closed_text = _closed_text(day)
     links = CLOSED if closed_text else MEMBER
     blocks = _timeline((axis_start, axis_end), zone, figures, items, now, links)
-    week_days = [week_start(day) + timedelta(days=i) for i in range(7)]
-    rows = _week_rows(member, week_days[0], zone)
     logged, realtime, imported = _realtime_by_day(rows, zone, figures.policy.realtime_window)
     return MyDay(
         member=member,
@@ -275,14 +288,12 @@ def _timeline(
     return sorted((b for b in blocks if b is not None), key=lambda b: (b.kind != "window", b.start))
 
 
-def _week_rows(
-    member: Member, monday: date, zone: ZoneInfo
-) -> list[tuple[datetime, datetime, datetime, str]]:
-    """(start, end, created_at, source) of every entry touching the member's local week."""
+def _week_rows(member: Member, monday: date, zone: ZoneInfo) -> list:
+    """The engine's rows (`entries_touching`) of every entry touching the member's local
+    week."""
     week_from = local_day_bounds(monday, zone)[0]
     week_to = local_day_bounds(monday + timedelta(days=6), zone)[1]
-    touching = member_entries_touching(member, week_from, week_to)
-    return list(touching.values_list("start", "end", "created_at", "source"))
+    return list(entries_touching({member.pk: (week_from, week_to)}))
 
 
 @dataclass(frozen=True)
@@ -342,8 +353,8 @@ def my_week(*, member: Member, day: date, now: datetime | None = None) -> MyWeek
     window = figures[first].policy.realtime_window
     _, realtime, imported = _realtime_by_day(rows, zone, window)
     counts: dict[date, int] = defaultdict(int)
-    for start, end, _, _ in rows:
-        for d in minutes_by_local_day(start, end, zone):
+    for row in rows:
+        for d in minutes_by_local_day(row.start, row.end, zone):
             counts[d] += 1
     days = []
     for d in week_days:

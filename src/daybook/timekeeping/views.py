@@ -184,13 +184,11 @@ def _chosen_work_type(form) -> WorkType | None:
 def timer_stop_view(request: HttpRequest) -> HttpResponse:
     """Stop the running timer into an entry that ends the moment it is saved."""
     member = request.member
-    timer = services.timer_current(member=member)
-    if timer is None:
-        messages.info(request, "No timer is running.")
-        return redirect(_day_url())
-    on = local_date(timer.started_at, member.zone)
     if request.method == "POST":
-        form = StopForm(request.POST, with_status=timer.ticket_id is not None)
+        # The stop reads the timer itself, under its lock; the page reads it only to show the
+        # form again. A next status sent for internal time is checked and then ignored (the
+        # stop moves a ticket only when the timer has one).
+        form = StopForm(request.POST)
         if form.is_valid():
             try:
                 entry = services.timer_stop(member=member, **form.service_fields())
@@ -200,7 +198,14 @@ def timer_stop_view(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"Logged {_duration(entry)} on {_target(entry)}.")
                 _start_next(request, member, form.cleaned_data.get("then"))
                 return redirect(safe_next(request, _day_url()))
-    # Saved: gone already. Refused or first showing: the form with the ticket's details.
+    timer = services.timer_current(member=member)
+    if timer is None:
+        messages.info(request, "No timer is running.")
+        return redirect(_day_url())
+    on = local_date(timer.started_at, member.zone)
+    if request.method == "POST" and timer.ticket_id is None and not form.has_error("next_status"):
+        del form.fields["next_status"]
+    # Refused or first showing: the form with the ticket's details.
     ticket = ticket_or_none(timer.ticket_id) if timer.ticket_id else None
     if request.method != "POST":
         initial = entry_initial(

@@ -1,5 +1,6 @@
 """3. Capacity per team and week, and the next four weeks."""
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -8,16 +9,17 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from daybook.core.expressions import HUNDRED, safe_ratio, sum_seconds, to_hours
-from daybook.core.periods import Period, local_week_starts
+from daybook.core.expressions import HUNDRED, safe_ratio, sum_seconds, to_decimal, to_hours
+from daybook.core.periods import Period, local_week_starts, member_before_q
 from daybook.people.models import Member, ScheduleBlock, Team
-from daybook.people.selectors import NO_TEAM
+from daybook.people.selectors import NO_TEAM, member_zone_groups
+from daybook.service.choices import ProjectStatus
 from daybook.service.models import Project
 from daybook.timekeeping.models import TimeEntry
 from daybook.timekeeping.visibility import visible_or_opened
 
 from .common import SIXTY, ZERO
-from .projects import projects_report
+from .projects import _phase_lines
 
 FORECAST_WEEKS = 4
 
@@ -92,7 +94,11 @@ def capacity_report(
     team_names = dict(Team.objects.values_list("pk", "name"))
     schedule, size = _team_schedules(member_team)
     cells = _weekly_hours(
-        members, week_starts=week_starts, member_team=member_team, visible=visible
+        members,
+        week_starts=week_starts,
+        member_team=member_team,
+        visible=visible,
+        everyone=teams is None,
     )
     demand = _project_demand(
         first=week_starts[-1] + timedelta(weeks=1),
@@ -146,13 +152,11 @@ def _team_schedules(
     """Each team's scheduled hours a week (its members' blocks, local wall-clock time) and its
     head count."""
     weekly: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for block in ScheduleBlock.objects.filter(member_id__in=member_team).only(
-        "member_id", "start", "end"
-    ):
-        minutes = (block.end.hour * 60 + block.end.minute) - (
-            block.start.hour * 60 + block.start.minute
-        )
-        weekly[block.member_id] += Decimal(minutes) / SIXTY
+    for member_id, start, end in ScheduleBlock.objects.filter(
+        member_id__in=member_team
+    ).values_list("member_id", "start", "end"):
+        minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        weekly[member_id] += Decimal(minutes) / SIXTY
     schedule: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
     size: dict[int | None, int] = defaultdict(int)
     for member_id, team_id in member_team.items():
@@ -180,50 +184,66 @@ def _weekly_hours(
     week_starts: tuple[date, ...],
     member_team: dict[int, int | None],
     visible: Q,
+    everyone: bool = False,
 ) -> Cells:
     """{(team id, Monday): hours by kind (CELL_SUMS)}, weeks on each member's own calendar:
-    one grouped query, one pass over the weeks' entries whatever the number of time zones."""
-    groups: dict[str, list[int]] = {}
-    for pk, zone in members.order_by("pk").values_list("pk", "time_zone"):
-        groups.setdefault(zone, []).append(pk)
+    one grouped query, one pass over the weeks' entries whatever the number of time zones.
+    ``everyone``: ``members`` is every member, so the query names none of them."""
+    zones = dict(members.order_by().values_list("pk", "time_zone"))
     cells: Cells = defaultdict(lambda: defaultdict(lambda: ZERO))
-    if not groups:
+    if not zones:
         return cells
-    sums = {key: sum_seconds(filter=condition) for key, condition in CELL_SUMS.items()}
-    # Which week an entry falls in on its member's calendar: first the member's zone, then
-    # plain comparisons with that zone's week starts.
-    by_zone, lows, highs = [], [], []
-    for zone, ids in groups.items():
-        bounds = local_week_starts(week_starts[0], len(week_starts), ZoneInfo(zone))
-        lows.append(bounds[0])
-        highs.append(bounds[-1])
-        week = Case(
-            When(start__lt=bounds[0], then=Value(-1)),
-            *[When(start__lt=bound, then=Value(i)) for i, bound in enumerate(bounds[1:])],
-            default=Value(-1),
-            output_field=IntegerField(),
-        )
-        by_zone.append(When(member_id__in=ids, then=week))
-    bucket = Case(*by_zone, default=Value(-1), output_field=IntegerField())
+    week_bounds = {
+        zone: local_week_starts(week_starts[0], len(week_starts), ZoneInfo(zone))
+        for zone in set(zones.values())
+    }
+    # The database cuts the range at every zone's week starts, comparing start with plain
+    # instants (no member lists row by row); each slice lies within one week of every zone,
+    # so Python puts it in its member's week.
+    instants = sorted({bound for bounds in week_bounds.values() for bound in bounds})
+    week_of = {
+        zone: [bisect_right(bounds, instant) - 1 for instant in instants[:-1]]
+        for zone, bounds in week_bounds.items()
+    }
+    entries = TimeEntry.objects.filter(start__gte=instants[0], start__lt=instants[-1])
+    if not everyone:
+        entries = entries.filter(member_id__in=sorted(zones))
     rows = (
-        TimeEntry.objects.filter(
-            member_id__in=[pk for ids in groups.values() for pk in ids],
-            start__gte=min(lows),
-            start__lt=max(highs),
-        )
-        .filter(visible)
-        .annotate(bucket=bucket)
+        entries.filter(visible)
+        .annotate(slice=_slice_case(instants, 0, len(instants) - 1))
         .order_by()
-        .values("bucket", "member_id")
-        .annotate(**sums)
+        .values("member_id", "slice")
+        .annotate(**{key: sum_seconds(filter=condition) for key, condition in CELL_SUMS.items()})
+    )
+    # Seconds per member and week first, then hours, as one row per member-week would give.
+    seconds: dict[tuple[int, int], dict[str, Decimal]] = defaultdict(
+        lambda: dict.fromkeys(CELL_SUMS, ZERO)
     )
     for row in rows:
-        if row["bucket"] < 0:
+        week = week_of[zones[row["member_id"]]][row["slice"]]
+        if not 0 <= week < len(week_starts):
             continue  # inside the overall range, outside this member's local weeks
-        cell = cells[(member_team[row["member_id"]], week_starts[row["bucket"]])]
+        total = seconds[(row["member_id"], week)]
         for key in CELL_SUMS:
-            cell[key] += to_hours(row[key])
+            total[key] += to_decimal(row[key])
+    for (member_id, week), total in seconds.items():
+        cell = cells[(member_team[member_id], week_starts[week])]
+        for key, value in total.items():
+            cell[key] += to_hours(value)
     return cells
+
+
+def _slice_case(instants: list, low: int, high: int):
+    """i for instants[i] <= start < instants[i + 1], low <= i < high: a balanced tree of
+    comparisons, a handful per row however many zones cut the range."""
+    if high - low == 1:
+        return Value(low)
+    middle = (low + high) // 2
+    return Case(
+        When(start__lt=instants[middle], then=_slice_case(instants, low, middle)),
+        default=_slice_case(instants, middle, high),
+        output_field=IntegerField(),
+    )
 
 
 def _capacity_week(name: str, week: date, cell: dict, schedule: Decimal) -> CapacityWeek:
@@ -306,38 +326,62 @@ def _project_demand(
     """Remaining estimated hours of open projects, spread evenly over the weeks up to each
     project's due date (over the four forecast weeks when it has none; all in the first week
     when it is overdue), shared between teams by the hours each team has logged on it."""
-    report = projects_report(as_of=as_of, visible=visible)
-    if not report.projects:
+    remaining, due_dates, managers = _open_project_hours(as_of=as_of, visible=visible)
+    if not remaining:
         return {}
-    project_ids = [p.project_id for p in report.projects]
     shares: dict[int, dict[int | None, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     for row in (
-        TimeEntry.objects.filter(phase__project_id__in=project_ids)
+        TimeEntry.objects.filter(phase__project_id__in=[pk for pk, h in remaining.items() if h > 0])
         .filter(visible)
         .order_by()
         .values("phase__project_id", "member__team_id")
         .annotate(seconds=sum_seconds())
     ):
         shares[row["phase__project_id"]][row["member__team_id"]] += to_hours(row["seconds"])
-    managers = dict(
-        Project.objects.filter(pk__in=project_ids).values_list("pk", "manager__team_id")
-    )
     demand: dict[tuple[int | None, date], Decimal] = defaultdict(lambda: ZERO)
     horizon = [first + timedelta(weeks=i) for i in range(FORECAST_WEEKS)]
-    for project in report.projects:
-        if project.remaining <= 0:
+    for project_id, left in remaining.items():
+        if left <= 0:
             continue
-        if project.due_date is None:
+        due_date = due_dates[project_id]
+        if due_date is None:
             weeks_to_due = FORECAST_WEEKS
         else:
-            weeks_to_due = max(1, (project.due_date - first).days // 7 + 1)
-        per_week = project.remaining / weeks_to_due
-        team_hours = shares.get(project.project_id) or {
-            managers.get(project.project_id): Decimal(1)
-        }
+            weeks_to_due = max(1, (due_date - first).days // 7 + 1)
+        per_week = left / weeks_to_due
+        team_hours = shares.get(project_id) or {managers.get(project_id): Decimal(1)}
         total = sum(team_hours.values(), ZERO)
         for week in horizon[: min(weeks_to_due, FORECAST_WEEKS)]:
             for team_id, hours in team_hours.items():
                 if team_id in member_team.values() or team_id is None:
                     demand[(team_id, week)] += per_week * hours / total
     return demand
+
+
+def _open_project_hours(
+    *, as_of: date, visible: Q
+) -> tuple[dict[int, Decimal], dict[int, date | None], dict[int, int | None]]:
+    """Each open project's remaining estimated hours as of a date, as projects_report counts
+    them (its phase lines over the same entries), with its due date and its manager's team.
+    Not the whole report: its pace and work type breakdowns cost two more scans of every
+    phase entry and capacity reads neither. In the report's order, so the same sums come
+    out."""
+    projects = list(
+        Project.objects.exclude(status=ProjectStatus.DONE)
+        .order_by("company__name", "name", "pk")
+        .values_list("pk", "due_date", "manager__team_id")
+    )
+    if not projects:
+        return {}, {}, {}
+    through = member_before_q(as_of + timedelta(days=1), member_zone_groups())
+    entries = TimeEntry.objects.filter(phase__isnull=False).filter(through).filter(visible)
+    phases_of = _phase_lines([pk for pk, _, _ in projects], entries)
+    remaining = {}
+    for pk, _, _ in projects:
+        phases = phases_of.get(pk, [])
+        estimate = sum((p.estimate for p in phases), ZERO)
+        actual = sum((p.actual for p in phases), ZERO)
+        remaining[pk] = max(ZERO, estimate - actual)
+    due_dates = {pk: due for pk, due, _ in projects}
+    managers = {pk: team for pk, _, team in projects}
+    return remaining, due_dates, managers

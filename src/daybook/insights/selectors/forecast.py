@@ -1,16 +1,18 @@
 """5. Financial forecast."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache, partial
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
 from daybook.clients.choices import AgreementType
 from daybook.clients.models import Agreement
-from daybook.core.expressions import HUNDRED, to_hours
+from daybook.core.expressions import HUNDRED, SECONDS_PER_HOUR, to_decimal, to_hours
 from daybook.core.periods import Period, bucket_case, local_month_starts, member_local_range_q
 from daybook.people.selectors import member_zone_groups
 from daybook.timekeeping.models import MonthlyTotal, TimeEntry
@@ -18,20 +20,24 @@ from daybook.timekeeping.totals import totals_in, visible_floor
 from daybook.timekeeping.visibility import visible_or_opened
 
 from .common import (
+    MONEY_SUMS,
     ZERO,
+    PeriodSplit,
     add_sums,
     earnings,
     money_sums,
     prorated_fee,
     split_before,
     split_period,
-    to_money,
     total_money_rows,
 )
-from .profitability import agreement_hours_before, revenue_from_work
+from .profitability import AgreementTerms, agreement_hours_before, revenue_from_work
 
 TRAILING_MONTHS = 6
 DEFAULT_HIRE_HOURS = Decimal(40) * 52 / 12  # 173.33 hours a month
+
+# The condition on the time the viewer may see, worked out when first asked for.
+Visible = Callable[[], Q]
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,7 @@ def _add_months(day: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _monthly_sums(span: Period, groups: dict[str, list[int]], visible: Q, floor: datetime):
+def _monthly_sums(span: Period, groups: dict[str, list[int]], visible: Visible, floor: datetime):
     """{(month, agreement id or None): money sums} over a span of whole months on members'
     calendars: settled months from the monthly totals, the others from the entries."""
     cells: dict[tuple[date, int | None], dict[str, Decimal]] = defaultdict(
@@ -76,9 +82,12 @@ def _monthly_sums(span: Period, groups: dict[str, list[int]], visible: Q, floor:
     if split.months is not None:
         totals = MonthlyTotal.objects.filter(totals_in(*split.months))
         for row in total_money_rows(totals, ("month", "agreement_id")):
-            add_sums(cells[(row["month"], row["agreement_id"])], row)
+            # The totals give each cell once: its sums as they are, not added to zeros.
+            cells[(row["month"], row["agreement_id"])] = {
+                key: to_decimal(row[key]) for key in MONEY_SUMS
+            }
     for part in split.scans:
-        _monthly_entry_totals(cells, part, groups, visible)
+        _monthly_entry_totals(cells, part, groups, visible())
     return cells
 
 
@@ -116,14 +125,23 @@ def financial_forecast(
     first = _add_months(last_month.replace(day=1), -11)
     history_months = [_add_months(first, i) for i in range(12)]
     span = Period(first, _add_months(history_months[-1], 1) - timedelta(days=1))
-    # Only time the viewer may see (timekeeping.visibility): by default, opened days.
-    visible = visible_or_opened(visible)
+    # Only time the viewer may see (timekeeping.visibility): by default, opened days. Worked
+    # out once, and only if some days come from the entries: settled months need no rule
+    # (timekeeping.totals), and by default it costs a look at every member's schedule.
+    visible_q = cache(partial(visible_or_opened, visible))
     groups = member_zone_groups()
     floor = visible_floor()
-    cells = _monthly_sums(span, groups, visible, floor)
+    cells = _monthly_sums(span, groups, visible_q, floor)
     agreements = _forecast_agreements(cells, span=span, months_ahead=months_ahead)
+    before = split_before(first, floor=floor)
     work_by_month, cost_by_month = _work_and_cost_by_month(
-        cells, agreements=agreements, first=first, groups=groups, visible=visible, floor=floor
+        cells,
+        agreements=agreements,
+        first=first,
+        groups=groups,
+        # Without days before the history to read from the entries, no rule is asked for.
+        visible=visible_q() if before.scans else visible,
+        floor=floor,
     )
     months = [
         _forecast_month(
@@ -136,7 +154,7 @@ def financial_forecast(
         for month in history_months
     ]
 
-    data_from = _data_start(cells, first=first, groups=groups, visible=visible, floor=floor)
+    data_from = _data_start(cells, before=before, groups=groups, visible=visible_q)
     # Months before the first entry are not months of zero work: they are left out.
     trailing = [m for m in months[-TRAILING_MONTHS:] if data_from is None or m.month >= data_from]
     if not cells:
@@ -168,32 +186,42 @@ def _average(values: list[Decimal]) -> Decimal:
 
 
 def _data_start(
-    cells, *, first: date, groups: dict[str, list[int]], visible: Q, floor: datetime
+    cells, *, before: PeriodSplit, groups: dict[str, list[int]], visible: Visible
 ) -> date | None:
     """The first history month with any time in it, unless time was logged before the
-    history starts (then None: the whole history counts). None too when there is no time."""
+    history starts (``before``: the time before it, split_before) — then None: the whole
+    history counts. None too when there is no time."""
     if not cells:
         return None
-    split = split_before(first, floor=floor)
-    if split.months is not None and MonthlyTotal.objects.filter(totals_in(*split.months)).exists():
+    if (
+        before.months is not None
+        and MonthlyTotal.objects.filter(totals_in(*before.months)).exists()
+    ):
         return None
-    for part in split.scans:
-        if TimeEntry.objects.filter(member_local_range_q(part, groups)).filter(visible).exists():
+    for part in before.scans:
+        if TimeEntry.objects.filter(member_local_range_q(part, groups)).filter(visible()).exists():
             return None
     return min(month for month, _ in cells)
 
 
-def _forecast_agreements(cells, *, span: Period, months_ahead: int) -> list[Agreement]:
+def _forecast_agreements(cells, *, span: Period, months_ahead: int) -> list[AgreementTerms]:
     """Agreements with time in the history, or active at some point from its start to the end
-    of the projection."""
+    of the projection: the terms the money rules read."""
     with_time = {agreement_id for _, agreement_id in cells if agreement_id is not None}
-    active = Q(start_date__lte=_add_months(span.end, months_ahead)) & (
-        Q(end_date__isnull=True) | Q(end_date__gte=span.start)
-    )
-    return list(Agreement.objects.filter(Q(pk__in=with_time) | active).order_by("pk"))
+    last = _add_months(span.end, months_ahead)
+    # Sorted out here rather than sent as a list of every agreement with time: at thousands
+    # of ids, building that condition costs more than reading the few agreements left out.
+    return [
+        AgreementTerms(**row)
+        for row in Agreement.objects.order_by("pk").values(*AgreementTerms.FIELDS)
+        if row["pk"] in with_time
+        or (
+            row["start_date"] <= last and (row["end_date"] is None or row["end_date"] >= span.start)
+        )
+    ]
 
 
-def _fees_in(agreements: list[Agreement], month_period: Period) -> Decimal:
+def _fees_in(agreements: list[AgreementTerms], month_period: Period) -> Decimal:
     """Monthly fees earned in one month, prorated by day."""
     return sum(
         (
@@ -213,10 +241,10 @@ def _fees_in(agreements: list[Agreement], month_period: Period) -> Decimal:
 def _work_and_cost_by_month(
     cells,
     *,
-    agreements: list[Agreement],
+    agreements: list[AgreementTerms],
     first: date,
     groups: dict[str, list[int]],
-    visible: Q,
+    visible: Q | None,
     floor: datetime,
 ) -> tuple[dict[date, Decimal], dict[date, Decimal]]:
     """Revenue from the work itself, and labour cost, per history month."""
@@ -232,8 +260,10 @@ def _work_and_cost_by_month(
     work_by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
     cost_by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
     # Month order matters for a fixed-fee project: earlier months use up its estimate first.
+    # The cells hold Decimals already, so money is their sum / 3,600 as to_money would give,
+    # without its trip through text for each of the thousands of cells.
     for (month, agreement_id), cell in sorted(cells.items(), key=lambda kv: kv[0][0]):
-        cost_by_month[month] += to_money(cell["cost"])
+        cost_by_month[month] += cell["cost"] / SECONDS_PER_HOUR
         agreement = by_agreement.get(agreement_id)
         if agreement is None:
             continue
@@ -242,7 +272,7 @@ def _work_and_cost_by_month(
             agreement,
             hours=hours,
             billable_hours=to_hours(cell["billable_seconds"]),
-            billable_amount=to_money(cell["billable_amount"]),
+            billable_amount=cell["billable_amount"] / SECONDS_PER_HOUR,
             hours_before=worked_before.get(agreement_id, ZERO),
         )
         worked_before[agreement_id] = worked_before.get(agreement_id, ZERO) + hours
