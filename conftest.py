@@ -10,6 +10,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+# The `queue` fixture (tests/worker.py), for tests that check what waits for the worker.
+pytest_plugins = ["tests.worker"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     if settings.ENVIRONMENT != "test":

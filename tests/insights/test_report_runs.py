@@ -13,12 +13,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
-from huey.contrib.djhuey import HUEY
-from huey.storage import MemoryStorage
 
 from daybook.insights import reports, runs
 from daybook.insights.models import ReportRun, RunState
 from daybook.insights.tasks import purge_report_runs
+from tests.worker import run_queued
 
 MARCH = {"month": "2025-03"}
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -35,29 +34,6 @@ def frozen():
 def everything_in_the_worker(settings):
     settings.DAYBOOK_REPORT_INLINE_DAYS = 0
     settings.DAYBOOK_REPORT_FRESH_SECONDS = 300
-
-
-@pytest.fixture
-def queue(monkeypatch):
-    """Huey with a real (in-memory) queue: tasks wait until the test runs them. Out of
-    immediate mode Huey closes the database connection around each task, as a worker
-    should; here that connection holds the test's transaction, so it stays open."""
-    monkeypatch.setattr("huey.contrib.djhuey.close_old_connections", lambda: None)
-    HUEY.immediate_use_memory = False
-    HUEY.immediate = False
-    HUEY.storage = MemoryStorage(HUEY.name)
-    yield HUEY
-    HUEY.immediate = True
-    HUEY.immediate_use_memory = True
-    HUEY.storage = MemoryStorage(HUEY.name)
-
-
-def run_queued(huey) -> int:
-    ran = 0
-    while (task := huey.dequeue()) is not None:
-        huey.execute(task)
-        ran += 1
-    return ran
 
 
 def plain(value):

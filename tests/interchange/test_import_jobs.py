@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from huey.contrib.djhuey import HUEY
-from huey.storage import MemoryStorage
 
 from daybook.interchange.files import importing
 from daybook.interchange.files.importing import EntryImporter
 from daybook.interchange.models import ImportUpload, UploadState
 from daybook.timekeeping.models import TimeEntry
+from tests.worker import run_queued
 
 SAMPLES = Path(__file__).parent / "samples"
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -26,29 +25,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture(autouse=True)
 def small_threshold(settings):
     settings.DAYBOOK_IMPORT_INLINE_BYTES = 10
-
-
-@pytest.fixture
-def queue(monkeypatch):
-    """Huey with a real (in-memory) queue: tasks wait until the test runs them. Out of
-    immediate mode Huey closes the database connection around each task, as a worker
-    should; here that connection holds the test's transaction, so it stays open."""
-    monkeypatch.setattr("huey.contrib.djhuey.close_old_connections", lambda: None)
-    HUEY.immediate_use_memory = False
-    HUEY.immediate = False
-    HUEY.storage = MemoryStorage(HUEY.name)
-    yield HUEY
-    HUEY.immediate = True
-    HUEY.immediate_use_memory = True
-    HUEY.storage = MemoryStorage(HUEY.name)
-
-
-def run_queued(huey) -> int:
-    ran = 0
-    while (task := huey.dequeue()) is not None:
-        huey.execute(task)
-        ran += 1
-    return ran
 
 
 def upload(client, name: str = "connectwise_time.csv", content: bytes | None = None):

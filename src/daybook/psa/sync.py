@@ -513,14 +513,7 @@ class Runner:
             )
             for record, local_id in made
         ]
-        try:
-            with transaction.atomic():
-                RecordLink.objects.bulk_create(new_links, batch_size=BATCH)
-        except IntegrityError:
-            for link in new_links:
-                link.pk = None
-                link._state.adding = True
-                link.save()
+        _links_save(new_links)
 
     # agreements --------------------------------------------------------------------------
 
@@ -780,14 +773,7 @@ class Runner:
             )
             for record, ticket, refused in made
         ]
-        try:
-            with transaction.atomic():
-                RecordLink.objects.bulk_create(new_links, batch_size=BATCH)
-        except IntegrityError:
-            for link in new_links:
-                link.pk = None
-                link._state.adding = True
-                link.save()
+        _links_save(new_links)
 
     def _tickets_change(self, known: list[tuple[RemoteTicket, RecordLink, TicketRefs]]) -> None:
         """Linked tickets the PSA changed: details, the timer rule, status moves, links.
@@ -952,6 +938,19 @@ class Runner:
 
 
 # --- runs ----------------------------------------------------------------------------------
+
+
+def _links_save(links: list[RecordLink]) -> None:
+    """Save new links in one go; if one clashes with a link saved meanwhile, save them one at
+    a time instead, so the error is raised by the link that clashes."""
+    try:
+        with transaction.atomic():
+            RecordLink.objects.bulk_create(links, batch_size=BATCH)
+    except IntegrityError:
+        for link in links:
+            link.pk = None
+            link._state.adding = True
+            link.save()
 
 
 def _finish(run: SyncRun, outcome: str) -> SyncRun:
