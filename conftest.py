@@ -6,9 +6,15 @@ pyproject.toml: settings are read before pytest loads any conftest, so it can't 
 
 import os
 
+import hypothesis
 import pytest
 from django.conf import settings
 from django.db import connection
+
+# Property and API fuzz tests draw the same examples on every run, so a run fails or passes
+# the same way each time; bench/schemathesis_bench.py explores at random, at length.
+hypothesis.settings.register_profile("daybook", derandomize=True)
+hypothesis.settings.load_profile("daybook")
 
 # The `queue` fixture (tests/worker.py), for tests that check what waits for the worker.
 pytest_plugins = ["tests.worker"]
