@@ -180,3 +180,25 @@ def test_on_the_first_of_a_month_the_reports_open_on_the_month_that_just_ended(
     text = page.content.decode()
     assert "2025-11-01" in text
     assert "partial" not in text
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2025, 11, 19, 12, 30, tzinfo=UTC),  # 07:30 in New York: before work
+        datetime(2025, 11, 19, 13, 10, tzinfo=UTC),  # 08:10: the first half hour of work
+        datetime(2025, 11, 19, 17, 20, tzinfo=UTC),  # 12:20: lunch
+        datetime(2025, 11, 19, 22, 0, tzinfo=UTC),  # 17:00: after hours
+        datetime(2025, 11, 22, 15, 0, tzinfo=UTC),  # Saturday
+    ],
+)
+def test_the_showcase_technician_has_a_timer_running_whenever_the_demo_loads(
+    db, no_review_history, moment
+):
+    """The pages that show a running timer (the stop form, the timer bar) have one to show
+    at any hour the demo is loaded."""
+    with time_machine.travel(moment, tick=False):
+        build_demo(seed=5, members=3, days=10)
+    timer = Timer.objects.select_related("ticket").get(member__user__username="tech")
+    assert timer.started_at <= moment
+    assert timer.ticket.status == "in_progress"

@@ -843,8 +843,8 @@ class _Builder:
 
     def _showcase(self, person: _Person) -> tuple[dict[date, set[str]], bool, bool]:
         """Put every finding the review should spot on the showcase member's last working
-        days, and their running timer either now (if they are at work) or, if today's work
-        has not begun, left on since their last working day. Returns the scenarios, whether
+        days, and their running timer either now (once today's work has begun) or, if it
+        has not, left on since their last working day. Returns the scenarios, whether
         the timer runs now, and whether today's work has begun."""
         info = person.info
         worked = [d for d in person.days if d.weekday() in info.schedule]
@@ -854,12 +854,9 @@ class _Builder:
             datetime.combine(local_now.date(), start, tzinfo=info.zone) for start, _ in windows
         ]
         started = any(start <= local_now for start in starts)
-        timer_now = any(
-            start + timedelta(minutes=30)
-            <= local_now
-            < datetime.combine(local_now.date(), end, tzinfo=info.zone)
-            for start, (_, end) in zip(starts, windows, strict=True)
-        )
+        # Once today's work has begun the timer runs now, at lunch and after hours too: the
+        # pages that show a running timer must have one whenever the demo is loaded.
+        timer_now = started
         # Last working day first.
         flags = [
             {LATE} if started else {LATE, TIMER},
