@@ -112,6 +112,7 @@ format: venv
 
 # Each bench/*_bench.py prints its own timings; BENCH_ARGS="--sizes 10000" is passed to each.
 bench: test-tools assets
+	scripts/ensure-timewarrior
 	for script in bench/*_bench.py; do echo "== $$script"; $(BIN)/python "$$script" $(BENCH_ARGS); done
 
 clean:

@@ -255,6 +255,7 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--sizes", nargs="*", help=argparse.SUPPRESS)  # for make bench
     args = parser.parse_args()
     first = LAST_DAY - timedelta(days=365 * args.years + args.years // 4 - 1)
     began = time.perf_counter()

@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -197,7 +198,11 @@ def main() -> None:
         print(data_set.describe())
         from django.urls import reverse
 
-        report = reverse("insights:profitability")
+        # The quarter before the data's today: short enough to be computed in the request
+        # (longer ranges go to the worker), so each ask holds a web worker for its length.
+        last_day = data_set.today - timedelta(days=1)
+        first_day = (last_day.replace(day=1) - timedelta(days=62)).replace(day=1)
+        report = f"{reverse('insights:profitability')}?start={first_day}&end={last_day}"
         crowd_plan = people(args.users)
         port = free_port()
         server = start_server(database_url(data_set), port, args.workers)

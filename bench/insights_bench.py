@@ -4,7 +4,10 @@ Not a test: it prints each report's median seconds over --repeat runs and its qu
 growth can be compared across sizes and engines. The data sets come from bench/data.py (the
 demo generator, about `size` time entries each, loaded once and kept); the reports cover the
 months before the data's last day. A data set kept from before the monthly totals existed
-gets them first (timed: it is what `daybook totals --rebuild` costs at that size).
+gets them first (timed: it is what `daybook totals --rebuild` costs at that size). Then the
+profitability page as the finance login sees it: one month (computed in the request) and
+twelve months (prepared by the worker, then the page that shows the prepared result), with
+its size in KB. Each figure is printed next to its target (issue 15) where it has one.
 
     # SQLite (files under the temporary directory unless DAYBOOK_BENCH_DIR is set)
     python bench/insights_bench.py --sizes 10000 100000
@@ -23,6 +26,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import data
+
+# Seconds (issue 15); the reports without one have no target of their own.
+TARGETS = {
+    "profitability, 12 months": 0.3,
+    "SLA, 3 months": 0.3,
+    "projects": 0.3,
+    "capacity, 8 weeks + 4": 0.3,
+    "forecast, 12 months + 6": 0.3,
+}
+PAGE_TARGET_MS = 200
+VIEWER = "finance"  # the demo's finance login: sees every report with money
 
 
 def months_back(first: date, months: int) -> date:
@@ -131,8 +145,60 @@ def main() -> None:
         for name, seconds, queries in run_reports(
             data_set, repeat=max(1, args.repeat), only=args.only
         ):
-            print(f"  {name:<34} {seconds:8.3f} s  {queries:4d} queries")
+            print(f"  {name:<34} {seconds:8.3f} s  {queries:4d} queries{verdict(name, seconds)}")
+        if not args.only or any(word in "profitability page" for word in args.only):
+            page_figures(data_set, repeat=max(1, args.repeat))
         sys.stdout.flush()
+
+
+def verdict(name: str, seconds: float) -> str:
+    target = TARGETS.get(name)
+    if target is None:
+        return ""
+    return f"  (target < {target} s: {'met' if seconds < target else 'NOT met'})"
+
+
+def page_figures(data_set: data.DataSet, repeat: int) -> None:
+    """The profitability page over HTTP's last step (Django's test client, in process): one
+    month computed in the request; twelve months prepared by the worker (run here, as the
+    worker would), then the page that shows the prepared result."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from daybook.insights.models import ReportRun, RunState
+    from daybook.insights.runs import run_compute
+    from daybook.people.models import Member
+
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(Member.objects.get(user__username=VIEWER).user)
+    last_day = data_set.today - timedelta(days=1)
+    first = last_day.replace(day=1)
+    url = reverse("insights:profitability")
+    pages = {
+        "profitability page, 1 month": f"{url}?start={first}&end={last_day}",
+        "profitability page, 12 months": f"{url}?start={months_back(first, 11)}&end={last_day}",
+    }
+    for name, address in pages.items():
+        client.get(address)  # templates compiled; a long range queues its run
+        prepared = ReportRun.objects.filter(state=RunState.PENDING)
+        for run_id in prepared.values_list("pk", flat=True):
+            began = time.perf_counter()
+            run_compute(run_id=run_id)
+            print(f"  {name + ' (worker)':<34} {time.perf_counter() - began:8.3f} s")
+        times, size = [], 0
+        for _ in range(repeat):
+            began = time.perf_counter()
+            response = client.get(address)
+            times.append(time.perf_counter() - began)
+            size = len(response.content)
+            if response.status_code != 200:
+                raise SystemExit(f"{address} answered {response.status_code}")
+        ms = statistics.median(times) * 1000
+        state = "met" if ms < PAGE_TARGET_MS else "NOT met"
+        print(
+            f"  {name:<34} {ms / 1000:8.3f} s  {size / 1024:6.0f} KB"
+            f"  (target < {PAGE_TARGET_MS} ms: {state})"
+        )
 
 
 if __name__ == "__main__":

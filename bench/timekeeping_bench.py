@@ -29,6 +29,8 @@ from datetime import timedelta
 import data
 
 BENCH_NOTE = "timekeeping bench"
+# Median and p95 in ms (issue 15).
+TARGETS = {"My Day": (20, 30), "timer stop": (20, 30)}
 JSON = {"content_type": "application/json"}
 
 
@@ -181,6 +183,14 @@ def _any_client_work_type():
     return WorkType.objects.filter(is_payroll_wrap=False, is_active=True).order_by("pk").first()
 
 
+def verdict(row: dict) -> str:
+    if row["label"] not in TARGETS:
+        return ""
+    median, p95 = TARGETS[row["label"]]
+    met = row["median"] < median and row["p95"] < p95
+    return f"  (target < {median} ms, p95 < {p95}: {'met' if met else 'NOT met'})"
+
+
 def clean_up() -> None:
     from daybook.timekeeping.models import TimeEntry
 
@@ -210,7 +220,7 @@ def run(repeat: int) -> None:
                 print(
                     f"{entries:>8,} entries  {row['label']:<12} {row['median']:7.1f} "
                     f"{row['p95']:7.1f} {row['max']:7.1f} {row['cpu']:6.1f} {spread:>8} "
-                    f"{row['errors']:>6}"
+                    f"{row['errors']:>6}{verdict(row)}"
                 )
             clear_timer(member)
     finally:

@@ -178,6 +178,22 @@ def test_the_large_loader_leaves_statistics_for_the_planner(bulk_load):
     assert estimated == TimeEntry.objects.count()
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="visibility map: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_the_large_loader_vacuums_so_index_only_scans_skip_the_table():
+    """Outside a transaction the loader vacuums as well: the reports' covering indexes then
+    answer without visiting the table for each row, from the first run on."""
+    build_demo(seed=11, size="large", members=12, days=7, today=TODAY)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relallvisible, relpages FROM pg_class WHERE relname = %s",
+            [TimeEntry._meta.db_table],
+        )
+        all_visible, pages = cursor.fetchone()
+    assert pages > 0
+    assert all_visible == pages
+
+
 def test_history_rows_need_the_ids_of_their_rows():
     with pytest.raises(ValueError, match="ids of their rows"):
         FastInsert(

@@ -131,11 +131,15 @@ def analyze() -> None:
     """Give the query planner statistics for what was just loaded.
 
     PostgreSQL's autovacuum would get there in its own time; until it does, the planner
-    guesses row counts from empty tables and picks plans for them. SQLite keeps no statistics
-    until asked (sqlite_stat1), and then picks between indexes by what the tables hold.
+    guesses row counts from empty tables and picks plans for them, and index-only scans
+    still visit the table for every row (its visibility map is empty until a vacuum). So
+    PostgreSQL gets VACUUM ANALYZE, or ANALYZE alone inside a transaction (a dry run), where
+    VACUUM cannot run. SQLite keeps no statistics until asked (sqlite_stat1), and then picks
+    between indexes by what the tables hold.
     """
+    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM (ANALYZE)" if vacuum else "ANALYZE")
 
 
 def _converter(field: models.Field) -> Callable[[Any], Any] | None:
