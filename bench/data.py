@@ -96,6 +96,12 @@ class DataSet:
         )
 
 
+def months_back(first: date, months: int) -> date:
+    """The first day of the month `months` before the month starting on `first`."""
+    index = first.year * 12 + first.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def add_arguments(parser: argparse.ArgumentParser, sizes: list[int] = DEFAULT_SIZES) -> None:
     """The options every benchmark takes for its data."""
     parser.add_argument(

@@ -201,9 +201,7 @@ def main() -> None:
         # The quarter before the data's today: short enough to be computed in the request
         # (longer ranges go to the worker), so each ask holds a web worker for its length.
         last_day = data_set.today - timedelta(days=1)
-        first_day = last_day.replace(day=1)
-        for _ in range(2):
-            first_day = (first_day - timedelta(days=1)).replace(day=1)
+        first_day = data.months_back(last_day.replace(day=1), 2)
         report = f"{reverse('insights:profitability')}?start={first_day}&end={last_day}"
         crowd_plan = people(args.users)
         port = free_port()
