@@ -4,6 +4,8 @@ notes on tickets, the entries around a gap, and the meetings in their calendar."
 from datetime import UTC, date, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from daybook.calendars.models import CalendarSubscription, Meeting
 from daybook.clients.models import Contact
@@ -128,9 +130,6 @@ def test_no_gap_no_suggestion(tech, client_work):
 
 
 def _queries(member) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as queries:
         found = gap_suggestions(member=member, day=DAY, now=NOW)
     assert found
@@ -159,3 +158,33 @@ def test_the_queries_do_not_grow_with_the_traces(tech, client_work):
             )
     assert len(gap_suggestions(member=tech, day=DAY, now=NOW)) >= 7
     assert _queries(tech) == few
+
+
+def test_a_days_suggestions_read_in_a_few_queries_with_every_kind_of_trace(
+    tech, client_work, meeting_type
+):
+    """Traces, neighbouring entries and meetings come in one read, the member's timer and
+    holiday with the member: seven queries for a stored past day with a meeting (six
+    without), ten for today (the day's engine reads its entries, work types and agreements
+    afresh)."""
+    ticket = TicketFactory(work_type=client_work)
+    log(tech, ticket, utc(13), utc(14), client_work)
+    TicketNote.objects.create(ticket=ticket, author=tech, text="Called", created_at=utc(14, 5))
+    TicketStatusChange.objects.create(
+        ticket=ticket,
+        from_status=TicketStatus.NEW,
+        to_status=TicketStatus.IN_PROGRESS,
+        at=utc(14, 20),
+        by=tech,
+    )
+    meet(tech, utc(15), utc(15, 30), "Stand-up")
+    log(tech, TicketFactory(work_type=client_work), utc(16), utc(16, 30), client_work)
+    today = _queries(tech)
+    evening = datetime(2026, 3, 12, 12, tzinfo=UTC)
+    gap_suggestions(member=tech, day=DAY, now=evening)  # the ended day is stored
+    with CaptureQueriesContext(connection) as queries:
+        found = gap_suggestions(member=tech, day=DAY, now=evening)
+
+    assert {s.source for s in found} == {"meeting", "activity", "neighbour"}
+    assert len(queries) == 7
+    assert today == 10

@@ -15,19 +15,21 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from daybook.calendars.models import Meeting
 from daybook.catalogue.models import WorkType
 from daybook.core.time import Span, local_date, local_day_bounds
 from daybook.people.models import Member
+from daybook.people.selectors import with_holidays
 from daybook.service.choices import OPEN_STATUSES, TicketStatus
 from daybook.service.models import Ticket, TicketNote, TicketStatusChange
 
 from .choices import SuggestionSource
-from .day_figures import day_figures
+from .day_figures import LONGEST_ENTRY, day_figures
 from .defaults import default_work_type, internal_work_type, usual_client_work_type
-from .models import SuggestionDismissal, TimeEntry
+from .models import SuggestionDismissal, TimeEntry, Timer
 from .summaries import day_summaries
 
 # Traces this close to a gap count as part of it: a note written just after a call, say.
@@ -108,43 +110,136 @@ def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-# Rows, not model instances: a busy day has dozens of traces and only a few near a gap, and
-# the tickets those few name are read afterwards in one query.
-def _traces(member: Member, start: datetime, end: datetime) -> list[_Trace]:
-    """The member's status changes and notes on tickets during the local day."""
-    statuses = dict(TicketStatus.choices)
-    traces = [
-        _Trace(at, ticket_id, f"set #{ticket_id} to {statuses.get(status, status)}")
-        for at, ticket_id, status in TicketStatusChange.objects.filter(
-            by=member, at__gte=start - NEAR, at__lt=end + NEAR
-        )
-        # Not the model's ordering: through the ticket's it would join and sort for nothing.
-        .order_by("at", "pk")
-        .values_list("at", "ticket_id", "to_status")
-    ]
-    traces += [
-        _Trace(
-            at,
-            ticket_id,
-            f"wrote {'a client note' if client_visible else 'an internal note'} on #{ticket_id}",
-        )
-        for at, ticket_id, client_visible in TicketNote.objects.filter(
+class _Activity(NamedTuple):
+    """One row of the member's day as `_day_activity` reads it: what each column holds
+    depends on `kind` (see there)."""
+
+    kind: str
+    begins: datetime
+    ends: datetime
+    ticket_id: int | None
+    thing: int
+    words: str
+    more: str
+    flag: bool
+
+
+class _Meeting(NamedTuple):
+    """A calendar meeting, as much of it as a suggestion needs."""
+
+    pk: int
+    start: datetime
+    end: datetime
+    title: str
+    attendees: str
+    private: bool
+
+
+def _shape(rows: QuerySet, **columns) -> QuerySet:
+    # Every part of the union selects the same named columns, all annotations, so they come
+    # in the same order whatever the model's own field order.
+    return rows.order_by().annotate(**columns).values_list(*columns)
+
+
+def _day_activity(member: Member, start: datetime, end: datetime) -> list[_Activity]:
+    """Everything of the member's own around their local day [start, end), in one read (a
+    query each would cost more than the rows, most on PostgreSQL): status changes they made
+    ("status": `thing` the change, `words` the new status), notes they wrote ("note": `flag`
+    client-visible), their entries on tickets touching the day ("entry": `thing` the work
+    type, `flag` payroll wrap) and their calendar's meetings ("meeting": `words` the title,
+    `more` the attendees, `flag` private). Rows, not model instances: only the few near a
+    gap matter, and the tickets those name are read afterwards in one query."""
+    nothing = Value("")
+    no_ticket = Value(None, output_field=IntegerField())
+    changes = _shape(
+        TicketStatusChange.objects.filter(by=member, at__gte=start - NEAR, at__lt=end + NEAR),
+        kind=Value("status"),
+        begins=F("at"),
+        ends=F("at"),
+        on_ticket=F("ticket_id"),
+        thing=F("pk"),
+        words=F("to_status"),
+        more=nothing,
+        flag=Value(False),
+    )
+    notes = _shape(
+        TicketNote.objects.filter(
             author=member, created_at__gte=start - NEAR, created_at__lt=end + NEAR
-        )
-        .order_by("created_at", "pk")
-        .values_list("created_at", "ticket_id", "client_visible")
-    ]
-    return sorted(traces, key=lambda t: t.at)
+        ),
+        kind=Value("note"),
+        begins=F("created_at"),
+        ends=F("created_at"),
+        on_ticket=F("ticket_id"),
+        thing=F("pk"),
+        words=nothing,
+        more=nothing,
+        flag=F("client_visible"),
+    )
+    entries = _shape(
+        # Bounded below too (entries are at most a day long): a short stretch of the
+        # (member, start) index, however long the member's history.
+        TimeEntry.objects.filter(
+            member=member,
+            start__gte=start - TOUCHING - LONGEST_ENTRY,
+            start__lt=end + TOUCHING,
+            end__gt=start - TOUCHING,
+            ticket__isnull=False,
+        ),
+        kind=Value("entry"),
+        begins=F("start"),
+        ends=F("end"),
+        on_ticket=F("ticket_id"),
+        thing=F("work_type_id"),
+        words=nothing,
+        more=nothing,
+        flag=F("work_type__is_payroll_wrap"),
+    )
+    meetings = _shape(
+        Meeting.objects.filter(member=member, start__lt=end, end__gt=start),
+        kind=Value("meeting"),
+        begins=F("start"),
+        ends=F("end"),
+        on_ticket=no_ticket,
+        thing=F("pk"),
+        words=F("title"),
+        more=F("attendees"),
+        flag=F("private"),
+    )
+    rows = changes.union(notes, entries, meetings, all=True).order_by(
+        "begins", "kind", "thing", "ends"
+    )
+    return [_Activity(*row) for row in rows]
 
 
-def _neighbours(member: Member, start: datetime, end: datetime) -> list[_Neighbour]:
+def _traces(activity: list[_Activity]) -> list[_Trace]:
+    """The member's status changes and notes on tickets, in time order."""
+    statuses = dict(TicketStatus.choices)
+    traces = []
+    for row in activity:
+        if row.kind == "status":
+            words = f"set #{row.ticket_id} to {statuses.get(row.words, row.words)}"
+        elif row.kind == "note":
+            which = "a client note" if row.flag else "an internal note"
+            words = f"wrote {which} on #{row.ticket_id}"
+        else:
+            continue
+        traces.append(_Trace(row.begins, row.ticket_id, words))
+    return traces
+
+
+def _neighbours(activity: list[_Activity]) -> list[_Neighbour]:
     return [
-        _Neighbour(*row)
-        for row in TimeEntry.objects.filter(
-            member=member, start__lt=end + TOUCHING, end__gt=start - TOUCHING, ticket__isnull=False
-        )
-        .order_by("start", "pk")
-        .values_list("start", "end", "ticket_id", "work_type_id", "work_type__is_payroll_wrap")
+        _Neighbour(row.begins, row.ends, row.ticket_id, row.thing, row.flag)
+        for row in activity
+        if row.kind == "entry"
+    ]
+
+
+def _meetings(activity: list[_Activity]) -> list[_Meeting]:
+    return [
+        _Meeting(row.thing, row.begins, row.ends, row.words, row.more, row.flag)
+        for row in activity
+        if row.kind == "meeting"
     ]
 
 
@@ -157,7 +252,7 @@ def _touches(entry: _Neighbour, gap: Span) -> str | None:
     return None
 
 
-def _meeting_ticket(meeting: Meeting, tickets_by_number: dict[int, Ticket], by_contact):
+def _meeting_ticket(meeting: _Meeting, tickets_by_number: dict[int, Ticket], by_contact):
     for number in TICKET_NUMBER.findall(meeting.title):
         if int(number) in tickets_by_number:
             return tickets_by_number[int(number)]
@@ -168,7 +263,7 @@ def _meeting_ticket(meeting: Meeting, tickets_by_number: dict[int, Ticket], by_c
     return None
 
 
-def _meeting_lookups(meetings: list[Meeting]) -> tuple[dict[int, Ticket], dict[str, Ticket]]:
+def _meeting_lookups(meetings: list[_Meeting]) -> tuple[dict[int, Ticket], dict[str, Ticket]]:
     """Tickets the meetings name by number, and each attendee contact's latest open ticket:
     one query each, whatever the number of meetings."""
     numbers = {int(n) for m in meetings for n in TICKET_NUMBER.findall(m.title)}
@@ -190,6 +285,21 @@ def _meeting_lookups(meetings: list[Meeting]) -> tuple[dict[int, Ticket], dict[s
     return by_number, by_contact
 
 
+def _work_types(ids: set[int], tickets: dict[int, Ticket]) -> dict[int, WorkType]:
+    """The work types by id, taking those the tickets came with and reading only the rest
+    (the entries next to a gap are usually of their ticket's own type)."""
+    known = {
+        work_type.pk: work_type
+        for ticket in tickets.values()
+        for work_type in (ticket.work_type, ticket.board.default_work_type)
+        if work_type is not None
+    }
+    missing = ids - known.keys()
+    if missing:
+        known.update(WorkType.objects.in_bulk(missing))
+    return known
+
+
 def _meeting_work_type() -> WorkType | None:
     """Internal meetings go to the wrap type named for meetings, else the first wrap type."""
     named = (
@@ -200,33 +310,41 @@ def _meeting_work_type() -> WorkType | None:
     return named or internal_work_type()
 
 
+def _member_on(member: Member, day: date) -> Member:
+    """The member read again with their holiday on `day` and their running timer's start
+    (`timer_started_at`) in the same query, which the day's figures would read one by one."""
+    running = Timer.objects.filter(member=OuterRef("pk")).values("started_at")
+    members = Member.objects.filter(pk=member.pk).order_by()
+    (again,) = with_holidays(members.annotate(timer_started_at=Subquery(running)), day)
+    return again
+
+
 def gap_suggestions(*, member: Member, day: date, now: datetime | None = None) -> list[Suggestion]:
     """Suggestions for each gap (small ones too: this is the member's own view) of the
     member's local `day`, at most three a gap, the likeliest first."""
     now = now or timezone.now()
+    again = _member_on(member, day)
+    timers = {member.pk: again.timer_started_at}
     if day < local_date(now, member.zone):
         # A day gone by is usually stored whole (timekeeping.summaries): one read, not the
         # engine's handful; today is still growing, so it is worked out afresh.
-        figures = day_summaries(day=day, members=[member], now=now)[member.pk]
+        figures = day_summaries(day=day, members=[again], now=now, timers=timers)[member.pk]
     else:
-        figures = day_figures(day=day, members=[member], now=now)[member.pk]
+        figures = day_figures(day=day, members=[again], now=now, timers=timers)[member.pk]
     gaps = sorted((*figures.gaps, *figures.small_gaps), key=lambda g: g.start)
     if not gaps:
         return []
     start, end = local_day_bounds(day, member.zone)
-    traces = _traces(member, start, end)
-    entries = _neighbours(member, start, end)
+    activity = _day_activity(member, start, end)
+    traces, entries, meetings = _traces(activity), _neighbours(activity), _meetings(activity)
     near = {gap: [t for t in traces if _near(t.at, gap)] for gap in gaps}
     touching = {gap: [(e, _touches(e, gap)) for e in entries if _touches(e, gap)] for gap in gaps}
     ticket_ids = {t.ticket_id for ts in near.values() for t in ts} | {
         e.ticket_id for es in touching.values() for e, _ in es
     }
     tickets = Ticket.objects.select_related(*TICKET_TYPES).in_bulk(ticket_ids) if ticket_ids else {}
-    type_ids = {e.work_type_id for es in touching.values() for e, _ in es if not e.wrap}
-    work_types = WorkType.objects.in_bulk(type_ids) if type_ids else {}
-    meetings = list(
-        # Not the model's ordering: through the member's it would join their login.
-        Meeting.objects.filter(member=member, start__lt=end, end__gt=start).order_by("start", "pk")
+    work_types = _work_types(
+        {e.work_type_id for es in touching.values() for e, _ in es if not e.wrap}, tickets
     )
     by_number, by_contact = _meeting_lookups(meetings)
     meeting_type = _meeting_work_type() if meetings else None

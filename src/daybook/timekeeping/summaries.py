@@ -77,16 +77,22 @@ WRITTEN = [
 # --- the day's inputs besides its entries ----------------------------------------------------
 
 
-def _inputs(day: date, members: list[Member]) -> tuple[dict[int, str], dict[int, datetime]]:
+def _inputs(
+    day: date, members: list[Member], timers: dict[int, datetime | None] | None = None
+) -> tuple[dict[int, str], dict[int, datetime | None]]:
     """Each member's fingerprint of what their `day` depends on besides entries, agreements
     and work types, and the running timers by member id. Four queries at most, whatever the
-    number of members (the holidays come with the members when `with_holidays` loaded them).
+    number of members (the holidays come with the members when `with_holidays` loaded them,
+    the timers when the caller passes them).
     """
     ids = [m.pk for m in members]
     schedules = _schedules(ids, day.weekday())
     policies = policies_for(m.team_id for m in members)
     holidays = _holidays(day, members)
-    timers = dict(Timer.objects.filter(member_id__in=ids).values_list("member_id", "started_at"))
+    if timers is None:
+        timers = dict(
+            Timer.objects.filter(member_id__in=ids).values_list("member_id", "started_at")
+        )
     keys = {}
     for member in members:
         blocks = sorted(schedules.get(member.pk, []))
@@ -224,6 +230,7 @@ def day_summaries(
     members: list[Member],
     now: datetime,
     whole_for: Container[int] | None = None,
+    timers: dict[int, datetime | None] | None = None,
 ) -> dict[int, MemberDay]:
     """Each member's local `day` with nothing hidden, by member id: `day_figures`' answer,
     read from stored summaries where they are current and computed (and stored, once the
@@ -232,13 +239,14 @@ def day_summaries(
     `whole_for` names the members whose small gaps and covered spans the caller will show
     (None: everyone); a stored day of anyone else comes back without them, saving the review
     of a whole team most of its decoding. A day computed afresh always comes whole.
+    `timers`, where the caller has read them, is as for `day_figures`.
 
     Four or five queries when every row is current, whatever the number of members; the
     computation of the others costs what `day_figures` costs, plus one write.
     """
     if not members:
         return {}
-    inputs, timers = _inputs(day, members)
+    inputs, timers = _inputs(day, members, timers)
     rows = {
         row.member_id: row
         for row in DaySummary.objects.filter(member_id__in=[m.pk for m in members], date=day)
@@ -254,7 +262,7 @@ def day_summaries(
         else:
             missing.append(member)
     if missing:
-        computed = day_figures(day=day, members=missing, now=now)
+        computed = day_figures(day=day, members=missing, now=now, timers=timers)
         result.update(computed)
         _store_read(computed, rows=rows, inputs=inputs, timers=timers, now=now)
     return result
@@ -309,7 +317,7 @@ def _write_day(day: date, members: list[Member], now: datetime) -> int:
     stored as stale, so no reader keeps figures from before. Returns rows stored with
     figures."""
     inputs, timers = _inputs(day, members)
-    computed = day_figures(day=day, members=members, now=now)
+    computed = day_figures(day=day, members=members, now=now, timers=timers)
     rows = []
     for member_id, figures in computed.items():
         if now >= figures.working_day_end:
