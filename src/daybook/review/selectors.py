@@ -165,8 +165,10 @@ def _view(
     if is_own:
         shown: MemberDay | None = figures
     elif figures.visible_to_reviewer:
-        # The covered spans would outline the small gaps, so they go too.
-        shown = replace(figures, small_gaps=(), covered=())
+        # The covered spans would outline the small gaps, so they go too (a stored day read
+        # for someone else comes without them already).
+        hidden = figures.small_gaps or figures.covered
+        shown = replace(figures, small_gaps=(), covered=()) if hidden else figures
     else:
         shown = None
     # Holidays and start and end dates are the organisation's calendar; time off is the
