@@ -2,7 +2,7 @@
 address is shown only masked; a bad address is refused on its field with nothing saved; and
 nobody else, whatever their role, reaches another member's calendar."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -132,12 +132,35 @@ def test_refresh_now_reads_the_calendar_and_shows_what_went_wrong(subscription, 
     assert response.status_code == 200
     assert "6 meetings kept" in response.content.decode()
     feed["body"] = b"<html>Sign in to Outlook</html>"
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
         response = client.post(refresh, follow=True)
     text = response.content.decode()
     assert "could not be read: it is not an iCalendar file" in text
     assert "The meetings read before are kept." in text
     assert "6 meetings kept" in text
+
+
+def test_asking_again_within_a_minute_is_refused_and_reads_nothing(subscription, feed, tess):
+    client = client_for(tess)
+    refresh = reverse("calendars:subscription_refresh", args=[subscription.pk])
+    with time_machine.travel(NOW, tick=False):
+        client.post(refresh)
+    feed["body"] = b"<html>Sign in to Outlook</html>"
+    with time_machine.travel(NOW + timedelta(seconds=50), tick=False):
+        response = client.post(refresh, follow=True)
+    assert (
+        "You asked for Tess rota to be read a moment ago. Daybook reads a calendar at most "
+        "once a minute when asked (and by itself every half hour)."
+    ) in response.content.decode()
+    subscription.refresh_from_db()
+    assert (subscription.refreshed_at, subscription.refresh_asked_at) == (NOW, NOW)
+    assert subscription.problem == ""  # the changed feed was not read
+
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+        client.post(refresh)
+    subscription.refresh_from_db()
+    assert subscription.refresh_asked_at == NOW + timedelta(minutes=1)
+    assert "not an iCalendar file" in subscription.problem
 
 
 def test_a_refused_host_is_told_in_plain_words(subscription, settings, tess):

@@ -21,6 +21,9 @@ class CalendarSubscription(models.Model):
     url = models.URLField(max_length=2000, validators=[validate_outbound_url])
     created_at = models.DateTimeField(auto_now_add=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
+    # When the member last asked for it to be read now ("Refresh now"): asks are spaced out,
+    # since each sends a request to another company's server.
+    refresh_asked_at = models.DateTimeField(null=True, blank=True)
     # The last refresh's failure in our words ("" after one that worked).
     problem = models.CharField(max_length=300, blank=True)
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from daybook.core import outbound
@@ -22,6 +23,8 @@ FETCH_SECONDS = 20
 # What a refresh keeps: the month behind (gaps are filled after the fact) and the day ahead.
 DAYS_BACK = 31
 DAYS_AHEAD = 1
+# How soon a member may ask for the same calendar to be read again.
+ASK_AGAIN_AFTER = timedelta(minutes=1)
 
 
 def _address(url: str) -> str:
@@ -55,6 +58,26 @@ def subscription_add(*, member: Member, label: str, url: str) -> CalendarSubscri
     subscription.full_clean()
     subscription.save()
     return subscription
+
+
+def subscription_refresh_ask(
+    *, subscription: CalendarSubscription, now: datetime | None = None
+) -> None:
+    """Record the member's ask to read the calendar now; the caller then queues the read.
+    An ask within a minute of the last one is refused and records nothing: each read is a
+    request to someone else's server, so a held-down button must not become a stream."""
+    now = now or timezone.now()
+    recorded = (
+        CalendarSubscription.objects.filter(pk=subscription.pk)
+        .filter(Q(refresh_asked_at__isnull=True) | Q(refresh_asked_at__lte=now - ASK_AGAIN_AFTER))
+        .update(refresh_asked_at=now)
+    )
+    if not recorded:
+        raise ValidationError(
+            f"You asked for {subscription.label} to be read a moment ago. Daybook reads a "
+            "calendar at most once a minute when asked (and by itself every half hour)."
+        )
+    subscription.refresh_asked_at = now
 
 
 def subscription_remove(*, subscription: CalendarSubscription) -> None:

@@ -13,7 +13,7 @@ from daybook.core.web import MemberRequest, apply_errors, member_required
 from .forms import SubscriptionForm
 from .models import CalendarSubscription
 from .selectors import subscriptions_of
-from .services import subscription_add, subscription_remove
+from .services import subscription_add, subscription_refresh_ask, subscription_remove
 from .tasks import refresh_calendar
 
 
@@ -53,6 +53,11 @@ def subscriptions_view(request: MemberRequest) -> HttpResponse:
 @require_POST
 def subscription_refresh_view(request: MemberRequest, pk: int) -> HttpResponse:
     subscription = _own_subscription(request, pk)
+    try:
+        subscription_refresh_ask(subscription=subscription)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("calendars:subscriptions")
     refresh_calendar(subscription.pk)
     messages.success(
         request,
