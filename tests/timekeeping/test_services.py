@@ -210,6 +210,17 @@ def test_overlap_with_own_entry_is_refused_naming_it(tech, ticket, remote, start
         assert TimeEntry.objects.count() == 2
 
 
+def test_the_longest_entry_still_clashes_with_time_at_its_very_end(tech, ticket, remote):
+    # The overlap check reads only entries starting up to a day before the new one (no entry
+    # is longer): one of exactly 24 hours is still found from its last minute.
+    whole_day = log(tech, ticket, remote, ny(12, 10), ny(13, 10))
+    with pytest.raises(ValidationError) as error:
+        log(tech, ticket, remote, ny(13, 9, 59), ny(13, 10, 30))
+    assert f"entry {whole_day.pk}" in str(error.value)
+    log(tech, ticket, remote, ny(13, 10), ny(13, 10, 30))
+    assert TimeEntry.objects.count() == 2
+
+
 def test_another_members_entry_does_not_overlap(tech, other_team_tech, ticket, remote):
     log(tech, ticket, remote, ny(14, 9), ny(14, 10))
     log(other_team_tech, ticket, remote, ny(14, 9), ny(14, 10))

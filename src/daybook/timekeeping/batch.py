@@ -40,11 +40,10 @@ from daybook.service.models import Phase, Ticket
 from daybook.service.services import ticket_note_response, ticket_set_status
 
 from .choices import EntrySource
-from .models import TimeEntry
+from .models import LONGEST_ENTRY, TimeEntry
 from .rates import default_billable, resolve_bill_rate, resolve_cost_rate, work_date
 from .selectors import period_in_force
 from .services import (
-    MAX_ENTRY,
     _agreement_for,
     _days_changed,
     _ensure_may_write,
@@ -144,7 +143,7 @@ class _Spans:
 
     def __init__(self, entries: Iterable[TimeEntry]) -> None:
         self.items: list[tuple[datetime, float, int, TimeEntry]] = []
-        self.longest = MAX_ENTRY
+        self.longest = LONGEST_ENTRY
         self.serial = 0
         for entry in entries:
             self.add(entry)
@@ -171,7 +170,7 @@ def _existing_spans(rows: Sequence[EntryRow]) -> dict[int, _Spans]:
     """Each member's saved entries that could overlap one of the rows, over the span from
     the member's earliest row to their latest: one query for all the members.
 
-    An entry lasts at most MAX_ENTRY (every door refuses a longer one), so only entries that
+    An entry lasts at most LONGEST_ENTRY (every door refuses a longer one), so only entries that
     start at most that long before a member's earliest row can reach into it; bounding the
     start keeps the read to the member's index range instead of all their earlier time."""
     reach: dict[int, tuple[Member, datetime, datetime]] = {}
@@ -188,7 +187,7 @@ def _existing_spans(rows: Sequence[EntryRow]) -> dict[int, _Spans]:
     for at in range(0, len(wanted), MEMBERS_A_QUERY):
         near = Q()
         for pk, (_member, low, high) in wanted[at : at + MEMBERS_A_QUERY]:
-            near |= Q(member_id=pk, start__gte=low - MAX_ENTRY, start__lt=high, end__gt=low)
+            near |= Q(member_id=pk, start__gte=low - LONGEST_ENTRY, start__lt=high, end__gt=low)
         for entry in (
             TimeEntry.objects.filter(near).select_related("ticket", "phase").order_by("start", "pk")
         ):

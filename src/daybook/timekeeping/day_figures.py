@@ -29,12 +29,7 @@ from .day import (
     schedule_windows,
 )
 from .labels import target_label
-from .models import ReviewPolicy, TimeEntry, Timer
-
-# The service refuses entries longer than this, so an entry touching a day starts at most
-# this long before it. Bounding `start` from below keeps the (member, start) index scan
-# short however many years of history there are.
-LONGEST_ENTRY = timedelta(hours=24)
+from .models import LONGEST_ENTRY, ReviewPolicy, TimeEntry, Timer
 
 
 def policies_for(team_ids: Iterable[int | None]) -> dict[int | None, Policy]:

@@ -36,12 +36,11 @@ from daybook.people.models import Holiday, Member, ScheduleBlock
 
 from .day import EntryFacts, _taken_off, review_opening, schedule_windows
 from .day_figures import (
-    LONGEST_ENTRY,
     _expected_minutes,
     member_entries_touching,
     policy_for,
 )
-from .models import Timer
+from .models import LONGEST_ENTRY, Timer
 
 # The longest range one request may ask for: a little over six years.
 MAX_RANGE_DAYS = 6 * 366

@@ -13,6 +13,11 @@ from daybook.core.models import TimeStampedModel
 
 from .choices import ApprovalState, EntrySource, WeekState, WeekSubmitter
 
+# Every door refuses an entry longer than this (services.entry_errors), so an entry touching a
+# moment starts at most this long before it: readers bound their (member, start) index scans
+# by it, however many years of history there are.
+LONGEST_ENTRY = timedelta(hours=24)
+
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 

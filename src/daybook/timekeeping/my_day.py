@@ -20,9 +20,9 @@ from daybook.people.models import Member
 from daybook.timekeeping.day import MemberDay, Policy
 
 from .choices import AFTER_THE_FACT, EntrySource, WeekState
-from .day_figures import LONGEST_ENTRY, day_figures, entries_touching, member_entries_touching
+from .day_figures import day_figures, entries_touching, member_entries_touching
 from .labels import entry_label
-from .models import DraftEntry, TimeEntry, Timer, WeekSubmission
+from .models import LONGEST_ENTRY, DraftEntry, TimeEntry, Timer, WeekSubmission
 from .selectors import closed_message, day_is_closed, period_in_force, wrap_types_offered
 from .summaries import day_summaries
 from .timeline import (

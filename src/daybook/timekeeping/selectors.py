@@ -11,7 +11,7 @@ from daybook.people.models import Member
 from daybook.people.selectors import members_visible_to
 
 from .choices import LOCKED_STATES, ApprovalState
-from .models import DraftEntry, PeriodClose, TimeEntry, Timer
+from .models import LONGEST_ENTRY, DraftEntry, PeriodClose, TimeEntry, Timer
 from .visibility import (
     ENDED_BY,
     STARTED_BEFORE,
@@ -173,7 +173,10 @@ def drafts_visible_to(
 
 
 def overlapping_entries(*, member: Member, start, end, exclude_pk: int | None = None):
-    qs = TimeEntry.objects.filter(member=member, start__lt=end, end__gt=start)
+    # Bounded below too: a short stretch of the (member, start) index, not all history.
+    qs = TimeEntry.objects.filter(
+        member=member, start__gte=start - LONGEST_ENTRY, start__lt=end, end__gt=start
+    )
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     return qs.select_related("ticket", "phase").order_by("start")

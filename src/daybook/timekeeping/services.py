@@ -35,11 +35,10 @@ from daybook.service.services import (
 from .agreement_queue import unapplied_entries
 from .choices import EntrySource
 from .labels import entry_label
-from .models import DraftEntry, TimeEntry, Timer
+from .models import LONGEST_ENTRY, DraftEntry, TimeEntry, Timer
 from .rates import default_billable, resolve_bill_rate, resolve_cost_rate, work_date
 from .selectors import entry_lock_reason, overlapping_entries, period_in_force, span_lock_reason
 
-MAX_ENTRY = timedelta(hours=24)
 # A little slack for clocks that disagree between a browser and the server.
 FUTURE_SLACK = timedelta(minutes=5)
 MAX_NOTES = 10_000
@@ -92,7 +91,7 @@ def entry_row_errors(
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     if end <= start:
         add("end", "The end must be after the start.")
-    elif end - start > MAX_ENTRY:
+    elif end - start > LONGEST_ENTRY:
         add("end", "An entry can be at most 24 hours long; split longer work into days.")
     # Time off is booked ahead (a day's leave next week); everything else is logged once
     # it has been worked.

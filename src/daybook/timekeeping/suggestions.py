@@ -27,9 +27,9 @@ from daybook.service.choices import OPEN_STATUSES, TicketStatus
 from daybook.service.models import Ticket, TicketNote, TicketStatusChange
 
 from .choices import SuggestionSource
-from .day_figures import LONGEST_ENTRY, day_figures
+from .day_figures import day_figures
 from .defaults import default_work_type, internal_work_type, usual_client_work_type
-from .models import SuggestionDismissal, TimeEntry, Timer
+from .models import LONGEST_ENTRY, SuggestionDismissal, TimeEntry, Timer
 from .summaries import day_summaries
 
 # Traces this close to a gap count as part of it: a note written just after a call, say.
