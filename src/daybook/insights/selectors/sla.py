@@ -111,8 +111,9 @@ def sla_compliance(
     sorted by the database; oldest ticket first when empty or unknown.
 
     Two GROUP BYs give the tallies: one per company and agreement (which also add up to the
-    total), one per priority and board; the weeks take a third. Grouping by all four at once
-    would give a row for nearly every few tickets, each then added up in Python.
+    total), one per priority, board and week (a few hundred rows at most, added up here by
+    each). Grouping by all of them at once would give a row for nearly every few tickets,
+    each then added up in Python.
     """
     zones = sorted(set(Company.objects.order_by().values_list("time_zone", flat=True)))
     tickets = Ticket.objects.filter(
@@ -122,7 +123,9 @@ def sla_compliance(
         tickets = tickets.filter(assignee__team__in=teams)
     tallies = _tallies(now)
     by_client = list(tickets.order_by().values("company_id", "agreement_id").annotate(**tallies))
-    by_kind = list(tickets.order_by().values("priority", "board_id").annotate(**tallies))
+    first_monday = period.start - timedelta(days=period.start.weekday())
+    week = _week_index(zones, first_monday, (period.end - first_monday).days // 7 + 1)
+    by_kind = list(tickets.order_by().values("priority", "board_id", week=week).annotate(**tallies))
     companies = _names(Company, {row["company_id"] for row in by_client})
     agreements = _names(Agreement, {row["agreement_id"] for row in by_client})
     boards = _names(Board, {row["board_id"] for row in by_kind})
@@ -140,7 +143,10 @@ def sla_compliance(
         by_board=_rolled_up(by_kind, ("board_id",), boards.__getitem__),
         by_company=_rolled_up(by_client, ("company_id",), companies.__getitem__),
         by_agreement=_rolled_up(by_client, ("company_id", "agreement_id"), agreement_label),
-        weeks=_weeks(tickets, period=period, zones=zones, tallies=tallies),
+        # A week's key is the ISO date of its Monday, so their order is the weeks' order.
+        weeks=_rolled_up(
+            by_kind, ("week",), lambda index: (first_monday + timedelta(weeks=index)).isoformat()
+        ),
         breaches=SlaBreaches(
             _breached_clocks(tickets, now=now).order_by(*_breach_order(breach_order)),
             now=now,
@@ -222,23 +228,6 @@ def _group(key: str, row: dict) -> SlaGroup:
         resolve_pct=pct("resolve"),
         avg_respond_minutes=average("respond"),
         avg_resolve_minutes=average("resolve"),
-    )
-
-
-def _weeks(
-    tickets: QuerySet, *, period: Period, zones: list[str], tallies: dict
-) -> tuple[SlaGroup, ...]:
-    """Grouped by the Monday of the week each ticket opened in, on its company's calendar."""
-    first_monday = period.start - timedelta(days=period.start.weekday())
-    count = (period.end - first_monday).days // 7 + 1
-    rows = (
-        tickets.order_by()
-        .values(week=_week_index(zones, first_monday, count))
-        .annotate(**tallies)
-        .order_by("week")
-    )
-    return tuple(
-        _group((first_monday + timedelta(weeks=row["week"])).isoformat(), row) for row in rows
     )
 
 
