@@ -15,7 +15,9 @@ from django.db import IntegrityError, transaction
 from daybook.catalogue.choices import BillableOption
 from daybook.clients.choices import AgreementType
 from daybook.core.time import local_date
+from daybook.people.choices import Role
 from daybook.people.models import Member
+from daybook.people.services import member_update
 from daybook.timekeeping.batch import EntryRow, entries_log_many
 from daybook.timekeeping.models import MonthlyTotal, TimeEntry
 from daybook.timekeeping.services import (
@@ -282,6 +284,52 @@ def test_rebuild_repairs_totals_that_drifted(tech, ticket, remote):
     assert (result.members, result.rows) == (1, 3)
     assert monthly_totals_differences() == 0
     assert_totals_match()
+
+
+def _months(member) -> set[date]:
+    return set(MonthlyTotal.objects.filter(member=member).values_list("month", flat=True))
+
+
+@pytest.mark.parametrize("door", ["people service", "plain save (as the admin saves)"])
+def test_a_new_time_zone_moves_the_members_totals_to_its_local_months(
+    tech, ticket, remote, admin, door
+):
+    # 21:00 on 31 January in New York is 03:00 on 1 February in Berlin.
+    log(tech, ticket, remote, ny(1, 31, 21), ny(1, 31, 22))
+    log(tech, ticket, remote, ny(1, 15, 9), ny(1, 15, 10))
+    assert _months(tech) == {date(2025, 1, 1)}
+
+    if door == "people service":
+        member_update(
+            by=admin,
+            member=tech,
+            email=tech.user.email,
+            first_name=tech.user.first_name or "Tess",
+            last_name=tech.user.last_name,
+            role=Role.TECHNICIAN,
+            team=tech.team,
+            reviewed_teams=[],
+            time_zone="Europe/Berlin",
+            start_date=tech.start_date,
+            end_date=tech.end_date,
+            expected_hours_per_day=tech.expected_hours_per_day,
+            default_work_role=tech.default_work_role,
+        )
+    else:
+        tech.time_zone = "Europe/Berlin"
+        tech.save()
+
+    assert _months(tech) == {date(2025, 1, 1), date(2025, 2, 1)}
+    assert monthly_totals_differences() == 0
+    assert_totals_match()
+
+
+def test_saving_a_member_without_a_new_zone_leaves_the_totals_alone(tech, ticket, remote):
+    log(tech, ticket, remote, ny(1, 31, 21), ny(1, 31, 22))
+    MonthlyTotal.objects.filter(member=tech).update(seconds=1)  # a mark a recompute would undo
+    tech.expected_hours_per_day = Decimal("7.5")
+    tech.save()
+    assert list(MonthlyTotal.objects.filter(member=tech).values_list("seconds", flat=True)) == [1]
 
 
 def test_rebuild_of_a_range_leaves_other_months_alone(tech, ticket, remote):

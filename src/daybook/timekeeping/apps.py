@@ -7,5 +7,6 @@ class TimekeepingConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the receivers that mark day summaries stale when an agreement, its
-        # coverage or a work type changes (models below timekeeping, which cannot call up).
-        from . import summaries  # noqa: F401
+        # coverage or a work type changes, and that recompute a member's monthly totals when
+        # their time zone changes (models below timekeeping, which cannot call up).
+        from . import summaries, totals  # noqa: F401

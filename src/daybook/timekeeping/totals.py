@@ -6,8 +6,9 @@ Writes: `monthly_totals_refresh` is a DAYBOOK_AFTER_ENTRY_CHANGE step, so every 
 changes entries (the entry services, the timer, imports, re-rating, agreement fixes, the admin)
 recomputes the member's months it touched inside its own transaction; `monthly_totals_rebuild`
 recomputes any range from the entries (the `daybook totals --rebuild` command, the demo
-loader). Both are one grouped aggregate per time zone, written with INSERT ... SELECT: the
-rows never pass through Python.
+loader); `member_totals_rebuild` recomputes a member's months when their time zone changes.
+All are one grouped aggregate per time zone, written with INSERT ... SELECT: the rows never
+pass through Python.
 
 Reads: `settled_months` says which whole months a report may take from the totals rather than
 from the entries (see its docstring for the trust rule it keeps).
@@ -20,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import Case, Count, DateField, Max, Min, Q, Value, When
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from daybook.core.expressions import sum_seconds, sum_seconds_times
@@ -133,6 +136,40 @@ def monthly_totals_refresh(*, member: Member, days: Iterable[date]) -> None:
     if not changed:
         return
     totals_recompute({member.pk: member.time_zone}, months_between(changed[0], changed[-1]))
+
+
+def member_totals_rebuild(*, member: Member) -> None:
+    """Recompute all of the member's totals, in their time zone as it is now: after a change
+    of zone an entry near a month's edge may fall in the other local month. Takes the
+    member's lock, inside the caller's transaction when there is one."""
+    with transaction.atomic():
+        members_lock([member.pk])
+        span = TimeEntry.objects.filter(member=member).aggregate(
+            low=Min("start"), high=Max("start")
+        )
+        if span["low"] is None:
+            return
+        months = months_between(_utc_date(span["low"], -1), _utc_date(span["high"], +1))
+        totals_recompute({member.pk: member.time_zone}, months)
+
+
+# Member is a model below timekeeping, so its saves are heard here rather than calling up:
+# whichever door changes a member's zone (the people service, the admin), the totals follow.
+@receiver(pre_save, sender=Member, dispatch_uid="totals_member_zone_before")
+def _member_zone_before(sender, instance: Member, raw: bool = False, **kwargs) -> None:
+    if not raw and instance.pk is not None:
+        instance._zone_before = (
+            Member.objects.filter(pk=instance.pk).values_list("time_zone", flat=True).first()
+        )
+
+
+@receiver(post_save, sender=Member, dispatch_uid="totals_member_zone_after")
+def _member_zone_after(
+    sender, instance: Member, created: bool, raw: bool = False, **kwargs
+) -> None:
+    before = instance.__dict__.pop("_zone_before", None)
+    if not created and not raw and before is not None and before != instance.time_zone:
+        member_totals_rebuild(member=instance)
 
 
 @dataclass(frozen=True)
