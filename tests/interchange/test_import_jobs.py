@@ -7,10 +7,12 @@ the worker has run.
 """
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from daybook.interchange.files import importing
 from daybook.interchange.files.importing import EntryImporter
@@ -101,6 +103,33 @@ def test_the_view_only_queues_and_the_card_says_pending_until_the_worker_ran(
     assert run_queued(queue) == 1
     assert "Imported connectwise_time.csv" in poll(client, stored.pk).content.decode()
     assert TimeEntry.objects.count() == 3
+
+
+def test_a_job_the_worker_never_finishes_stops_the_polling_and_says_why(
+    client, finance, tech, other_team_tech, tickets, queue
+):
+    client.force_login(finance.user)
+    upload(client)
+    stored = ImportUpload.objects.get()
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    ImportUpload.objects.filter(pk=stored.pk).update(updated_at=an_hour_ago)
+
+    card = poll(client, stored.pk).content.decode()
+    assert "Checking connectwise_time.csv has not finished" in card
+    assert "<code>daybook worker</code>) is probably not running" in card
+    assert "Nothing has been imported." in card
+    assert "hx-trigger" not in card  # the page stops asking
+    assert "Checking connectwise_time.csv…" not in card
+
+    # A worker that comes back finishes it, and the page shows the outcome.
+    assert run_queued(queue) == 1
+    assert "Ready to import" in poll(client, stored.pk).content.decode()
+    client.post(reverse("interchange:import_commit", args=[stored.pk]))
+    ImportUpload.objects.filter(pk=stored.pk).update(updated_at=an_hour_ago)
+    card = poll(client, stored.pk).content.decode()
+    assert "Importing connectwise_time.csv has not finished" in card
+    assert "keeps all of its rows or none of them" in card
+    assert not TimeEntry.objects.exists()
 
 
 def test_bad_rows_in_a_large_file_are_listed_and_nothing_can_be_imported(

@@ -79,7 +79,7 @@ def files(request: HttpRequest) -> HttpResponse:
         )
         tasks.check_upload(upload.pk)
         upload.refresh_from_db()
-        return _page(request, form=form, upload=upload, status=202 if upload.busy else 200)
+        return _page(request, form=form, upload=upload, status=202 if upload.waiting else 200)
     outcome = run_import(
         kind=kind,
         stream=io.BytesIO(content),
@@ -121,7 +121,7 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
             return _page(request, upload=upload, status=409)
         tasks.import_upload(upload.pk)
         upload.refresh_from_db()
-        return _page(request, upload=upload, status=202 if upload.busy else 200)
+        return _page(request, upload=upload, status=202 if upload.waiting else 200)
     outcome = run_import(
         kind=upload.kind,
         stream=io.BytesIO(bytes(upload.content)),

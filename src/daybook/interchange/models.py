@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class CalendarFeed(models.Model):
@@ -72,6 +75,11 @@ class UploadState(models.TextChoices):
     FAILED = "failed", "Stopped by an error"
 
 
+# Checking or importing even a 100,000-line file takes a minute or two; a job not done after
+# this is most likely lost.
+STALLED_AFTER = timedelta(minutes=30)
+
+
 class ImportUpload(models.Model):
     """A file between its preview and its import, kept in the database so any app server (or
     the worker) can finish what another started. A small file is checked inside the request
@@ -99,5 +107,16 @@ class ImportUpload(models.Model):
 
     @property
     def busy(self) -> bool:
-        """The worker is checking or importing it (the page keeps polling)."""
+        """Handed to the worker to check or import, and not finished yet."""
         return self.state in (UploadState.CHECKING, UploadState.IMPORTING)
+
+    @property
+    def stalled(self) -> bool:
+        """Busy for longer than any job takes: the worker most likely stopped, or never ran.
+        The page stops waiting and says so; a worker that comes back may still finish it."""
+        return self.busy and timezone.now() - self.updated_at > STALLED_AFTER
+
+    @property
+    def waiting(self) -> bool:
+        """Busy and not stalled: the page keeps polling."""
+        return self.busy and not self.stalled
