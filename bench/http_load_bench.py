@@ -150,7 +150,8 @@ def run_load(base: str, crowd, seconds: float, report: tuple | None) -> dict:
                 status = 0
             took = (time.perf_counter() - began) * 1000
             with lock:
-                if status == 200:
+                # 202: a report the worker is preparing, the page's right and quick answer.
+                if status in (200, 202):
                     timings[page].append(took)
                 else:
                     errors[page] += 1
