@@ -31,7 +31,12 @@ from .common import (
     split_period,
     total_money_rows,
 )
-from .profitability import AgreementTerms, agreement_hours_before, revenue_from_work
+from .profitability import (
+    AgreementTerms,
+    agreement_hours_before,
+    agreement_terms,
+    revenue_from_work,
+)
 
 TRAILING_MONTHS = 6
 DEFAULT_HIRE_HOURS = Decimal(40) * 52 / 12  # 173.33 hours a month
@@ -208,17 +213,12 @@ def _forecast_agreements(cells, *, span: Period, months_ahead: int) -> list[Agre
     """Agreements with time in the history, or active at some point from its start to the end
     of the projection: the terms the money rules read."""
     with_time = {agreement_id for _, agreement_id in cells if agreement_id is not None}
-    last = _add_months(span.end, months_ahead)
-    # Sorted out here rather than sent as a list of every agreement with time: at thousands
-    # of ids, building that condition costs more than reading the few agreements left out.
-    return [
-        AgreementTerms(**row)
-        for row in Agreement.objects.order_by("pk").values(*AgreementTerms.FIELDS)
-        if row["pk"] in with_time
-        or (
-            row["start_date"] <= last and (row["end_date"] is None or row["end_date"] >= span.start)
-        )
-    ]
+    return agreement_terms(
+        Agreement.objects.all(),
+        first=span.start,
+        last=_add_months(span.end, months_ahead),
+        with_time=with_time,
+    )
 
 
 def _fees_in(agreements: list[AgreementTerms], month_period: Period) -> Decimal:
@@ -249,7 +249,7 @@ def _work_and_cost_by_month(
 ) -> tuple[dict[date, Decimal], dict[date, Decimal]]:
     """Revenue from the work itself, and labour cost, per history month."""
     before = agreement_hours_before(
-        [a.pk for a in agreements if a.type == AgreementType.PROJECT],
+        Agreement.objects.filter(type=AgreementType.PROJECT),
         day=first,
         groups=groups,
         visible=visible,
