@@ -5,6 +5,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -19,7 +20,7 @@ from daybook.people.choices import Role
 from daybook.people.models import Member
 from daybook.people.services import member_update
 from daybook.timekeeping.batch import EntryRow, entries_log_many
-from daybook.timekeeping.models import MonthlyTotal, TimeEntry
+from daybook.timekeeping.models import LONGEST_ENTRY, MonthlyRollup, MonthlyTotal, TimeEntry
 from daybook.timekeeping.services import (
     entries_rerate,
     entry_delete,
@@ -33,6 +34,7 @@ from daybook.timekeeping.totals import (
     monthly_totals_differences,
     monthly_totals_rebuild,
     monthly_totals_refresh,
+    settled_months,
     visible_floor,
 )
 from daybook.timekeeping.visibility import open_cutoffs
@@ -62,8 +64,8 @@ def ny(month: int, day: int, hour: int, minute: int = 0) -> datetime:
 
 def scan() -> dict[tuple, tuple]:
     """The totals, from the entries one by one: {(member, local month, agreement, work type,
-    billable): (entries, seconds, seconds x bill rate, seconds x cost rate, last end)}."""
-    cells: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0), Decimal(0), Decimal(0), None])
+    billable): (entries, seconds, seconds x bill rate, seconds x cost rate)}."""
+    cells: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0), Decimal(0), Decimal(0)])
     for entry in TimeEntry.objects.select_related("member"):
         month = local_date(entry.start, entry.member.zone).replace(day=1)
         key = (entry.member_id, month, entry.agreement_id, entry.work_type_id, entry.billable)
@@ -73,29 +75,49 @@ def scan() -> dict[tuple, tuple]:
         cell[1] += seconds
         cell[2] += seconds * entry.bill_rate
         cell[3] += seconds * entry.cost_rate
-        cell[4] = entry.end if cell[4] is None else max(cell[4], entry.end)
     return {key: _rounded(*cell) for key, cell in cells.items()}
 
 
 def stored() -> dict[tuple, tuple]:
     return {
         (t.member_id, t.month, t.agreement_id, t.work_type_id, t.billable): _rounded(
-            t.entries, t.seconds, t.bill_amount, t.cost_amount, t.last_end
+            t.entries, t.seconds, t.bill_amount, t.cost_amount
         )
         for t in MonthlyTotal.objects.all()
     }
 
 
-def _rounded(entries, seconds, bill, cost, last_end) -> tuple:
+def _rounded(entries, seconds, bill, cost) -> tuple:
     def exact(value) -> Decimal:
         return Decimal(str(value)).quantize(THOUSANDTH)
 
-    return (entries, exact(seconds), exact(bill), exact(cost), last_end.astimezone(UTC))
+    return (entries, exact(seconds), exact(bill), exact(cost))
+
+
+def rolled_up(cells: dict[tuple, tuple]) -> dict[tuple, tuple]:
+    """The cells added up over members: {(local month, agreement, work type, billable): ...}."""
+    sums: dict[tuple, list] = {}
+    for (_, *key), figures in cells.items():
+        cell = sums.setdefault(tuple(key), [0, Decimal(0), Decimal(0), Decimal(0)])
+        for place, figure in enumerate(figures):
+            cell[place] += figure
+    return {key: tuple(cell) for key, cell in sums.items()}
+
+
+def stored_rollup() -> dict[tuple, tuple]:
+    return {
+        (r.month, r.agreement_id, r.work_type_id, r.billable): _rounded(
+            r.entries, r.seconds, r.bill_amount, r.cost_amount
+        )
+        for r in MonthlyRollup.objects.all()
+    }
 
 
 def assert_totals_match():
+    """The totals equal the scan, and the rollup equals the scan added up over members."""
     expected = scan()
     assert stored() == expected
+    assert stored_rollup() == rolled_up(expected)
     return expected
 
 
@@ -256,7 +278,6 @@ def test_time_without_an_agreement_has_one_row_per_cell_on_every_database(tech):
         seconds=1,
         bill_amount=0,
         cost_amount=0,
-        last_end=NOW,
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         duplicate.save()
@@ -279,7 +300,9 @@ def test_rebuild_repairs_totals_that_drifted(tech, ticket, remote):
     TimeEntryFactory(member=tech, start=ny(2, 3, 9), end=ny(2, 3, 10))
     MonthlyTotal.objects.filter(month=FEBRUARY).delete()
     MonthlyTotal.objects.filter(month=MARCH).update(seconds=1)
-    assert monthly_totals_differences() == 2  # February missing; March's row differs
+    MonthlyRollup.objects.filter(month=date(2025, 1, 1)).update(entries=9)
+    # February missing from the totals; March's total and January's rollup differ.
+    assert monthly_totals_differences() == 3
     result = monthly_totals_rebuild()
     assert (result.members, result.rows) == (1, 3)
     assert monthly_totals_differences() == 0
@@ -364,6 +387,23 @@ def test_the_command_rebuilds_checks_and_explains_bad_input(tech, ticket, remote
     with pytest.raises(CommandError, match="comes before --from"):
         call_command("totals", "--rebuild", "--from", "2025-03", "--to", "2025-01")
     assert MonthlyTotal.objects.get().seconds == 3600
+
+
+def test_a_month_is_settled_once_every_entry_it_could_hold_has_ended_by_the_floor():
+    """The last entry March can hold starts at 23:59 on 31 March in the latest zone (UTC-12:
+    11:59 UTC on 1 April) and lasts the longest an entry may: it ends at 11:59 UTC on 2 April.
+    March comes from the totals from 3 April on, whatever its entries."""
+    march, april = date(2025, 3, 1), date(2025, 4, 1)
+    latest = datetime(2025, 3, 31, 23, 59, tzinfo=ZoneInfo("Etc/GMT+12")) + LONGEST_ENTRY
+    assert settled_months(march, march, floor=latest) is None
+    assert settled_months(march, march, floor=datetime(2025, 4, 2, 23, 59, tzinfo=UTC)) is None
+    settled = datetime(2025, 4, 3, tzinfo=UTC)
+    assert settled_months(march, march, floor=settled) == april
+    # A run of months stops at the first that is not settled, whether it starts or not.
+    assert settled_months(date(2025, 1, 1), date(2025, 6, 1), floor=settled) == april
+    assert settled_months(None, date(2025, 6, 1), floor=settled) == april
+    assert settled_months(None, FEBRUARY, floor=settled) == MARCH
+    assert settled_months(april, date(2025, 6, 1), floor=settled) is None
 
 
 @pytest.mark.parametrize(

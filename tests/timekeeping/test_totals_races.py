@@ -1,0 +1,63 @@
+"""Two people logging time on the same agreement and work type at the same moment: each
+write recomputes the same rollup cell, and neither may fail or leave the other's time out."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+
+from daybook.timekeeping.models import MonthlyRollup
+from daybook.timekeeping.services import entry_log
+from tests.factories import TicketFactory, WorkTypeFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+ROUNDS = 10
+NOW = datetime(2025, 3, 28, 21, 0, tzinfo=UTC)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_two_members_logging_into_one_rollup_cell_at_once_both_count(tech, lead):
+    # A ticket each: one ticket would be locked by both writes, and they would take turns.
+    ticket = TicketFactory()
+    tickets = {
+        tech: ticket,
+        lead: TicketFactory(agreement=ticket.agreement, company=ticket.company),
+    }
+    remote = WorkTypeFactory(name="Remote Support")
+    failures: list[BaseException] = []
+
+    def log(member, start: datetime, barrier: threading.Barrier) -> None:
+        try:
+            barrier.wait()
+            entry_log(
+                member=member,
+                ticket=tickets[member],
+                work_type=remote,
+                start=start,
+                end=start + timedelta(minutes=30),
+                notes="Patched the file server.",
+                by=member,
+            )
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    first = datetime(2025, 3, 3, 14, 0, tzinfo=UTC)
+    for round_ in range(ROUNDS):
+        start = first + timedelta(hours=round_)
+        barrier = threading.Barrier(2)
+        threads = [
+            threading.Thread(target=log, args=(member, start, barrier)) for member in (tech, lead)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert failures == []
+    cell = MonthlyRollup.objects.get(agreement=ticket.agreement, work_type=remote)
+    assert (cell.entries, cell.seconds) == (2 * ROUNDS, 2 * ROUNDS * 1800.0)
