@@ -87,6 +87,12 @@ def prorated_fee(
     end = period.end if active_to is None else min(active_to, period.end)
     if end < start:
         return ZERO
+    if (
+        start.day == 1
+        and (end + DAY).day == 1
+        and (start.year, start.month) == (end.year, end.month)
+    ):
+        return monthly_fee  # one whole month, as most are: no need to count its days
     total = ZERO
     for part in Period(start, end).months():
         total += monthly_fee * Decimal(part.days) / Decimal(days_in_month(part.start))
