@@ -13,7 +13,7 @@ Who sees what follows the review's rule: the member sees every day of their own;
 (`day.review_opening`). Days not open yet are counted, not shown.
 """
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,9 +21,10 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Func, Q, QuerySet, TextField
+from django.db.models import Func, Q, TextField
 from django.utils import timezone
 
+from daybook.catalogue.models import WorkType
 from daybook.core.time import (
     DATE_WINDOW_MESSAGE,
     Span,
@@ -168,40 +169,34 @@ class _NaiveUtc(Func):
         return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS text)", **extra)
 
 
-def _fetch(query: QuerySet) -> list[tuple]:
-    """Rows straight from the cursor: Django's per-value converters cost more than the walk."""
-    sql, params = query.query.sql_with_params()
-    with connections[query.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _moments(values: tuple) -> tuple[datetime, ...]:
-    """`_NaiveUtc` values as naive datetimes (SQLite's come as text)."""
-    if values and isinstance(values[0], str):
-        return tuple(map(datetime.fromisoformat, values))
-    return values
-
-
-class _TimeOff:
-    """The member's time-off entries touching a span, by start, read once (naive UTC): only
-    these can take a day off (`day._taken_off`)."""
+class _Entries:
+    """The member's entries touching a span, by start, read once: their ids, work types and
+    times (naive UTC), and the work types that are time off. Only what gaps depend on: each
+    column read costs over five years."""
 
     def __init__(self, member: Member, start: datetime, end: datetime) -> None:
+        self.time_off = set(WorkType.objects.filter(is_time_off=True).values_list("pk", flat=True))
         query = (
             member_entries_touching(member, start, end)
-            .filter(work_type__is_time_off=True)
             .annotate(start_utc=_NaiveUtc("start"), end_utc=_NaiveUtc("end"))
-            .order_by("start")
+            .order_by("start")  # the (member, start) index's order: no sort step
             .values_list("pk", "start_utc", "end_utc", "work_type_id")
         )
-        self.ids, starts, ends, self.kinds = tuple(zip(*_fetch(query), strict=True)) or ((),) * 4
-        self.starts: tuple[datetime, ...] = _moments(starts)
-        self.ends: tuple[datetime, ...] = _moments(ends)
+        # Straight from the cursor: Django's per-value converters cost more than the walk.
+        sql, params = query.query.sql_with_params()
+        with connections[query.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        self.ids, starts, ends, self.kinds = tuple(zip(*rows, strict=True)) or ((),) * 4
+        if starts and isinstance(starts[0], str):
+            starts = tuple(map(datetime.fromisoformat, starts))
+            ends = tuple(map(datetime.fromisoformat, ends))
+        self.starts: tuple[datetime, ...] = starts
+        self.ends: tuple[datetime, ...] = ends
 
-    def near(self, day_start: datetime, day_end: datetime) -> list[EntryFacts]:
-        """The time-off entries touching a day, in the engine's order. Entries are at most
-        LONGEST_ENTRY long, so those touching the day start after."""
+    def time_off_near(self, day_start: datetime, day_end: datetime) -> list[EntryFacts]:
+        """The time-off entries touching a day, in the engine's order, for `day._taken_off`.
+        Entries are at most LONGEST_ENTRY long, so those touching the day start after."""
         first = bisect_left(self.starts, day_start - LONGEST_ENTRY)
         last = bisect_left(self.starts, day_end)
         facts = [
@@ -213,69 +208,45 @@ class _TimeOff:
                 is_time_off=True,
             )
             for index in range(first, last)
-            if self.ends[index] > day_start
+            if self.kinds[index] in self.time_off and self.ends[index] > day_start
         ]
         return sorted(facts, key=lambda e: (e.start, e.end, e.id))
 
-    def days(self, zone: ZoneInfo) -> set[date]:
+    def time_off_days(self, zone: ZoneInfo) -> set[date]:
         """Local days touched by a time-off entry: only there can the engine take a day off."""
         days: set[date] = set()
-        for start, end in zip(self.starts, self.ends, strict=True):
-            day = local_date(_aware(start), zone)
-            last = local_date(_aware(end), zone)
-            while day <= last:
-                days.add(day)
-                day += DAY
+        for start, end, kind in zip(self.starts, self.ends, self.kinds, strict=True):
+            if kind in self.time_off:
+                day = local_date(_aware(start), zone)
+                last = local_date(_aware(end), zone)
+                while day <= last:
+                    days.add(day)
+                    day += DAY
         return days
 
-
-def _holes(
-    member: Member,
-    start: datetime,
-    end: datetime,
-    *,
-    timer_started_at: datetime | None,
-    now: datetime,
-    threshold: timedelta,
-) -> "_Holes":
-    """The untracked time between the member's entries touching [start, end) and a running
-    timer (from its start to now), the complement of the engine's `_tracked`, for the whole
-    span at once; only the holes at least `threshold` long, as no shorter one holds a gap."""
-    query = (
-        member_entries_touching(member, start, end)
-        .annotate(start_utc=_NaiveUtc("start"), end_utc=_NaiveUtc("end"))
-        .order_by("start")  # the (member, start) index's order: no sort step
-        .values_list("start_utc", "end_utc")
-    )
-    starts, ends = tuple(zip(*_fetch(query), strict=True)) or ((), ())
-    holes: list[tuple[datetime, datetime]] = []
-    finish = BEFORE_ALL
-    for entry_start, entry_end in zip(_moments(starts), _moments(ends), strict=True):
-        if entry_start > finish:  # a new stretch of tracked time: the hole before it ends
-            if entry_start - finish >= threshold:
-                holes.append((finish, entry_start))
-            finish = entry_end
-        elif entry_end > finish:
-            finish = entry_end
-    holes.append((finish, AFTER_ALL))
-    if timer_started_at is not None and timer_started_at < now:
-        holes = _without(holes, _naive(timer_started_at), _naive(now), threshold)
-    return _Holes([hole[0] for hole in holes], [hole[1] for hole in holes])
-
-
-def _without(
-    holes: list[tuple[datetime, datetime]], start: datetime, end: datetime, threshold: timedelta
-) -> list[tuple[datetime, datetime]]:
-    """The holes with [start, end) taken out, keeping the pieces at least `threshold` long."""
-    kept = []
-    for hole_start, hole_end in holes:
-        if hole_end <= start or end <= hole_start:
-            kept.append((hole_start, hole_end))
-            continue
-        for piece in ((hole_start, start), (end, hole_end)):
-            if piece[1] - piece[0] >= threshold:
-                kept.append(piece)
-    return kept
+    def holes(
+        self, timer_started_at: datetime | None, now: datetime, threshold: timedelta
+    ) -> "_Holes":
+        """The untracked time between the entries and a running timer (from its start to
+        now), the complement of the engine's `_tracked`, for the whole span at once; only the
+        holes at least `threshold` long, as no shorter one holds a gap."""
+        spans = list(zip(self.starts, self.ends, strict=True))
+        if timer_started_at is not None and timer_started_at < now:
+            insort(spans, (_naive(timer_started_at), _naive(now)))
+        starts: list[datetime] = []
+        ends: list[datetime] = []
+        finish = BEFORE_ALL
+        for start, end in spans:
+            if start > finish:  # a new stretch of tracked time: the hole before it ends
+                if start - finish >= threshold:
+                    starts.append(finish)
+                    ends.append(start)
+                finish = end
+            elif end > finish:
+                finish = end
+        starts.append(finish)
+        ends.append(AFTER_ALL)
+        return _Holes(starts, ends)
 
 
 @dataclass(frozen=True)
@@ -382,16 +353,15 @@ def member_gaps_range(
     timer_started_at = (
         Timer.objects.filter(member=member).values_list("started_at", flat=True).first()
     )
-    span = (local_day_bounds(first, zone)[0], local_day_bounds(last, zone)[1])
-    time_off = _TimeOff(member, *span)
-    time_off_days = time_off.days(zone)
+    entries = _Entries(member, local_day_bounds(first, zone)[0], local_day_bounds(last, zone)[1])
+    time_off_days = entries.time_off_days(zone)
     calendar = _Calendar(zone, blocks)
     expected_minutes = _expected_minutes(member, True)
     naive_now, threshold = _naive(now), policy.gap_threshold
     # A day is open once its midnight plus grace has passed (windows end by midnight); a
     # later day asks the review's rule.
     opened_before = naive_now - policy.grace
-    holes = _holes(member, *span, timer_started_at=timer_started_at, now=now, threshold=threshold)
+    holes = entries.holes(timer_started_at, now, threshold)
     midnights = calendar.midnights(first, last)
     scheduled = {weekday for weekday, day_blocks in blocks.items() if day_blocks}
 
@@ -423,7 +393,7 @@ def member_gaps_range(
                 continue
         if today in time_off_days and _taken_off(
             spans or [Span(_aware(start), _aware(end)) for start, end in day_windows],
-            time_off.near(day_start, day_end),
+            entries.time_off_near(day_start, day_end),
             expected_minutes,
             day=today,
             zone=zone,
