@@ -13,7 +13,7 @@ from daybook.catalogue.choices import BillableOption
 from daybook.clients.choices import AgreementType
 from daybook.core.periods import Period
 from daybook.insights.selectors import agreement_profitability, financial_forecast
-from daybook.timekeeping.models import MonthlyRollup, MonthlyTotal
+from daybook.timekeeping.models import MonthlyTotal
 from tests.factories import AgreementFactory, CompanyFactory, TicketFactory, TimeEntryFactory
 from tests.zones import BERLIN, NEW_YORK
 
@@ -159,14 +159,14 @@ def test_a_period_with_partial_edge_months_adds_up_by_hand(books):
 def test_whole_months_are_read_from_the_totals_and_edges_from_the_entries(books, tech):
     _, before = profitability()
     hourly = books["hourly"]
-    # An hour more in the stored February: the report follows the totals there...
-    MonthlyRollup.objects.filter(month=date(2025, 2, 1), agreement=hourly).update(
+    # An hour more in Tess's stored February: the report follows the totals there...
+    MonthlyTotal.objects.filter(member=tech, month=date(2025, 2, 1), agreement=hourly).update(
         seconds=F("seconds") + 3600
     )
     _, after = profitability()
     assert after["Hourly"].hours == before["Hourly"].hours + 1
     # ...and not in January, an edge month, which it reads from the entries.
-    MonthlyRollup.objects.filter(month=date(2025, 1, 1)).update(seconds=0)
+    MonthlyTotal.objects.filter(member=tech, month=date(2025, 1, 1)).update(seconds=0)
     _, again = profitability()
     assert again["Hourly"].hours == after["Hourly"].hours
     assert again["Block"].block_drawn == D("15")  # 10 January: before the period, an edge
@@ -175,7 +175,7 @@ def test_whole_months_are_read_from_the_totals_and_edges_from_the_entries(books,
 @time_machine.travel(datetime(2025, 6, 10, 12, tzinfo=UTC), tick=False)
 def test_the_hours_before_a_period_come_from_the_totals_of_whole_months(books, tech):
     block = books["block"]
-    MonthlyRollup.objects.filter(month=date(2024, 12, 1), agreement=block).update(
+    MonthlyTotal.objects.filter(member=tech, month=date(2024, 12, 1), agreement=block).update(
         seconds=F("seconds") + 3600
     )
     _, rows = profitability()

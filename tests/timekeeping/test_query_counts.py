@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.urls import reverse
 
 from daybook.catalogue.choices import BillableOption
@@ -31,10 +30,6 @@ from tests.factories import (
     WorkTypeFactory,
 )
 from tests.zones import NEW_YORK
-
-# A write's monthly totals step locks the rollup against other writers on PostgreSQL (SQLite
-# has one writer at a time anyway): one statement more there.
-ROLLUP_LOCK = 1 if connection.vendor == "postgresql" else 0
 
 
 def ny(hour: int, minute: int = 0, day: int = 14) -> datetime:
@@ -176,13 +171,9 @@ def test_web_timer_stop_reads_the_ticket_and_agreement_with_the_timer(
     # coverage, the bill and cost rates (5: the agreement's role rate, the role's and the
     # member's dated rates in effect, and their first ones when none is yet), the entry and
     # its history, the ticket's move (locked, move, saved, history), the follow-on steps
-    # (follow-ups, the day's summary, PSA push, monthly totals: the cells touched, the
-    # member's month replaced, the rollup's cells replaced, on PostgreSQL after locking it),
-    # the timer deleted; 8 savepoint statements.
-    with (
-        time_machine.travel(ny(15, 30), tick=False),
-        django_assert_num_queries(37 + ROLLUP_LOCK) as captured,
-    ):
+    # (follow-ups, the day's summary, PSA push, monthly totals), the timer deleted; 8
+    # savepoint statements.
+    with time_machine.travel(ny(15, 30), tick=False), django_assert_num_queries(34) as captured:
         response = web.post(reverse("timekeeping:timer_stop"), stop_data(remote, tech))
     assert response.status_code == 302
     entry = TimeEntry.objects.get(member=tech)
@@ -198,10 +189,7 @@ def test_web_timer_stop_reads_the_ticket_and_agreement_with_the_timer(
 
 def test_api_timer_stop_query_count(tech, running, remote, ticket, django_assert_num_queries):
     api = client_for(tech)
-    with (
-        time_machine.travel(ny(15, 30), tick=False),
-        django_assert_num_queries(39 + ROLLUP_LOCK) as captured,
-    ):
+    with time_machine.travel(ny(15, 30), tick=False), django_assert_num_queries(36) as captured:
         # The web stop's queries, and the permissions (2).
         response = api.post("/api/timer/stop/", stop_data(remote, tech), format="json")
     assert response.status_code == 201, response.content
@@ -256,7 +244,7 @@ def test_web_entry_save_query_count(web, tech, ticket, remote, django_assert_num
     )
     # Like a stop without the timer, plus the ticket and its agreement read by the form, and
     # the ticket's first response noted (locked, checked against its moves, saved, history).
-    with django_assert_num_queries(41 + ROLLUP_LOCK) as captured:
+    with django_assert_num_queries(38) as captured:
         response = web.post(reverse("timekeeping:entry_new"), data)
     assert response.status_code == 302
     assert TimeEntry.objects.filter(member=tech).count() == 1

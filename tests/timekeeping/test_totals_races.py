@@ -1,5 +1,5 @@
 """Two people logging time on the same agreement and work type at the same moment: each
-write recomputes the same rollup cell, and neither may fail or leave the other's time out."""
+write recomputes its member's monthly totals, and neither may fail or leave time out."""
 
 import threading
 from datetime import UTC, datetime, timedelta
@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.db.models import Sum
 
-from daybook.timekeeping.models import MonthlyRollup
+from daybook.timekeeping.models import MonthlyTotal
 from daybook.timekeeping.services import entry_log
 from tests.factories import TicketFactory, WorkTypeFactory
 
@@ -19,7 +20,7 @@ NOW = datetime(2025, 3, 28, 21, 0, tzinfo=UTC)
 
 
 @time_machine.travel(NOW, tick=False)
-def test_two_members_logging_into_one_rollup_cell_at_once_both_count(tech, lead):
+def test_two_members_logging_on_one_agreement_at_once_both_count(tech, lead):
     # A ticket each: one ticket would be locked by both writes, and they would take turns.
     ticket = TicketFactory()
     tickets = {
@@ -59,5 +60,9 @@ def test_two_members_logging_into_one_rollup_cell_at_once_both_count(tech, lead)
             thread.join()
 
     assert failures == []
-    cell = MonthlyRollup.objects.get(agreement=ticket.agreement, work_type=remote)
-    assert (cell.entries, cell.seconds) == (2 * ROUNDS, 2 * ROUNDS * 1800.0)
+    cells = MonthlyTotal.objects.filter(agreement=ticket.agreement, work_type=remote)
+    assert cells.count() == 2  # one per member
+    assert cells.aggregate(entries=Sum("entries"), seconds=Sum("seconds")) == {
+        "entries": 2 * ROUNDS,
+        "seconds": 2 * ROUNDS * 1800.0,
+    }

@@ -8,9 +8,7 @@ recomputes the member's months it touched inside its own transaction; `monthly_t
 recomputes any range from the entries (the `daybook totals --rebuild` command, the demo
 loader); `member_totals_rebuild` recomputes a member's months when their time zone changes.
 All are one grouped aggregate per time zone, written with INSERT ... SELECT: the rows never
-pass through Python. Each also brings the rollup (models.MonthlyRollup, the totals of all
-members added up) in step for the cells it touched, in the same transaction
-(`rollup_recompute`).
+pass through Python.
 
 Reads: `settled_months` says which whole months a report may take from the totals rather than
 from the entries (see its docstring for the trust rule it keeps).
@@ -18,11 +16,11 @@ from the entries (see its docstring for the trust rule it keeps).
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, DateField, F, Max, Min, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, DateField, Max, Min, Q, Value, When
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -32,7 +30,7 @@ from daybook.core.periods import local_month_starts
 from daybook.people.models import Member
 from daybook.people.services import members_lock
 
-from .models import LONGEST_ENTRY, MonthlyRollup, MonthlyTotal, TimeEntry
+from .models import LONGEST_ENTRY, MonthlyTotal, TimeEntry
 from .visibility import LOOKBACK_DAYS
 
 
@@ -94,93 +92,28 @@ def _insert_grouped(
             total_cost_amount=sum_seconds_times("cost_rate"),
         )
     )
-    _insert_select(total_model, COLUMNS, grouped)
-
-
-def _insert_select(model, columns: tuple[tuple[str, str], ...], grouped: QuerySet) -> None:
-    """INSERT INTO the model's table SELECT the grouped query's rows: ``columns`` pairs each
-    column with the query's alias for it."""
     select_sql, params = grouped.query.sql_with_params()
     quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    targets = ", ".join(quote(column) for column, _ in columns)
-    sources = ", ".join(f"grouped.{quote(alias)}" for _, alias in columns)
+    table = quote(total_model._meta.db_table)
+    targets = ", ".join(quote(column) for column, _ in COLUMNS)
+    sources = ", ".join(f"grouped.{quote(alias)}" for _, alias in COLUMNS)
     sql = f"INSERT INTO {table} ({targets}) SELECT {sources} FROM ({select_sql}) grouped"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-
-
-# The rollup's columns, from the grouped totals below.
-ROLLUP_COLUMNS = tuple((column, alias) for column, alias in COLUMNS if column != "member_id")
-
-
-def rollup_recompute(
-    months: list[date],
-    pairs: set[tuple[int | None, int]] | None = None,
-    *,
-    total_model=MonthlyTotal,
-    rollup_model=MonthlyRollup,
-) -> None:
-    """Replace the rollup's rows of these consecutive months by the sums of the totals rows:
-    only the cells of ``pairs`` (agreement or None, work type) when given, else all. Any cell
-    of the agreements and work types in the pairs is redone, a few more than were touched:
-    one condition for the delete and the sums keeps them the same cells."""
-    cells = Q(month__gte=months[0], month__lte=months[-1])
-    if pairs is not None:
-        if not pairs:
-            return
-        agreements = {agreement for agreement, _ in pairs}
-        on = Q(agreement_id__in=agreements - {None})
-        if None in agreements:
-            on |= Q(agreement_id__isnull=True)
-        cells &= on & Q(work_type_id__in={work_type for _, work_type in pairs})
-    _rollup_lock(rollup_model)
-    rollup_model.objects.filter(cells).delete()
-    grouped = (
-        total_model.objects.filter(cells)
-        .annotate(total_month=F("month"))
-        .order_by()
-        .values("total_month", "agreement_id", "work_type_id", "billable")
-        .annotate(
-            total_entries=Sum("entries"),
-            total_seconds=Sum("seconds"),
-            total_bill_amount=Sum("bill_amount"),
-            total_cost_amount=Sum("cost_amount"),
-        )
-    )
-    _insert_select(rollup_model, ROLLUP_COLUMNS, grouped)
-
-
-def _rollup_lock(rollup_model) -> None:
-    """Take the rollup for this transaction's writes. Two members' writes share cells (one
-    agreement, one work type, one month): each would delete the cell and add it up again
-    without the other's new totals, and the second insert would collide with the first. One
-    writer at a time, until commit; readers never wait (a SHARE ROW EXCLUSIVE lock only
-    conflicts with writes). SQLite already lets only one transaction write at a time."""
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(rollup_model._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
 
 
 def totals_recompute(
     members: dict[int, str],
     months: list[date],
     *,
-    everyone: bool = False,
     entry_model=TimeEntry,
     total_model=MonthlyTotal,
-    rollup_model=MonthlyRollup,
 ) -> None:
-    """Replace the totals of these members ({id: time zone}) for these consecutive months,
-    and the rollup's cells they are part of (``everyone``: the members are all there are, so
-    the rollup's months are redone whole). The models are parameters so that data migrations
-    can pass their historical ones."""
-    rows = total_model.objects.filter(
+    """Replace the totals of these members ({id: time zone}) for these consecutive months.
+    The models are parameters so that data migrations can pass their historical ones."""
+    total_model.objects.filter(
         member_id__in=list(members), month__gte=months[0], month__lte=months[-1]
-    )
-    cells = None if everyone else _cells_touched(list(members), months, entry_model, total_model)
-    rows.delete()
+    ).delete()
     by_zone: dict[str, list[int]] = {}
     for member_id, zone in members.items():
         by_zone.setdefault(zone, []).append(member_id)
@@ -188,27 +121,6 @@ def totals_recompute(
         _insert_grouped(
             sorted(ids), months, ZoneInfo(zone), entry_model=entry_model, total_model=total_model
         )
-    rollup_recompute(months, cells, total_model=total_model, rollup_model=rollup_model)
-
-
-def _cells_touched(
-    member_ids: list[int], months: list[date], entry_model, total_model
-) -> set[tuple[int | None, int]]:
-    """The (agreement, work type) pairs of the members' totals in these months before a
-    recompute and after it, read before it in one query: those of their totals rows now, and
-    those of their entries starting in the months' UTC span with a day's slack either side
-    (each member's local months lie inside it), which the new rows will come from."""
-    after = add_months(months[-1], 1)
-    since = datetime(months[0].year, months[0].month, 1, tzinfo=UTC) - timedelta(days=1)
-    until = datetime(after.year, after.month, 1, tzinfo=UTC) + timedelta(days=1)
-    pairs = ("agreement_id", "work_type_id")
-    now = total_model.objects.filter(
-        member_id__in=member_ids, month__gte=months[0], month__lte=months[-1]
-    ).values_list(*pairs)
-    coming = entry_model.objects.filter(
-        member_id__in=member_ids, start__gte=since, start__lt=until
-    ).values_list(*pairs)
-    return set(now.order_by().union(coming.order_by()))
 
 
 def monthly_totals_refresh(*, member: Member, days: Iterable[date]) -> None:
@@ -283,7 +195,6 @@ def monthly_totals_rebuild(
         span = TimeEntry.objects.aggregate(low=Min("start"), high=Max("start"))
         if span["low"] is None:
             MonthlyTotal.objects.all().delete()
-            MonthlyRollup.objects.all().delete()
             return RebuildResult(members=len(members), months=0, rows=0)
         # A day of slack either side: a member's local month may begin before (or end after)
         # the UTC one.
@@ -291,7 +202,7 @@ def monthly_totals_rebuild(
         last = last or _utc_date(span["high"], +1)
     months = months_between(first, last)
     with transaction.atomic():
-        totals_recompute(members, months, everyone=True)
+        totals_recompute(members, months)
         rows = MonthlyTotal.objects.filter(month__gte=months[0], month__lte=months[-1]).count()
         if dry_run:
             transaction.set_rollback(True)
@@ -299,21 +210,19 @@ def monthly_totals_rebuild(
 
 
 def totals_fill(apps, schema_editor) -> None:
-    """Data migration: sum the totals of every member's months and the rollup from the
-    entries already there (with the migration's historical models). Safe to run twice."""
+    """Data migration: sum the totals of every member's months from the entries already
+    there (with the migration's historical models), unless there are totals already: then an
+    earlier migration summed them, and the entry writes have kept them since."""
     entry_model = apps.get_model("timekeeping", "TimeEntry")
+    total_model = apps.get_model("timekeeping", "MonthlyTotal")
+    if total_model.objects.exists():
+        return
     members = dict(apps.get_model("people", "Member").objects.values_list("pk", "time_zone"))
     span = entry_model.objects.aggregate(low=Min("start"), high=Max("start"))
     if not members or span["low"] is None:
         return
-    totals_recompute(
-        members,
-        months_between(_utc_date(span["low"], -1), _utc_date(span["high"], +1)),
-        everyone=True,
-        entry_model=entry_model,
-        total_model=apps.get_model("timekeeping", "MonthlyTotal"),
-        rollup_model=apps.get_model("timekeeping", "MonthlyRollup"),
-    )
+    months = months_between(_utc_date(span["low"], -1), _utc_date(span["high"], +1))
+    totals_recompute(members, months, entry_model=entry_model, total_model=total_model)
 
 
 def _utc_date(moment: datetime, days: int) -> date:
@@ -321,28 +230,31 @@ def _utc_date(moment: datetime, days: int) -> date:
 
 
 def _stored(first: date | None, last: date | None) -> set[tuple]:
-    """The totals rows and the rollup's (marked "rollup" where the totals have the member),
-    their first five fields the cell."""
-    months = Q()
+    rows = MonthlyTotal.objects.all()
     if first is not None:
-        months &= Q(month__gte=month_of(first))
+        rows = rows.filter(month__gte=month_of(first))
     if last is not None:
-        months &= Q(month__lte=month_of(last))
-    sums = ("entries", "seconds", "bill_amount", "cost_amount")
-    cells = ("month", "agreement_id", "work_type_id", "billable")
-    totals = MonthlyTotal.objects.filter(months).values_list("member_id", *cells, *sums)
-    rollup = MonthlyRollup.objects.filter(months).values_list(*cells, *sums)
-    return {_rounded(row) for row in totals} | {_rounded(("rollup", *row)) for row in rollup}
-
-
-def _rounded(row: tuple) -> tuple:
-    return (*row[:6], round(row[6], 3), round(row[7], 3), round(row[8], 3))
+        rows = rows.filter(month__lte=month_of(last))
+    return {
+        (*row[:6], round(row[6], 3), round(row[7], 3), round(row[8], 3))
+        for row in rows.values_list(
+            "member_id",
+            "month",
+            "agreement_id",
+            "work_type_id",
+            "billable",
+            "entries",
+            "seconds",
+            "bill_amount",
+            "cost_amount",
+        )
+    }
 
 
 def monthly_totals_differences(*, first: date | None = None, last: date | None = None) -> int:
-    """How many stored totals and rollup rows (from ``first``'s month to ``last``'s; by
-    default all) differ from the entries: missing, left over, or with other sums. Changes
-    nothing: the fresh rows are computed inside a transaction that is rolled back."""
+    """How many stored totals rows (from ``first``'s month to ``last``'s; by default all)
+    differ from the entries: missing, left over, or with other sums. Changes nothing: the
+    fresh rows are computed inside a transaction that is rolled back."""
     with transaction.atomic():
         stored = _stored(first, last)
         monthly_totals_rebuild(first=first, last=last)
@@ -369,9 +281,8 @@ def visible_floor(now: datetime | None = None) -> datetime:
 # A member-local month ends at most 12 hours after the UTC one (UTC-12 is the latest zone),
 # and an entry starting in it lasts at most LONGEST_ENTRY: two days after the UTC month ends,
 # every entry a month can hold has ended.
-MONTH_ENDS_WITHIN = timedelta(hours=12) + LONGEST_ENTRY
 MONTH_SETTLES_AFTER = timedelta(days=2)
-assert MONTH_ENDS_WITHIN <= MONTH_SETTLES_AFTER
+assert timedelta(hours=12) + LONGEST_ENTRY <= MONTH_SETTLES_AFTER
 
 
 def settled_months(first: date | None, last: date, *, floor: datetime) -> date | None:
@@ -384,8 +295,7 @@ def settled_months(first: date | None, last: date, *, floor: datetime) -> date |
     month is settled once its UTC end plus MONTH_SETTLES_AFTER has passed by ``floor``.
     Usually every month but the current one (and the one before it, for the first days
     after it ends)."""
-    unsettled = month_of((floor - MONTH_SETTLES_AFTER).date())
-    end = min(unsettled, add_months(last, 1))
+    end = min(month_of((floor - MONTH_SETTLES_AFTER).date()), add_months(last, 1))
     if first is not None and end <= first:
         return None
     return end

@@ -36,8 +36,8 @@ def money_sums() -> dict:
 
 
 def total_money_rows(totals, keys: tuple[str, ...], sums: tuple[str, ...] = MONEY_SUMS):
-    """money_sums over timekeeping's MonthlyRollup (or MonthlyTotal) rows instead of entries,
-    grouped by ``keys``: the same sums under the same names (only ``sums`` of them)."""
+    """money_sums over timekeeping's MonthlyTotal rows instead of entries, grouped by
+    ``keys``: the same sums under the same names (only ``sums`` of them)."""
     expressions = {
         "seconds": Sum("seconds"),
         "billable_seconds": Sum("seconds", filter=BILLABLE),

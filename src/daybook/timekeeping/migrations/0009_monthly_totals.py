@@ -105,6 +105,6 @@ class Migration(migrations.Migration):
             },
         ),
         # The entries already logged get their totals now, or reports would miss them.
-        # The totals are summed from the entries in 0012, with the rollup: the code that sums
-        # them writes the columns of the latest schema, not of this one.
+        # The totals are summed from the entries in 0012: the code that sums them writes the
+        # columns of the latest schema, not of this one.
     ]
