@@ -13,7 +13,7 @@ from daybook.catalogue.choices import BillableOption
 from daybook.clients.choices import AgreementType
 from daybook.core.periods import Period
 from daybook.insights.selectors import agreement_profitability, financial_forecast
-from daybook.timekeeping.models import MonthlyTotal
+from daybook.timekeeping.models import MonthlyRollup, MonthlyTotal
 from tests.factories import AgreementFactory, CompanyFactory, TicketFactory, TimeEntryFactory
 from tests.zones import BERLIN, NEW_YORK
 
@@ -159,8 +159,9 @@ def test_a_period_with_partial_edge_months_adds_up_by_hand(books):
 def test_whole_months_are_read_from_the_totals_and_edges_from_the_entries(books, tech):
     _, before = profitability()
     hourly = books["hourly"]
-    # An hour more in Tess's stored February: the report follows the totals there...
-    MonthlyTotal.objects.filter(member=tech, month=date(2025, 2, 1), agreement=hourly).update(
+    # An hour more in the stored February (rolled up by the first report): the report follows
+    # the stored figures there...
+    MonthlyRollup.objects.filter(month=date(2025, 2, 1), agreement=hourly).update(
         seconds=F("seconds") + 3600
     )
     _, after = profitability()
@@ -175,7 +176,8 @@ def test_whole_months_are_read_from_the_totals_and_edges_from_the_entries(books,
 @time_machine.travel(datetime(2025, 6, 10, 12, tzinfo=UTC), tick=False)
 def test_the_hours_before_a_period_come_from_the_totals_of_whole_months(books, tech):
     block = books["block"]
-    MonthlyTotal.objects.filter(member=tech, month=date(2024, 12, 1), agreement=block).update(
+    profitability()  # rolls the months up
+    MonthlyRollup.objects.filter(month=date(2024, 12, 1), agreement=block).update(
         seconds=F("seconds") + 3600
     )
     _, rows = profitability()

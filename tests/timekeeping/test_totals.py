@@ -2,7 +2,7 @@
 independently (in Python, from each entry's own times and rates, in its member's zone)."""
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -11,7 +11,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from daybook.catalogue.choices import BillableOption
 from daybook.clients.choices import AgreementType
@@ -20,7 +21,13 @@ from daybook.people.choices import Role
 from daybook.people.models import Member
 from daybook.people.services import member_update
 from daybook.timekeeping.batch import EntryRow, entries_log_many
-from daybook.timekeeping.models import LONGEST_ENTRY, MonthlyTotal, TimeEntry
+from daybook.timekeeping.models import (
+    LONGEST_ENTRY,
+    MonthlyRollup,
+    MonthlyTotal,
+    RolledUpMonth,
+    TimeEntry,
+)
 from daybook.timekeeping.services import (
     entries_rerate,
     entry_delete,
@@ -34,6 +41,7 @@ from daybook.timekeeping.totals import (
     monthly_totals_differences,
     monthly_totals_rebuild,
     monthly_totals_refresh,
+    rollup_ensure,
     settled_months,
     visible_floor,
 )
@@ -48,7 +56,7 @@ from tests.factories import (
 from tests.zones import BERLIN, NEW_YORK
 
 NOW = datetime(2025, 3, 14, 21, 0, tzinfo=UTC)  # Friday 17:00 in New York
-MARCH, FEBRUARY = date(2025, 3, 1), date(2025, 2, 1)
+MARCH, FEBRUARY, JANUARY = date(2025, 3, 1), date(2025, 2, 1), date(2025, 1, 1)
 THOUSANDTH = Decimal("0.001")
 
 
@@ -94,9 +102,37 @@ def _rounded(entries, seconds, bill, cost) -> tuple:
     return (entries, exact(seconds), exact(bill), exact(cost))
 
 
+def rolled_up(cells: dict[tuple, tuple], months: set[date]) -> dict[tuple, tuple]:
+    """The cells of these months added up over members: {(month, agreement, work type,
+    billable): ...}."""
+    sums: dict[tuple, list] = {}
+    for (_, month, *key), figures in cells.items():
+        if month in months:
+            cell = sums.setdefault((month, *key), [0, Decimal(0), Decimal(0), Decimal(0)])
+            for place, figure in enumerate(figures):
+                cell[place] += figure
+    return {key: tuple(cell) for key, cell in sums.items()}
+
+
+def stored_rollup() -> dict[tuple, tuple]:
+    return {
+        (r.month, r.agreement_id, r.work_type_id, r.billable): _rounded(
+            r.entries, r.seconds, r.bill_amount, r.cost_amount
+        )
+        for r in MonthlyRollup.objects.all()
+    }
+
+
+def rolled_up_months() -> set[date]:
+    return set(RolledUpMonth.objects.values_list("month", flat=True))
+
+
 def assert_totals_match():
+    """The totals equal the scan, and the rollup of the months rolled up equals the scan
+    added up over members."""
     expected = scan()
     assert stored() == expected
+    assert stored_rollup() == rolled_up(expected, rolled_up_months())
     return expected
 
 
@@ -270,6 +306,59 @@ def test_members_in_other_zones_get_their_own_local_months(tech, lead, ticket, r
     log(tech, ticket, remote, ny(2, 28, 18), ny(2, 28, 19))
     expected = assert_totals_match()
     assert {(key[0], key[1]) for key in expected} == {(lead.pk, MARCH), (tech.pk, FEBRUARY)}
+
+
+# --- the rollup ----------------------------------------------------------------------------
+
+
+def test_writes_to_the_month_being_logged_leave_the_rollup_alone(tech, ticket, remote):
+    """March is not settled on 14 March: its writes never touch the rollup, nor ask about it."""
+    with CaptureQueriesContext(connection) as queries:
+        log(tech, ticket, remote, ny(3, 13, 9), ny(3, 13, 10))
+    assert [q for q in queries if "monthlytotal" in q["sql"]]
+    assert not [q for q in queries if "rollup" in q["sql"] or "rolledupmonth" in q["sql"]]
+
+
+def test_a_report_rolls_settled_months_up_and_writes_keep_them_in_step(
+    tech, lead, ticket, remote, onsite
+):
+    log(tech, ticket, remote, ny(1, 6, 9), ny(1, 6, 10))
+    moved = log(lead, ticket, remote, ny(2, 3, 9), ny(2, 3, 11))
+    log(tech, ticket, remote, ny(2, 3, 9), ny(2, 3, 10))  # the same cell as Lena's
+    rollup_ensure(JANUARY, MARCH)
+    assert rolled_up_months() == {JANUARY, FEBRUARY}
+    assert {key[0] for key in stored_rollup()} == {JANUARY, FEBRUARY}
+    assert_totals_match()
+    # Edits of the rolled-up months: a new cell, time moved between months and cells, a
+    # cell emptied. Each keeps the rollup equal to the totals.
+    log(tech, ticket, onsite, ny(2, 4, 9), ny(2, 4, 10))
+    assert_totals_match()
+    entry_edit(entry=moved, by=lead, start=ny(1, 20, 9), end=ny(1, 20, 10), work_type=onsite)
+    assert_totals_match()
+    entry_delete(entry=moved, by=lead)
+    assert_totals_match()
+    # December is settled too, but no report has read it: its writes add no rollup.
+    december = datetime(2024, 12, 2, 9, tzinfo=NEW_YORK)
+    log(tech, ticket, remote, december, december + timedelta(hours=1))
+    assert rolled_up_months() == {JANUARY, FEBRUARY}
+    assert_totals_match()
+    # A second read has nothing to add up.
+    with CaptureQueriesContext(connection) as queries:
+        rollup_ensure(JANUARY, MARCH)
+    assert len(queries) == 1
+
+
+def test_a_rebuild_leaves_its_months_to_be_rolled_up_again(tech, ticket, remote):
+    log(tech, ticket, remote, ny(1, 6, 9), ny(1, 6, 10))
+    rollup_ensure(JANUARY, MARCH)
+    MonthlyRollup.objects.update(seconds=1)
+    assert monthly_totals_differences() == 1  # January's rolled-up cell
+    monthly_totals_rebuild()
+    assert rolled_up_months() == set()
+    assert not MonthlyRollup.objects.exists()
+    rollup_ensure(JANUARY, MARCH)
+    assert monthly_totals_differences() == 0
+    assert_totals_match()
 
 
 def test_rebuild_repairs_totals_that_drifted(tech, ticket, remote):

@@ -1,16 +1,18 @@
-"""Two people logging time on the same agreement and work type at the same moment: each
-write recomputes its member's monthly totals, and neither may fail or leave time out."""
+"""Two people logging time on the same agreement and work type at the same moment, into a
+month already rolled up: each write recomputes its member's monthly totals and the same rollup
+cell, and neither may fail or leave the other's time out."""
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
 from django.db import connection
 from django.db.models import Sum
 
-from daybook.timekeeping.models import MonthlyTotal
+from daybook.timekeeping.models import MonthlyRollup, MonthlyTotal
 from daybook.timekeeping.services import entry_log
+from daybook.timekeeping.totals import rollup_ensure
 from tests.factories import TicketFactory, WorkTypeFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -47,7 +49,8 @@ def test_two_members_logging_on_one_agreement_at_once_both_count(tech, lead):
         finally:
             connection.close()
 
-    first = datetime(2025, 3, 3, 14, 0, tzinfo=UTC)
+    rollup_ensure(date(2025, 2, 1), date(2025, 3, 1))  # February is settled on 28 March
+    first = datetime(2025, 2, 3, 14, 0, tzinfo=UTC)
     for round_ in range(ROUNDS):
         start = first + timedelta(hours=round_)
         barrier = threading.Barrier(2)
@@ -66,3 +69,5 @@ def test_two_members_logging_on_one_agreement_at_once_both_count(tech, lead):
         "entries": 2 * ROUNDS,
         "seconds": 2 * ROUNDS * 1800.0,
     }
+    cell = MonthlyRollup.objects.get(agreement=ticket.agreement, work_type=remote)
+    assert (cell.entries, cell.seconds) == (2 * ROUNDS, 2 * ROUNDS * 1800.0)

@@ -36,7 +36,7 @@ from daybook.service.models import Board, Phase, Project, SlaTarget, Ticket, Tic
 from daybook.service.sla import CLOCK_FIELDS, SlaTargets, TargetTable
 from daybook.timekeeping.choices import ApprovalState
 from daybook.timekeeping.models import TimeEntry, Timer
-from daybook.timekeeping.totals import monthly_totals_rebuild
+from daybook.timekeeping.totals import monthly_totals_rebuild, rollup_settled
 
 from . import catalog
 from .bulk import FastInsert, analyze
@@ -203,10 +203,12 @@ def build_demo(
             builder.rows["meetings"] = seed_meetings(now=now, seed=seed)
             # Entries arrived past the services: sum the reports' monthly totals.
             builder.rows["monthly totals"] = monthly_totals_rebuild().rows
+            rollup_settled(now)
     else:
         builder.build()
         # The entries arrived in bulk, past the services: sum the reports' monthly totals.
         builder.rows["monthly totals"] = monthly_totals_rebuild().rows
+        rollup_settled(now)
         # Millions of rows arrived in bulk: without fresh statistics the planner would still
         # take the tables for empty ones.
         analyze()

@@ -452,3 +452,68 @@ class MonthlyTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.month:%Y-%m}: {self.seconds / 3600:.2f} h"
+
+
+class MonthlyRollup(models.Model):
+    """The monthly totals of all members added up: one row per member-local month, agreement,
+    work type and billable option, about a tenth as many rows. Reports that sum the whole
+    organisation's settled months (profitability, a block's or project's hours before a
+    period, the forecast) read these.
+
+    Only settled months have one (timekeeping.totals.settled_months), added up from the
+    totals the first time a report reads the month (`rollup_ensure`), and marked done by a
+    RolledUpMonth. From then on every write to the month's totals brings its cells in step in
+    the same transaction; the months time is being logged into now are never rolled up, so
+    the writes that happen all day pay nothing for it. A member's local month is theirs: a
+    row adds up each member's own month, as the reports do."""
+
+    month = models.DateField(help_text="The first day of the members' local month.")
+    agreement = models.ForeignKey(
+        "clients.Agreement", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    work_type = models.ForeignKey(WorkType, on_delete=models.CASCADE, related_name="+")
+    billable = models.CharField(max_length=12, choices=BillableOption.choices)
+    entries = models.PositiveIntegerField()
+    seconds = models.FloatField()
+    bill_amount = models.FloatField(help_text="Seconds x bill rate; divide by 3,600 for money.")
+    cost_amount = models.FloatField(help_text="Seconds x cost rate; divide by 3,600 for money.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "agreement", "work_type", "billable"],
+                condition=Q(agreement__isnull=False),
+                name="monthly_rollup_once_per_agreement",
+            ),
+            models.UniqueConstraint(
+                fields=["month", "work_type", "billable"],
+                condition=Q(agreement__isnull=True),
+                name="monthly_rollup_once_without_agreement",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["month"],
+                include=[
+                    "agreement",
+                    "work_type",
+                    "billable",
+                    "seconds",
+                    "bill_amount",
+                    "cost_amount",
+                ],
+                name="monthly_rollup_month_covering",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.seconds / 3600:.2f} h"
+
+
+class RolledUpMonth(models.Model):
+    """A month whose MonthlyRollup rows are complete."""
+
+    month = models.DateField(unique=True)
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"

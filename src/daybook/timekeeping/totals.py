@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, DateField, Max, Min, Q, Value, When
+from django.db.models import Case, Count, DateField, F, Max, Min, Q, QuerySet, Sum, Value, When
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -30,7 +30,7 @@ from daybook.core.periods import local_month_starts
 from daybook.people.models import Member
 from daybook.people.services import members_lock
 
-from .models import LONGEST_ENTRY, MonthlyTotal, TimeEntry
+from .models import LONGEST_ENTRY, MonthlyRollup, MonthlyTotal, RolledUpMonth, TimeEntry
 from .visibility import LOOKBACK_DAYS
 
 
@@ -92,28 +92,143 @@ def _insert_grouped(
             total_cost_amount=sum_seconds_times("cost_rate"),
         )
     )
+    _insert_select(total_model, COLUMNS, grouped)
+
+
+def _insert_select(model, columns: tuple[tuple[str, str], ...], grouped: QuerySet) -> None:
+    """INSERT INTO the model's table SELECT the grouped query's rows: ``columns`` pairs each
+    column with the query's alias for it."""
     select_sql, params = grouped.query.sql_with_params()
     quote = connection.ops.quote_name
-    table = quote(total_model._meta.db_table)
-    targets = ", ".join(quote(column) for column, _ in COLUMNS)
-    sources = ", ".join(f"grouped.{quote(alias)}" for _, alias in COLUMNS)
+    table = quote(model._meta.db_table)
+    targets = ", ".join(quote(column) for column, _ in columns)
+    sources = ", ".join(f"grouped.{quote(alias)}" for _, alias in columns)
     sql = f"INSERT INTO {table} ({targets}) SELECT {sources} FROM ({select_sql}) grouped"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def _pairs(rows: QuerySet) -> set[tuple[int | None, int]]:
+    return set(rows.order_by().values_list("agreement_id", "work_type_id").distinct())
+
+
+# The rollup's columns, from the grouped totals below.
+ROLLUP_COLUMNS = tuple((column, alias) for column, alias in COLUMNS if column != "member_id")
+
+
+def rollup_recompute(months: list[date], pairs: set[tuple[int | None, int]] | None = None) -> None:
+    """Replace the rollup's rows of these months by the sums of their totals rows, in one
+    statement: only the cells of ``pairs`` (agreement or None, work type) when given, else
+    all. Any cell of the agreements and work types in the pairs is redone, a few more than
+    were touched: one condition for the delete and the sums keeps them the same cells."""
+    cells = Q(month__in=months)
+    if pairs is not None:
+        if not pairs:
+            return
+        agreements = {agreement for agreement, _ in pairs}
+        on = Q(agreement_id__in=agreements - {None})
+        if None in agreements:
+            on |= Q(agreement_id__isnull=True)
+        cells &= on & Q(work_type_id__in={work_type for _, work_type in pairs})
+    _rollup_lock()
+    MonthlyRollup.objects.filter(cells).delete()
+    grouped = (
+        MonthlyTotal.objects.filter(cells)
+        .annotate(total_month=F("month"))
+        .order_by()
+        .values("total_month", "agreement_id", "work_type_id", "billable")
+        .annotate(
+            total_entries=Sum("entries"),
+            total_seconds=Sum("seconds"),
+            total_bill_amount=Sum("bill_amount"),
+            total_cost_amount=Sum("cost_amount"),
+        )
+    )
+    _insert_select(MonthlyRollup, ROLLUP_COLUMNS, grouped)
+
+
+def _rollup_lock() -> None:
+    """Take the rollup for this transaction's writes. Two members' writes to a rolled-up
+    month may share cells (one agreement, one work type): each would delete the cell and add
+    it up again without the other's new totals, and the second insert would collide with the
+    first. One writer at a time, until commit; readers never wait (a SHARE ROW EXCLUSIVE lock
+    conflicts only with writes). SQLite lets only one transaction write at a time anyway."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(MonthlyRollup._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def rollup_ensure(first: date | None, end: date) -> None:
+    """Roll up the months from ``first`` (None: the earliest with totals) to ``end``
+    (exclusive), all settled, that are not yet: the first report to read a month adds it up
+    from the totals and marks it done: one statement for all the months missing (at the
+    large demo size about 0.15 s a month; a whole history at once only the first time).
+
+    The totals are locked against writes meanwhile (on PostgreSQL), so a write to the month
+    either commits before the sums are taken, or waits and then finds the month rolled up and
+    brings its cells in step itself (`totals_recompute`)."""
+    wanted = MonthlyTotal.objects.filter(totals_in(first, end))
+    if first is None:
+        first = wanted.aggregate(first=Min("month"))["first"]
+        if first is None:
+            return
+    months = months_between(first, add_months(end, -1)) if first < end else []
+    done = set(RolledUpMonth.objects.filter(month__in=months).values_list("month", flat=True))
+    missing = [month for month in months if month not in done]
+    if not missing:
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            table = connection.ops.quote_name(MonthlyTotal._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
+        done = set(RolledUpMonth.objects.filter(month__in=missing).values_list("month", flat=True))
+        missing = [month for month in missing if month not in done]
+        if missing:
+            rollup_recompute(missing)
+            RolledUpMonth.objects.bulk_create(RolledUpMonth(month=month) for month in missing)
+
+
+def rollup_settled(now: datetime | None = None) -> None:
+    """Roll up every month settled at ``now`` that is not yet (after a bulk load, and when
+    the rollup arrives on a database with history, so no report pays for years at once)."""
+    now = now or timezone.now()
+    rollup_ensure(None, settled_months(None, month_of(now.date()), floor=visible_floor(now)))
+
+
+def rollup_fill(apps, schema_editor) -> None:
+    """Data migration: roll up the settled months of a database with history."""
+    rollup_settled()
+
+
+def settled_totals(first: date | None, end: date) -> QuerySet[MonthlyRollup]:
+    """The rollup's rows of the settled months from ``first`` (None: the earliest) to ``end``
+    (exclusive), rolled up first where they are not yet: what a report adds up for them."""
+    rollup_ensure(first, end)
+    return MonthlyRollup.objects.filter(totals_in(first, end))
 
 
 def totals_recompute(
     members: dict[int, str],
     months: list[date],
     *,
+    keep_rollup: bool = True,
     entry_model=TimeEntry,
     total_model=MonthlyTotal,
 ) -> None:
-    """Replace the totals of these members ({id: time zone}) for these consecutive months.
-    The models are parameters so that data migrations can pass their historical ones."""
-    total_model.objects.filter(
+    """Replace the totals of these members ({id: time zone}) for these consecutive months,
+    and the cells they are part of in any of the months already rolled up (``keep_rollup``;
+    data migrations, from before the rollup, pass False and their historical models)."""
+    rows = total_model.objects.filter(
         member_id__in=list(members), month__gte=months[0], month__lte=months[-1]
-    ).delete()
+    )
+    # Only settled months are ever rolled up: a write to the months time is being logged
+    # into now (nearly all of them) has nothing more to do, and asks nothing to know it.
+    unsettled = settled_months(None, months[-1], floor=visible_floor())
+    settled = [month for month in months if month < unsettled] if keep_rollup else []
+    cells = _pairs(rows.filter(month__in=settled)) if settled else set()
+    rows.delete()
     by_zone: dict[str, list[int]] = {}
     for member_id, zone in members.items():
         by_zone.setdefault(zone, []).append(member_id)
@@ -121,6 +236,16 @@ def totals_recompute(
         _insert_grouped(
             sorted(ids), months, ZoneInfo(zone), entry_model=entry_model, total_model=total_model
         )
+    if not settled:
+        return
+    # Asked after the totals were written: a first rollup of a month (`rollup_ensure`) waits
+    # for this write to commit, or has committed before it and is seen here.
+    rolled_up = sorted(
+        RolledUpMonth.objects.filter(month__in=settled).values_list("month", flat=True)
+    )
+    if rolled_up:
+        cells |= _pairs(rows.filter(month__in=rolled_up))
+        rollup_recompute(rolled_up, cells)
 
 
 def monthly_totals_refresh(*, member: Member, days: Iterable[date]) -> None:
@@ -187,6 +312,7 @@ def monthly_totals_rebuild(
     ``dry_run``: count what would be written, and write nothing."""
     if first is not None and last is not None and last < first:
         raise ValueError("The last month comes before the first.")
+    whole = first is None and last is None
     members = dict(Member.objects.order_by("pk").values_list("pk", "time_zone"))
     if not members:
         return RebuildResult(members=0, months=0, rows=0)
@@ -195,6 +321,8 @@ def monthly_totals_rebuild(
         span = TimeEntry.objects.aggregate(low=Min("start"), high=Max("start"))
         if span["low"] is None:
             MonthlyTotal.objects.all().delete()
+            RolledUpMonth.objects.all().delete()
+            MonthlyRollup.objects.all().delete()
             return RebuildResult(members=len(members), months=0, rows=0)
         # A day of slack either side: a member's local month may begin before (or end after)
         # the UTC one.
@@ -202,7 +330,12 @@ def monthly_totals_rebuild(
         last = last or _utc_date(span["high"], +1)
     months = months_between(first, last)
     with transaction.atomic():
-        totals_recompute(members, months)
+        totals_recompute(members, months, keep_rollup=False)
+        # The rollup of these months (all, for a whole rebuild) is added up again when a
+        # report next reads them.
+        in_range = Q() if whole else Q(month__gte=months[0], month__lte=months[-1])
+        RolledUpMonth.objects.filter(in_range).delete()
+        MonthlyRollup.objects.filter(in_range).delete()
         rows = MonthlyTotal.objects.filter(month__gte=months[0], month__lte=months[-1]).count()
         if dry_run:
             transaction.set_rollback(True)
@@ -222,7 +355,9 @@ def totals_fill(apps, schema_editor) -> None:
     if not members or span["low"] is None:
         return
     months = months_between(_utc_date(span["low"], -1), _utc_date(span["high"], +1))
-    totals_recompute(members, months, entry_model=entry_model, total_model=total_model)
+    totals_recompute(
+        members, months, keep_rollup=False, entry_model=entry_model, total_model=total_model
+    )
 
 
 def _utc_date(moment: datetime, days: int) -> date:
@@ -230,34 +365,35 @@ def _utc_date(moment: datetime, days: int) -> date:
 
 
 def _stored(first: date | None, last: date | None) -> set[tuple]:
-    rows = MonthlyTotal.objects.all()
+    """The totals rows and the rollup's (marked "rollup" where the totals have the member),
+    their first five fields the cell."""
+    months = Q()
     if first is not None:
-        rows = rows.filter(month__gte=month_of(first))
+        months &= Q(month__gte=month_of(first))
     if last is not None:
-        rows = rows.filter(month__lte=month_of(last))
-    return {
-        (*row[:6], round(row[6], 3), round(row[7], 3), round(row[8], 3))
-        for row in rows.values_list(
-            "member_id",
-            "month",
-            "agreement_id",
-            "work_type_id",
-            "billable",
-            "entries",
-            "seconds",
-            "bill_amount",
-            "cost_amount",
-        )
-    }
+        months &= Q(month__lte=month_of(last))
+    sums = ("entries", "seconds", "bill_amount", "cost_amount")
+    cells = ("month", "agreement_id", "work_type_id", "billable")
+    totals = MonthlyTotal.objects.filter(months).values_list("member_id", *cells, *sums)
+    rollup = MonthlyRollup.objects.filter(months).values_list(*cells, *sums)
+    return {_rounded(row) for row in totals} | {_rounded(("rollup", *row)) for row in rollup}
+
+
+def _rounded(row: tuple) -> tuple:
+    return (*row[:6], round(row[6], 3), round(row[7], 3), round(row[8], 3))
 
 
 def monthly_totals_differences(*, first: date | None = None, last: date | None = None) -> int:
-    """How many stored totals rows (from ``first``'s month to ``last``'s; by default all)
-    differ from the entries: missing, left over, or with other sums. Changes nothing: the
-    fresh rows are computed inside a transaction that is rolled back."""
+    """How many stored totals rows and rolled-up cells (from ``first``'s month to
+    ``last``'s; by default all) differ from the entries: missing, left over, or with other
+    sums. Changes nothing: the fresh rows are computed inside a transaction that is rolled
+    back."""
     with transaction.atomic():
         stored = _stored(first, last)
+        rolled_up = list(RolledUpMonth.objects.values_list("month", flat=True))
         monthly_totals_rebuild(first=first, last=last)
+        if rolled_up:
+            rollup_recompute(rolled_up)
         fresh = _stored(first, last)
         transaction.set_rollback(True)
     # Counted by cell: a cell whose sums differ is one difference, not an old and a new row.

@@ -36,7 +36,7 @@ def money_sums() -> dict:
 
 
 def total_money_rows(totals, keys: tuple[str, ...], sums: tuple[str, ...] = MONEY_SUMS):
-    """money_sums over timekeeping's MonthlyTotal rows instead of entries, grouped by
+    """money_sums over timekeeping's MonthlyRollup rows instead of entries, grouped by
     ``keys``: the same sums under the same names (only ``sums`` of them)."""
     expressions = {
         "seconds": Sum("seconds"),

@@ -16,7 +16,7 @@ from daybook.core.expressions import HUNDRED, SECONDS_PER_HOUR, to_decimal, to_h
 from daybook.core.periods import Period, bucket_case, local_month_starts, member_local_range_q
 from daybook.people.selectors import member_zone_groups
 from daybook.timekeeping.models import MonthlyTotal, TimeEntry
-from daybook.timekeeping.totals import totals_in, visible_floor
+from daybook.timekeeping.totals import settled_totals, totals_in, visible_floor
 from daybook.timekeeping.visibility import visible_or_opened
 
 from .common import (
@@ -85,7 +85,7 @@ def _monthly_sums(span: Period, groups: dict[str, list[int]], visible: Visible, 
     )
     split = split_period(span, floor=floor)
     if split.months is not None:
-        totals = MonthlyTotal.objects.filter(totals_in(*split.months))
+        totals = settled_totals(*split.months)
         for row in total_money_rows(totals, ("month", "agreement_id")):
             # The totals give each cell once: its sums as they are, not added to zeros.
             cells[(row["month"], row["agreement_id"])] = {

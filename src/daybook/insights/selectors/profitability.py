@@ -20,8 +20,8 @@ from daybook.core.periods import (
     member_local_range_q,
 )
 from daybook.people.selectors import member_zone_groups
-from daybook.timekeeping.models import MonthlyTotal, TimeEntry
-from daybook.timekeeping.totals import totals_in, visible_floor
+from daybook.timekeeping.models import TimeEntry
+from daybook.timekeeping.totals import settled_totals, visible_floor
 from daybook.timekeeping.visibility import visible_or_opened
 
 from .common import (
@@ -223,7 +223,7 @@ def _grouped_work(
     keys = ("agreement_id", "work_type_id")
     grouped: list[dict] = []
     if split.months is not None:
-        totals = MonthlyTotal.objects.filter(totals_in(*split.months), narrow)
+        totals = settled_totals(*split.months).filter(narrow)
         grouped += total_money_rows(totals.filter(agreement__isnull=False), keys)
     for part in split.scans:
         entries = (
@@ -390,9 +390,7 @@ def agreement_hours_before(
     )
     rows: list[dict] = []
     if split.months is not None:
-        totals = MonthlyTotal.objects.filter(
-            totals_in(*split.months), agreement_id__in=agreement_ids
-        )
+        totals = settled_totals(*split.months).filter(agreement_id__in=agreement_ids)
         rows += total_money_rows(totals, ("agreement_id",), ("seconds", "billable_seconds"))
     for part in split.scans:
         rows += (
