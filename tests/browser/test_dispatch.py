@@ -40,6 +40,9 @@ def test_dispatcher_opens_and_assigns_a_ticket_and_the_tech_starts_work(
     # The first page a fresh server serves can be slow on a busy machine.
     page.goto("/tickets/board/", timeout=30_000)
     page.locator("#new-ticket").click()
+    # The client select asks for its agreements through htmx, which binds at page load:
+    # choosing before then sends nothing.
+    page.wait_for_url("**/tickets/new/", wait_until="load")
     page.get_by_label("Client").select_option(label="Acme Dental")
     expect(page.locator("#agreement-pick")).to_contain_text(
         "Managed is Acme Dental's only active agreement"
