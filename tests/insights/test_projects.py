@@ -61,6 +61,27 @@ def test_estimate_actual_pace_and_forecast(msp):
     assert [(w.work_type, w.hours) for w in move.hours_by_work_type] == [("Project Work", D(12))]
 
 
+def test_hours_by_work_type_add_up_each_type_over_all_phases_in_name_order(msp):
+    """Besides e13 (Discovery, 4h) and e14 (Build, 8h) of Project Work: 1.5h of After Hours
+    on Discovery and 2h on Build, so After Hours (3.5h) comes first and each phase counts
+    both of its work types."""
+    after_hours = msp.work_types["after_hours"]
+    evenings = (
+        (msp.phases["discovery"], ny(3, 10, 18), ny(3, 10, 19, 30)),
+        (msp.phases["build"], ny(3, 11, 18), ny(3, 11, 20)),
+    )
+    for phase, start, end in evenings:
+        TimeEntryFactory(member=msp.tess, start=start, end=end, ticket=None, phase=phase,
+                         agreement=msp.project.agreement, work_type=after_hours)  # fmt: skip
+    (move,) = projects_report(as_of=AS_OF).projects
+    assert [(w.work_type, w.hours) for w in move.hours_by_work_type] == [
+        (after_hours.name, D("3.5")),
+        ("Project Work", D(12)),
+    ]
+    assert [(p.name, p.actual) for p in move.phases] == [("Discovery", D("5.5")), ("Build", D(10))]
+    assert move.actual == D("15.5")
+
+
 def test_pace_window_is_the_last_28_days(msp):
     # As of 27 March the window is 28 February - 27 March: e13 (4 March) and e14 (24 March)
     # both in; as of 1 April it is 5 March - 1 April: e13 (4 March) drops out.

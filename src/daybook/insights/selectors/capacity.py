@@ -19,7 +19,7 @@ from daybook.timekeeping.models import TimeEntry
 from daybook.timekeeping.visibility import visible_or_opened
 
 from .common import SIXTY, ZERO
-from .projects import _phase_lines
+from .projects import _phase_lines, phase_work
 
 FORECAST_WEEKS = 4
 
@@ -363,9 +363,8 @@ def _open_project_hours(
 ) -> tuple[dict[int, Decimal], dict[int, date | None], dict[int, int | None]]:
     """Each open project's remaining estimated hours as of a date, as projects_report counts
     them (its phase lines over the same entries), with its due date and its manager's team.
-    Not the whole report: its pace and work type breakdowns cost two more scans of every
-    phase entry and capacity reads neither. In the report's order, so the same sums come
-    out."""
+    Not the whole report: its pace costs another read, and capacity does not need it. In
+    the report's order, so the same sums come out."""
     projects = list(
         Project.objects.exclude(status=ProjectStatus.DONE)
         .order_by("company__name", "name", "pk")
@@ -375,7 +374,7 @@ def _open_project_hours(
         return {}, {}, {}
     through = member_before_q(as_of + timedelta(days=1), member_zone_groups())
     entries = TimeEntry.objects.filter(phase__isnull=False).filter(through).filter(visible)
-    phases_of = _phase_lines([pk for pk, _, _ in projects], entries)
+    phases_of = _phase_lines([pk for pk, _, _ in projects], phase_work(entries))
     remaining = {}
     for pk, _, _ in projects:
         phases = phases_of.get(pk, [])

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
+from daybook.catalogue.models import WorkType
 from daybook.core.expressions import HUNDRED, safe_ratio, sum_seconds, to_hours
 from daybook.core.periods import Period, member_before_q, member_local_range_q
 from daybook.people.selectors import member_zone_groups
@@ -91,9 +92,10 @@ def projects_report(
     if teams is not None:
         entries = entries.filter(phase__project_id__in=project_ids)
     entries = entries.filter(through).filter(visible_or_opened(visible))
-    phases_of = _phase_lines(project_ids, entries)
+    work = phase_work(entries)
+    phases_of = _phase_lines(project_ids, work)
     recent = _recent_hours(entries, as_of=as_of, groups=groups)
-    by_type = _hours_by_work_type(entries)
+    by_type = _hours_by_work_type(phases_of, work)
 
     lines = []
     finished: dict[str, list[tuple[Decimal, Decimal]]] = defaultdict(list)
@@ -114,19 +116,30 @@ def projects_report(
     return ProjectsReport(as_of=as_of, projects=tuple(lines), accuracy=accuracy)
 
 
+def phase_work(entries: QuerySet[TimeEntry]) -> dict[int, dict[int, float]]:
+    """Seconds worked on each phase by work type (phase id -> work type id -> seconds): one
+    scan of the phase entries serves both the phase lines and the work type breakdown."""
+    work: dict[int, dict[int, float]] = defaultdict(dict)
+    rows = (
+        entries.order_by()
+        .values_list("phase_id", "work_type_id")
+        .annotate(seconds=sum_seconds())
+        .values_list("phase_id", "work_type_id", "seconds")
+    )
+    for phase_id, work_type_id, seconds in rows:
+        work[phase_id][work_type_id] = seconds
+    return work
+
+
 def _phase_lines(
-    project_ids: list[int], entries: QuerySet[TimeEntry]
+    project_ids: list[int], work: dict[int, dict[int, float]]
 ) -> dict[int, list[PhaseLine]]:
     """Each project's phases in order, with the hours worked on them."""
-    actual_by_phase = {
-        r["phase_id"]: to_hours(r["seconds"])
-        for r in entries.order_by().values("phase_id").annotate(seconds=sum_seconds())
-    }
     phases_of: dict[int, list[PhaseLine]] = defaultdict(list)
     for phase in Phase.objects.filter(project_id__in=project_ids).order_by(
         "project_id", "position", "name"
     ):
-        actual = actual_by_phase.get(phase.pk, ZERO)
+        actual = to_hours(sum(work.get(phase.pk, {}).values()))
         phases_of[phase.project_id].append(
             PhaseLine(
                 phase_id=phase.pk,
@@ -154,17 +167,20 @@ def _recent_hours(
     }
 
 
-def _hours_by_work_type(entries: QuerySet[TimeEntry]) -> dict[int, list[WorkTypeHours]]:
-    by_type: dict[int, list[WorkTypeHours]] = defaultdict(list)
-    for r in (
-        entries.order_by()
-        .values("phase__project_id", "work_type__name")
-        .annotate(seconds=sum_seconds())
-        .order_by("phase__project_id", "work_type__name")
-    ):
-        by_type[r["phase__project_id"]].append(
-            WorkTypeHours(r["work_type__name"], to_hours(r["seconds"]))
-        )
+def _hours_by_work_type(
+    phases_of: dict[int, list[PhaseLine]], work: dict[int, dict[int, float]]
+) -> dict[int, list[WorkTypeHours]]:
+    """Each project's hours by work type, by the work type's name."""
+    names = dict(WorkType.objects.values_list("pk", "name"))
+    by_type: dict[int, list[WorkTypeHours]] = {}
+    for project_id, phases in phases_of.items():
+        seconds: dict[str, float] = defaultdict(float)
+        for phase in phases:
+            for work_type_id, phase_seconds in work.get(phase.phase_id, {}).items():
+                seconds[names[work_type_id]] += phase_seconds
+        by_type[project_id] = [
+            WorkTypeHours(name, to_hours(seconds[name])) for name in sorted(seconds)
+        ]
     return by_type
 
 
