@@ -14,7 +14,7 @@ from daybook.core.periods import Period, local_week_starts, member_before_q
 from daybook.people.models import Member, ScheduleBlock, Team
 from daybook.people.selectors import NO_TEAM, member_zone_groups
 from daybook.service.choices import ProjectStatus
-from daybook.service.models import Project
+from daybook.service.models import Phase, Project
 from daybook.timekeeping.models import TimeEntry
 from daybook.timekeeping.visibility import visible_or_opened
 
@@ -373,7 +373,13 @@ def _open_project_hours(
     if not projects:
         return {}, {}, {}
     through = member_before_q(as_of + timedelta(days=1), member_zone_groups())
-    entries = TimeEntry.objects.filter(phase__isnull=False).filter(through).filter(visible)
+    # Only the open projects' phases: a small part of all phase entries.
+    open_phases = Phase.objects.exclude(project__status=ProjectStatus.DONE).values("pk")
+    entries = (
+        TimeEntry.objects.filter(phase__isnull=False, phase__in=open_phases)
+        .filter(through)
+        .filter(visible)
+    )
     phases_of = _phase_lines([pk for pk, _, _ in projects], phase_work(entries))
     remaining = {}
     for pk, _, _ in projects:
