@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from . import database  # noqa: F401  (connects its receiver)
         from .converters import IsoDateConverter
 
         # Registered before any URLconf loads, so every app's routes can use it.
