@@ -230,3 +230,32 @@ def test_the_forecast_history_adds_up_by_hand_from_the_totals(books):
         # Block 3 h x 100; the project's estimate is used up. Cost 1 + 3 + 5 h x 40
         date(2025, 3, 1): (D("300.00"), D("360.00")),
     }
+
+
+def test_the_forecast_reads_its_last_month_from_the_entries_until_settled_with_the_same_sums(
+    books, tech, lead
+):
+    """March on the members' own calendars: 1 March 00:30 in Berlin (still February in UTC)
+    and 31 March 22:00 in New York (1 April in UTC) count in March. On 3 April March is not
+    settled (read from the entries, one query for both zones); on 10 June it is (rolled up).
+    Both give March: block 3 h x 100 + Lena 1 h x 120 + Tess 1 h x 100 = 520; cost 360 (as
+    before) + 60 + 40 = 460."""
+    hourly = books["hourly"]
+    ticket = TicketFactory(agreement=hourly, company=hourly.company)
+    for member, start, end, rate, cost in (
+        (lead, berlin(2025, 3, 1, 0, 30), berlin(2025, 3, 1, 1, 30), "120.00", "60.00"),
+        (tech, ny(2025, 3, 31, 22), ny(2025, 3, 31, 23), "100.00", "40.00"),
+    ):
+        TimeEntryFactory(member=member, ticket=ticket, agreement=hourly, start=start, end=end,
+                         bill_rate=D(rate), cost_rate=D(cost))  # fmt: skip
+    for clock in (datetime(2025, 4, 3, 12, tzinfo=UTC), datetime(2025, 6, 10, 12, tzinfo=UTC)):
+        with time_machine.travel(clock, tick=False):
+            forecast = financial_forecast(last_month=date(2025, 3, 1), months_ahead=1)
+        (march,) = [m for m in forecast.months if m.month == date(2025, 3, 1)]
+        (february,) = [m for m in forecast.months if m.month == date(2025, 2, 1)]
+        assert (cents(march.work_revenue), cents(march.labour_cost)) == (D("520.00"), D("460.00"))
+        assert (cents(february.work_revenue), cents(february.labour_cost)) == (
+            D("520.00"),
+            D("220.00"),
+        )
+    assert MonthlyRollup.objects.filter(month=date(2025, 3, 1)).exists()  # settled by June

@@ -98,8 +98,20 @@ def _monthly_sums(span: Period, groups: dict[str, list[int]], visible: Visible, 
 
 def _monthly_entry_totals(cells, span: Period, groups: dict[str, list[int]], visible: Q):
     """Add the money sums of the entries in a span of whole months to ``cells``, months on
-    members' calendars: one grouped query per time zone."""
+    members' calendars: one grouped query for a single month (the usual span: the month not
+    yet settled), else one per time zone, each cutting the span into its months."""
     months = [m.start.replace(day=1) for m in span.months()]
+    if len(months) == 1:
+        rows = (
+            TimeEntry.objects.filter(member_local_range_q(span, groups))
+            .filter(visible)
+            .order_by()
+            .values("agreement_id")
+            .annotate(**money_sums())
+        )
+        for row in rows:
+            add_sums(cells[(months[0], row["agreement_id"])], row)
+        return
     for zone, ids in groups.items():
         bounds = local_month_starts(span.start, len(months), ZoneInfo(zone))
         rows = (
