@@ -12,6 +12,7 @@ from daybook.clients.choices import AgreementType
 from daybook.clients.models import Company
 from daybook.core.periods import MAX_PERIOD_DAYS, Period, month_period, quarter_period
 from daybook.core.time import DATE_WINDOW_MESSAGE, validate_date_window, year_in_window
+from daybook.core.widgets import LongSelect
 from daybook.people.models import Team
 
 from .access import sees_finance, teams_for
@@ -202,6 +203,7 @@ class ProfitabilityForm(PeriodForm):
         queryset=Company.objects.order_by("name"),
         required=False,
         empty_label="All companies",
+        widget=LongSelect,
         error_messages=UNKNOWN_COMPANY,
     )
     type = forms.ChoiceField(choices=[("", "All types"), *AgreementType.choices], required=False)
@@ -214,6 +216,7 @@ class ProfitabilityForm(PeriodForm):
 class StatementForm(PeriodForm):
     company = forms.ModelChoiceField(
         queryset=Company.objects.all(),
+        widget=LongSelect,
         error_messages={**UNKNOWN_COMPANY, "required": "Choose a company."},
     )
 

@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 
 from daybook.clients.models import Agreement, Company, Contact
+from daybook.core.widgets import LongSelect
 from daybook.people.assignable import members_assignable
 from daybook.people.models import Member
 
@@ -60,6 +61,7 @@ class TicketForm(forms.Form):
 
     company = forms.ModelChoiceField(
         queryset=Company.objects.filter(is_active=True),
+        widget=LongSelect,
         error_messages={
             "required": "Choose the client this ticket is for.",
             "invalid_choice": "Choose one of the active clients in the list.",
@@ -178,6 +180,7 @@ class TicketCreateForm(TicketForm):
         required=False,
         empty_label="Nobody yet (leave it in the queue)",
         label="Assign to",
+        widget=LongSelect,
     )
 
     def __init__(self, *args, **kwargs):
@@ -205,6 +208,7 @@ class AssignForm(forms.Form):
         required=False,
         empty_label="Nobody (back to the queue)",
         label="Assign to",
+        widget=LongSelect,
     )
 
     def __init__(self, *args, current: Member | None = None, **kwargs):

@@ -11,6 +11,7 @@ from daybook.catalogue.models import RATES_SINCE, WorkRole, WorkType
 from daybook.clients.choices import AgreementType
 from daybook.clients.models import Company
 from daybook.core.time import validate_date_window
+from daybook.core.widgets import LongSelect
 from daybook.people.forms import time_zone_choices
 
 
@@ -85,6 +86,7 @@ class ContactForm(forms.Form):
 class AgreementForm(forms.Form):
     company = forms.ModelChoiceField(
         queryset=Company.objects.order_by("name"),
+        widget=LongSelect,
         error_messages={
             "required": "Pick the company the agreement is with.",
             "invalid_choice": "Pick one of the companies in the list.",
