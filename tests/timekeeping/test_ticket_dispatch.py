@@ -17,6 +17,7 @@ from tests.factories import (
     AgreementFactory,
     BoardFactory,
     CompanyFactory,
+    MemberFactory,
     TicketFactory,
     WorkTypeFactory,
 )
@@ -110,6 +111,21 @@ def test_the_board_lists_open_tickets_with_their_sla_clock(dispatcher, tech, des
     assert "Server down" in only.content.decode()
     assert "Toner low" not in only.content.decode()
     assert f"#{urgent.pk}" in only.content.decode()
+
+
+def test_the_board_s_queries_do_not_grow_with_the_people_and_clients_it_offers(
+    dispatcher, ticket, django_assert_max_num_queries
+):
+    """Its filters list every client and member by name: one query each, however many."""
+    client = signed_in(dispatcher)
+    client.get(reverse("tickets:board"))
+    with django_assert_max_num_queries(30) as few:
+        client.get(reverse("tickets:board"))
+    MemberFactory.create_batch(6)
+    CompanyFactory.create_batch(6)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("tickets:board")).content.decode()
+    assert page.count("<option") >= 12  # the new ones are offered
 
 
 def test_a_manager_may_use_the_board(lead, ticket):

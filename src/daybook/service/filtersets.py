@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from daybook.clients.models import Agreement, Company
+from daybook.core.widgets import LongSelect
 from daybook.people.models import Member
 
 from .choices import Priority, ProjectStatus, TicketStatus
@@ -33,10 +34,18 @@ class TicketFilterSet(django_filters.FilterSet):
 
     status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices)
     board = django_filters.ModelChoiceFilter(queryset=Board.objects.all())
-    company = django_filters.ModelChoiceFilter(queryset=Company.objects.all())
+    company = django_filters.ModelChoiceFilter(
+        queryset=Company.objects.order_by("name"), widget=LongSelect
+    )
     agreement = django_filters.ModelChoiceFilter(queryset=Agreement.objects.all())
     priority = django_filters.ChoiceFilter(choices=Priority.choices)
-    assignee = django_filters.ModelChoiceFilter(queryset=Member.objects.all())
+    # The board lists every member by name: their logins come in the same query.
+    assignee = django_filters.ModelChoiceFilter(
+        queryset=Member.objects.select_related("user").order_by(
+            "user__first_name", "user__last_name", "user__username"
+        ),
+        widget=LongSelect,
+    )
     unassigned = YesFilter(
         method="filter_unassigned",
         label="Unassigned",
