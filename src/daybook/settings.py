@@ -418,6 +418,10 @@ REST_FRAMEWORK = {
         "daybook.accounts.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only, for browsers too: DRF's HTML pages list every related row in their forms
+    # (a thousand clients, tens of thousands of tickets), which at MSP scale took seconds to
+    # minutes a page. People read the API at /api/docs/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",

@@ -12,7 +12,7 @@ from daybook.accounts.services import token_create
 from daybook.api_urls import router
 from daybook.core.api import ActionPermissions
 from tests.api_support import ANONYMOUS_REFUSED, client_for
-from tests.factories import UserFactory
+from tests.factories import AgreementFactory, UserFactory
 
 # Pending a one-line settings change (ENUM_NAME_OVERRIDES for BillableOption): the schema is
 # correct, but the billable choices are named twice (BillableEnum, BillableDefaultEnum).
@@ -131,3 +131,23 @@ def test_format_suffix_routes_do_not_exist(client, tech):
     for url in ("/api/members/me.json", "/api/timer.json", "/api/reviews.json"):
         assert client.get(url).status_code == 404, url
     assert client.get("/api/members/me/?format=json").status_code == 200
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_browser_asking_a_list_gets_json_whose_queries_do_not_grow_with_related_rows(
+    dispatcher, django_assert_max_num_queries
+):
+    """No HTML pages of the API: they listed every client and agreement in their forms (one
+    query each for an agreement's company), minutes a page at MSP scale."""
+    client = client_for(dispatcher)
+    first = client.get("/api/tickets/", HTTP_ACCEPT=BROWSER_ACCEPT)
+    assert first["Content-Type"] == "application/json"
+    with django_assert_max_num_queries(20) as few:
+        client.get("/api/tickets/", HTTP_ACCEPT=BROWSER_ACCEPT)
+    AgreementFactory.create_batch(5)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        again = client.get("/api/tickets/", HTTP_ACCEPT=BROWSER_ACCEPT)
+    assert again.json()["results"] == []
+    assert client.get("/api/tickets/", HTTP_ACCEPT="text/html").status_code == 406
