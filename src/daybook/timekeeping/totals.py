@@ -130,7 +130,11 @@ def rollup_recompute(months: list[date], pairs: set[tuple[int | None, int]] | No
         if None in agreements:
             on |= Q(agreement_id__isnull=True)
         cells &= on & Q(work_type_id__in={work_type for _, work_type in pairs})
-    _rollup_lock()
+    # Two members' writes to a rolled-up month may share cells (one agreement, one work
+    # type): each would delete the cell and add it up again without the other's new totals,
+    # and the second insert would collide with the first. One writer at a time, until commit;
+    # readers never wait (SHARE ROW EXCLUSIVE conflicts only with writes).
+    _lock(MonthlyRollup, "SHARE ROW EXCLUSIVE")
     MonthlyRollup.objects.filter(cells).delete()
     grouped = (
         MonthlyTotal.objects.filter(cells)
@@ -147,16 +151,13 @@ def rollup_recompute(months: list[date], pairs: set[tuple[int | None, int]] | No
     _insert_select(MonthlyRollup, ROLLUP_COLUMNS, grouped)
 
 
-def _rollup_lock() -> None:
-    """Take the rollup for this transaction's writes. Two members' writes to a rolled-up
-    month may share cells (one agreement, one work type): each would delete the cell and add
-    it up again without the other's new totals, and the second insert would collide with the
-    first. One writer at a time, until commit; readers never wait (a SHARE ROW EXCLUSIVE lock
-    conflicts only with writes). SQLite lets only one transaction write at a time anyway."""
+def _lock(model, mode: str) -> None:
+    """Lock the model's table in ``mode`` until the transaction ends, on PostgreSQL. SQLite
+    lets only one transaction write at a time anyway."""
     if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(MonthlyRollup._meta.db_table)
+        table = connection.ops.quote_name(model._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(f"LOCK TABLE {table} IN {mode} MODE")
 
 
 def rollup_ensure(first: date | None, end: date) -> None:
@@ -168,8 +169,8 @@ def rollup_ensure(first: date | None, end: date) -> None:
     The totals are locked against writes meanwhile (on PostgreSQL), so a write to the month
     either commits before the sums are taken, or waits and then finds the month rolled up and
     brings its cells in step itself (`totals_recompute`)."""
-    wanted = MonthlyTotal.objects.filter(totals_in(first, end))
     if first is None:
+        wanted = MonthlyTotal.objects.filter(totals_in(first, end))
         first = wanted.aggregate(first=Min("month"))["first"]
         if first is None:
             return
@@ -179,10 +180,7 @@ def rollup_ensure(first: date | None, end: date) -> None:
     if not missing:
         return
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            table = connection.ops.quote_name(MonthlyTotal._meta.db_table)
-            with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
+        _lock(MonthlyTotal, "SHARE")
         done = set(RolledUpMonth.objects.filter(month__in=missing).values_list("month", flat=True))
         missing = [month for month in missing if month not in done]
         if missing:
