@@ -365,10 +365,11 @@ def _open_project_hours(
     them (its phase lines over the same entries), with its due date and its manager's team.
     Not the whole report: its pace costs another read, and capacity does not need it. In
     the report's order, so the same sums come out."""
+    open_projects = Project.objects.exclude(status=ProjectStatus.DONE)
     projects = list(
-        Project.objects.exclude(status=ProjectStatus.DONE)
-        .order_by("company__name", "name", "pk")
-        .values_list("pk", "due_date", "manager__team_id")
+        open_projects.order_by("company__name", "name", "pk").values_list(
+            "pk", "due_date", "manager__team_id"
+        )
     )
     if not projects:
         return {}, {}, {}
@@ -380,12 +381,12 @@ def _open_project_hours(
         .filter(through)
         .filter(visible)
     )
-    phases_of = _phase_lines([pk for pk, _, _ in projects], phase_work(entries))
+    _, sums_of = _phase_lines(
+        open_projects.values("pk"), phase_work(entries), summed={pk for pk, _, _ in projects}
+    )
     remaining = {}
     for pk, _, _ in projects:
-        phases = phases_of.get(pk, [])
-        estimate = sum((p.estimate for p in phases), ZERO)
-        actual = sum((p.actual for p in phases), ZERO)
+        estimate, actual = sums_of.get(pk, (ZERO, ZERO))
         remaining[pk] = max(ZERO, estimate - actual)
     due_dates = {pk: due for pk, due, _ in projects}
     managers = {pk: team for pk, _, team in projects}

@@ -83,7 +83,9 @@ def projects_report(
         projects = projects.filter(
             Q(manager__team__in=teams) | Q(phases__entries__member__team__in=teams)
         ).distinct()
-    project_ids = list(projects.values_list("pk", flat=True))
+    # A subquery, not a list: thousands of ids cost more to send than the database needs
+    # to find them again.
+    project_ids = projects.values("pk")
     groups = member_zone_groups()
     through = member_before_q(as_of + timedelta(days=1), groups)
     # "phase is not null" spelled out lets both databases use the partial covering index on
@@ -94,19 +96,18 @@ def projects_report(
         entries = entries.filter(phase__project_id__in=project_ids)
     entries = entries.filter(through).filter(visible_or_opened(visible))
     work = phase_work(entries)
-    phases_of = _phase_lines(project_ids, work)
+    # Most projects of a long history are done: they count towards scoping accuracy by their
+    # sums alone, and get lines (with their model objects) only when asked for.
+    done = projects.filter(status=ProjectStatus.DONE).order_by("company__name", "name", "pk")
+    done_rows = list(done.values_list("pk", "project_type"))
+    summed = set() if include_done else {pk for pk, _ in done_rows}
+    phases_of, sums_of = _phase_lines(project_ids, work, summed=summed)
     recent = _recent_hours(entries, as_of=as_of, groups=groups)
     work_type_names = dict(WorkType.objects.values_list("pk", "name"))
 
-    # Most projects of a long history are done: they count towards scoping accuracy by their
-    # sums alone, and get lines (with their model objects) only when asked for.
     finished: dict[str, list[tuple[Decimal, Decimal]]] = defaultdict(list)
-    done = projects.filter(status=ProjectStatus.DONE).order_by("company__name", "name", "pk")
-    for pk, kind in done.values_list("pk", "project_type"):
-        phases = phases_of.get(pk, ())
-        finished[kind or "(no type)"].append(
-            (sum((p.estimate for p in phases), ZERO), sum((p.actual for p in phases), ZERO))
-        )
+    for pk, kind in done_rows:
+        finished[kind or "(no type)"].append(sums_of.get(pk, (ZERO, ZERO)))
     lined = projects if include_done else projects.exclude(status=ProjectStatus.DONE)
     lines = [
         _project_line(
@@ -138,10 +139,13 @@ def phase_work(entries: QuerySet[TimeEntry]) -> dict[int, dict[int, float]]:
 
 
 def _phase_lines(
-    project_ids: list[int], work: dict[int, dict[int, float]]
-) -> dict[int, list[PhaseLine]]:
-    """Each project's phases in order, with the hours worked on them."""
+    project_ids: QuerySet[Project], work: dict[int, dict[int, float]], *, summed: set[int]
+) -> tuple[dict[int, list[PhaseLine]], dict[int, tuple[Decimal, Decimal]]]:
+    """Each project's phases in order, with the hours worked on them, and each project's
+    estimated and actual hours over its phases. The projects in ``summed`` get their sums
+    alone, no lines."""
     phases_of: dict[int, list[PhaseLine]] = defaultdict(list)
+    sums_of: dict[int, tuple[Decimal, Decimal]] = {}
     # Plain rows: tens of thousands of phases at MSP scale, model objects cost a third of
     # the report.
     phases = (
@@ -151,6 +155,10 @@ def _phase_lines(
     )
     for phase_id, project_id, name, estimate in phases:
         actual = to_hours(sum(work.get(phase_id, {}).values()))
+        estimated, worked = sums_of.get(project_id, (ZERO, ZERO))
+        sums_of[project_id] = (estimated + estimate, worked + actual)
+        if project_id in summed:
+            continue
         phases_of[project_id].append(
             PhaseLine(
                 phase_id=phase_id,
@@ -161,7 +169,7 @@ def _phase_lines(
                 used_pct=safe_ratio(actual, estimate, HUNDRED),
             )
         )
-    return phases_of
+    return phases_of, sums_of
 
 
 def _recent_hours(
