@@ -21,10 +21,9 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Func, Q, TextField
+from django.db.models import Func, Q, QuerySet, TextField
 from django.utils import timezone
 
-from daybook.catalogue.models import WorkType
 from daybook.core.time import (
     DATE_WINDOW_MESSAGE,
     Span,
@@ -169,59 +168,56 @@ class _NaiveUtc(Func):
         return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS text)", **extra)
 
 
+def _fetch(query: QuerySet) -> tuple[tuple, ...]:
+    """A values_list query's columns, straight from the cursor: Django's per-value converters
+    cost more than the walk."""
+    sql, params = query.query.sql_with_params()
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return tuple(zip(*cursor.fetchall(), strict=True))
+
+
 class _Entries:
-    """The member's entries touching a span, by start, read once: their ids, work types and
-    times (naive UTC), and the work types that are time off. Only what gaps depend on: each
-    column read costs over five years."""
+    """The member's entries touching a span, by start, read once: their times (naive UTC),
+    and apart from them the few that are time off, whole. Only what gaps depend on: over
+    five years each column read costs milliseconds, so the many plain entries bring no ids
+    or work types."""
 
     def __init__(self, member: Member, start: datetime, end: datetime) -> None:
-        self.time_off = set(WorkType.objects.filter(is_time_off=True).values_list("pk", flat=True))
-        query = (
-            member_entries_touching(member, start, end)
-            .annotate(start_utc=_NaiveUtc("start"), end_utc=_NaiveUtc("end"))
-            .order_by("start")  # the (member, start) index's order: no sort step
-            .values_list("pk", "start_utc", "end_utc", "work_type_id")
-        )
-        # Straight from the cursor: Django's per-value converters cost more than the walk.
-        sql, params = query.query.sql_with_params()
-        with connections[query.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        self.ids, starts, ends, self.kinds = tuple(zip(*rows, strict=True)) or ((),) * 4
+        touching = member_entries_touching(member, start, end).order_by("start")
+        # The (member, start) index's order: no sort step.
+        times = touching.annotate(start_utc=_NaiveUtc("start"), end_utc=_NaiveUtc("end"))
+        starts, ends = _fetch(times.values_list("start_utc", "end_utc")) or ((), ())
         if starts and isinstance(starts[0], str):
             starts = tuple(map(datetime.fromisoformat, starts))
             ends = tuple(map(datetime.fromisoformat, ends))
         self.starts: tuple[datetime, ...] = starts
         self.ends: tuple[datetime, ...] = ends
+        self.time_off = [
+            EntryFacts(id=pk, start=on, end=off, work_type_id=kind, is_time_off=True)
+            for pk, on, off, kind in touching.filter(work_type__is_time_off=True).values_list(
+                "pk", "start", "end", "work_type_id"
+            )
+        ]
+        self.time_off_starts = [_naive(fact.start) for fact in self.time_off]
 
     def time_off_near(self, day_start: datetime, day_end: datetime) -> list[EntryFacts]:
         """The time-off entries touching a day, in the engine's order, for `day._taken_off`.
         Entries are at most LONGEST_ENTRY long, so those touching the day start after."""
-        first = bisect_left(self.starts, day_start - LONGEST_ENTRY)
-        last = bisect_left(self.starts, day_end)
-        facts = [
-            EntryFacts(
-                id=self.ids[index],
-                start=_aware(self.starts[index]),
-                end=_aware(self.ends[index]),
-                work_type_id=self.kinds[index],
-                is_time_off=True,
-            )
-            for index in range(first, last)
-            if self.kinds[index] in self.time_off and self.ends[index] > day_start
-        ]
+        first = bisect_left(self.time_off_starts, day_start - LONGEST_ENTRY)
+        last = bisect_left(self.time_off_starts, day_end)
+        aware_start = _aware(day_start)
+        facts = [fact for fact in self.time_off[first:last] if fact.end > aware_start]
         return sorted(facts, key=lambda e: (e.start, e.end, e.id))
 
     def time_off_days(self, zone: ZoneInfo) -> set[date]:
         """Local days touched by a time-off entry: only there can the engine take a day off."""
         days: set[date] = set()
-        for start, end, kind in zip(self.starts, self.ends, self.kinds, strict=True):
-            if kind in self.time_off:
-                day = local_date(_aware(start), zone)
-                last = local_date(_aware(end), zone)
-                while day <= last:
-                    days.add(day)
-                    day += DAY
+        for fact in self.time_off:
+            day, last = local_date(fact.start, zone), local_date(fact.end, zone)
+            while day <= last:
+                days.add(day)
+                day += DAY
         return days
 
     def holes(
