@@ -269,12 +269,11 @@ def agreement_terms(
     # Plain rows, not model instances: an MSP has thousands of agreements. All are read and
     # sorted out here: a condition listing thousands of ids with time costs more to build
     # and send than the few agreements left out cost to read.
-    rows = agreements.order_by("pk").values(*AgreementTerms.FIELDS)
+    rows = agreements.order_by("pk").values_list(*AgreementTerms.FIELDS)
     return [
-        AgreementTerms(**row)
+        AgreementTerms(*row)
         for row in rows
-        if row["pk"] in with_time
-        or (row["start_date"] <= last and (row["end_date"] is None or row["end_date"] >= first))
+        if row[0] in with_time or (row[5] <= last and (row[6] is None or row[6] >= first))
     ]
 
 
