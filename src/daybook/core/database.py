@@ -1,5 +1,10 @@
-"""What every PostgreSQL session of Daybook runs with."""
+"""What every PostgreSQL session of Daybook runs with, and the planner settings a query may
+ask for."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
@@ -13,3 +18,29 @@ def postgresql_session(sender, connection, **kwargs) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET jit = off")
+
+
+@contextmanager
+def grouped_by_hashing(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """The GROUP BYs run inside group by hashing rather than by sorting, on PostgreSQL.
+
+    For a grouping key the planner cannot count (a CASE over zones and weeks, pairs of
+    columns it takes as independent) it expects nearly a group per row, so it sorts every
+    row, wide with the columns the sums read, and spills the sort to disk; the real groups
+    are a few hundred, which a hash table holds in memory. Sorting stays possible where
+    nothing else can answer, only costed as a last resort. The setting is local to a
+    transaction (a savepoint inside another) and put back as it was on the way out; an
+    error rolls it back with the rest."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true)"
+            )
+            (before, _) = cursor.fetchone()
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('enable_sort', %s, true)", [before])

@@ -23,6 +23,7 @@ from django.db.models import Case, Count, F, IntegerField, Model, QuerySet, Sum,
 from django.db.models.expressions import Expression
 
 from daybook.clients.models import Agreement, Company
+from daybook.core.database import grouped_by_hashing
 from daybook.core.expressions import HUNDRED, safe_ratio
 from daybook.core.periods import Period, bucket_case, local_range_q, local_week_starts
 from daybook.service.choices import Priority
@@ -122,10 +123,15 @@ def sla_compliance(
     if teams is not None:
         tickets = tickets.filter(assignee__team__in=teams)
     tallies = _tallies(now)
-    by_client = list(tickets.order_by().values("company_id", "agreement_id").annotate(**tallies))
     first_monday = period.start - timedelta(days=period.start.weekday())
     week = _week_index(zones, first_monday, (period.end - first_monday).days // 7 + 1)
-    by_kind = list(tickets.order_by().values("priority", "board_id", week=week).annotate(**tallies))
+    with grouped_by_hashing():
+        by_client = list(
+            tickets.order_by().values("company_id", "agreement_id").annotate(**tallies)
+        )
+        by_kind = list(
+            tickets.order_by().values("priority", "board_id", week=week).annotate(**tallies)
+        )
     companies = _names(Company, {row["company_id"] for row in by_client})
     agreements = _names(Agreement, {row["agreement_id"] for row in by_client})
     boards = _names(Board, {row["board_id"] for row in by_kind})
