@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
+from daybook.core.database import grouped_by_hashing
 from daybook.core.expressions import HUNDRED, safe_ratio, sum_seconds, to_decimal, to_hours
 from daybook.core.periods import Period, local_week_starts, member_before_q
 from daybook.people.models import Member, ScheduleBlock, Team
@@ -208,13 +209,15 @@ def _weekly_hours(
     entries = TimeEntry.objects.filter(start__gte=instants[0], start__lt=instants[-1])
     if not everyone:
         entries = entries.filter(member_id__in=sorted(zones))
-    rows = (
+    grouped = (
         entries.filter(visible)
         .annotate(slice=_slice_case(instants, 0, len(instants) - 1))
         .order_by()
         .values("member_id", "slice")
         .annotate(**{key: sum_seconds(filter=condition) for key, condition in CELL_SUMS.items()})
     )
+    with grouped_by_hashing():
+        rows = list(grouped)
     # Seconds per member and week first, then hours, as one row per member-week would give.
     seconds: dict[tuple[int, int], dict[str, Decimal]] = defaultdict(
         lambda: dict.fromkeys(CELL_SUMS, ZERO)
