@@ -83,9 +83,9 @@ def projects_report(
         projects = projects.filter(
             Q(manager__team__in=teams) | Q(phases__entries__member__team__in=teams)
         ).distinct()
-    # A subquery, not a list: thousands of ids cost more to send than the database needs
-    # to find them again.
-    project_ids = projects.values("pk")
+    # Teams narrow the projects to a few, named by id; without them every project's phases
+    # count, and thousands of ids would cost more to send than to leave out.
+    project_ids = None if teams is None else list(projects.values_list("pk", flat=True))
     groups = member_zone_groups()
     through = member_before_q(as_of + timedelta(days=1), groups)
     # "phase is not null" spelled out lets both databases use the partial covering index on
@@ -139,19 +139,23 @@ def phase_work(entries: QuerySet[TimeEntry]) -> dict[int, dict[int, float]]:
 
 
 def _phase_lines(
-    project_ids: QuerySet[Project], work: dict[int, dict[int, float]], *, summed: set[int]
+    project_ids: list[int] | QuerySet[Project] | None,
+    work: dict[int, dict[int, float]],
+    *,
+    summed: set[int],
 ) -> tuple[dict[int, list[PhaseLine]], dict[int, tuple[Decimal, Decimal]]]:
     """Each project's phases in order, with the hours worked on them, and each project's
-    estimated and actual hours over its phases. The projects in ``summed`` get their sums
-    alone, no lines."""
+    estimated and actual hours over its phases (``project_ids``: these projects; None: all).
+    The projects in ``summed`` get their sums alone, no lines."""
     phases_of: dict[int, list[PhaseLine]] = defaultdict(list)
     sums_of: dict[int, tuple[Decimal, Decimal]] = {}
     # Plain rows: tens of thousands of phases at MSP scale, model objects cost a third of
     # the report.
-    phases = (
-        Phase.objects.filter(project_id__in=project_ids)
-        .order_by("project_id", "position", "name")
-        .values_list("pk", "project_id", "name", "estimated_hours")
+    phases = Phase.objects.all()
+    if project_ids is not None:
+        phases = phases.filter(project_id__in=project_ids)
+    phases = phases.order_by("project_id", "position", "name").values_list(
+        "pk", "project_id", "name", "estimated_hours"
     )
     for phase_id, project_id, name, estimate in phases:
         actual = to_hours(sum(work.get(phase_id, {}).values()))
