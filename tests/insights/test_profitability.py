@@ -37,6 +37,10 @@ def march(msp):
         (date(2025, 2, 1), date(2025, 2, 28), date(2024, 1, 1), date(2025, 2, 10), D("1107.14")),
         # Leap February 2024, whole month: 3,100 x 29/29
         (date(2024, 2, 1), date(2024, 2, 29), date(2024, 1, 1), None, D("3100.00")),
+        # A year of whole months, the agreement starting in February: 11 x 3,100
+        (date(2025, 1, 1), date(2025, 12, 31), date(2025, 2, 1), None, D("34100.00")),
+        # Whole months, then ending on 14 May: 3 x 3,100 + 3,100 x 14/31 = 9,300 + 1,400
+        (date(2025, 2, 1), date(2025, 7, 31), date(2024, 1, 1), date(2025, 5, 14), D("10700.00")),
         # Agreement ended before the period
         (date(2025, 3, 1), date(2025, 3, 31), date(2024, 1, 1), date(2025, 2, 28), D("0.00")),
     ],

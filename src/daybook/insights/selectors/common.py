@@ -87,12 +87,9 @@ def prorated_fee(
     end = period.end if active_to is None else min(active_to, period.end)
     if end < start:
         return ZERO
-    if (
-        start.day == 1
-        and (end + DAY).day == 1
-        and (start.year, start.month) == (end.year, end.month)
-    ):
-        return monthly_fee  # one whole month, as most are: no need to count its days
+    if start.day == 1 and (end + DAY).day == 1:
+        # Whole months, as most are: each earns the fee exactly, no need to count days.
+        return monthly_fee * (end.year * 12 + end.month - start.year * 12 - start.month + 1)
     total = ZERO
     for part in Period(start, end).months():
         total += monthly_fee * Decimal(part.days) / Decimal(days_in_month(part.start))
