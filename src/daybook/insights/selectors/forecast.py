@@ -35,6 +35,7 @@ from .profitability import (
     AgreementTerms,
     agreement_hours_before,
     agreement_terms,
+    earns_billable_amount,
     revenue_from_work,
 )
 
@@ -269,15 +270,19 @@ def _work_and_cost_by_month(
     )
     worked_before = {pk: hours for pk, (hours, _) in before.items()}
     by_agreement = {a.pk: a for a in agreements}
+    # Sums of seconds x rate, added up per month and made money once. Most agreements earn
+    # their billable amount as it is; blocks and fixed-fee projects go cell by cell, in
+    # month order: a fixed-fee project's earlier months use up its estimate first.
+    cost: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    billed: dict[date, Decimal] = defaultdict(lambda: ZERO)
     work_by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    cost_by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    # Month order matters for a fixed-fee project: earlier months use up its estimate first.
-    # The cells hold Decimals already, so money is their sum / 3,600 as to_money would give,
-    # without its trip through text for each of the thousands of cells.
     for (month, agreement_id), cell in sorted(cells.items(), key=lambda kv: kv[0][0]):
-        cost_by_month[month] += cell["cost"] / SECONDS_PER_HOUR
+        cost[month] += cell["cost"]
         agreement = by_agreement.get(agreement_id)
         if agreement is None:
+            continue
+        if earns_billable_amount(agreement):
+            billed[month] += cell["billable_amount"]
             continue
         hours = to_hours(cell["seconds"])
         work_by_month[month] += revenue_from_work(
@@ -288,6 +293,11 @@ def _work_and_cost_by_month(
             hours_before=worked_before.get(agreement_id, ZERO),
         )
         worked_before[agreement_id] = worked_before.get(agreement_id, ZERO) + hours
+    for month, amount in billed.items():
+        work_by_month[month] += amount / SECONDS_PER_HOUR
+    cost_by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for month, amount in cost.items():
+        cost_by_month[month] = amount / SECONDS_PER_HOUR
     return work_by_month, cost_by_month
 
 

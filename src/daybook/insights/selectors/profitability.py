@@ -129,20 +129,27 @@ def revenue_from_work(
     hours_before: Decimal,
 ) -> Decimal:
     """Revenue from the work itself, by agreement type (see docs/reports.md)."""
-    if agreement.type == AgreementType.BLOCK_HOURS and agreement.block_rate is not None:
+    if earns_billable_amount(agreement):
+        return billable_amount
+    if agreement.type == AgreementType.BLOCK_HOURS:
         # Recognised as drawn: every billable hour draws one prepaid hour at the block rate.
         return billable_hours * agreement.block_rate
-    if (
-        agreement.type == AgreementType.PROJECT
-        and agreement.prepaid_amount is not None
-        and agreement.estimated_hours
-    ):
-        # Fixed fee recognised as the estimated hours are worked, never beyond the fee.
-        per_hour = agreement.prepaid_amount / agreement.estimated_hours
-        left = max(ZERO, agreement.estimated_hours - hours_before)
-        return per_hour * min(hours, left)
-    # Managed (billable work outside the coverage), T&M and T&M projects: hours x stored rate.
-    return billable_amount
+    # Fixed fee recognised as the estimated hours are worked, never beyond the fee.
+    per_hour = agreement.prepaid_amount / agreement.estimated_hours
+    left = max(ZERO, agreement.estimated_hours - hours_before)
+    return per_hour * min(hours, left)
+
+
+def earns_billable_amount(agreement: Agreement | AgreementTerms) -> bool:
+    """Whether the work on an agreement earns its billable amount, hours x stored rate:
+    managed (the billable work outside the coverage), T&M and T&M projects. Not a block with
+    a rate (drawn at the block rate) nor a fixed-fee project (the fee as the estimate is
+    worked)."""
+    if agreement.type == AgreementType.BLOCK_HOURS:
+        return agreement.block_rate is None
+    if agreement.type == AgreementType.PROJECT:
+        return agreement.prepaid_amount is None or not agreement.estimated_hours
+    return True
 
 
 def agreement_profitability(
