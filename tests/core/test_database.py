@@ -48,7 +48,15 @@ def _fail_inside_the_block() -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_database_error_inside_the_block_leaves_the_setting_as_it_was():
-    with transaction.atomic():
-        with pytest.raises(DataError):
-            _fail_inside_the_block()
-        assert _enable_sort() == "on"
+    with pytest.raises(DataError), transaction.atomic():
+        _fail_inside_the_block()
+    assert _enable_sort() == "on"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_block_makes_its_own():
+    # In autocommit a transaction-local setting would vanish with its own statement.
+    with grouped_by_hashing():
+        assert _enable_sort() == "off"
+    assert _enable_sort() == "on"

@@ -60,7 +60,8 @@ def add_people_and_projects(msp, per_zone: int) -> None:
 def test_capacity_queries_do_not_grow_with_zones_members_or_projects(msp):
     add_people_and_projects(msp, 1)
     before = count_queries(capacity)
-    assert before <= 13
+    # On PostgreSQL two more: the weekly GROUP BY's planner setting, and putting it back.
+    assert before <= (15 if connection.vendor == "postgresql" else 13)
     add_people_and_projects(msp, 3)
     assert count_queries(capacity) == before
 

@@ -28,14 +28,15 @@ def grouped_by_hashing(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     columns it takes as independent) it expects nearly a group per row, so it sorts every
     row, wide with the columns the sums read, and spills the sort to disk; the real groups
     are a few hundred, which a hash table holds in memory. Sorting stays possible where
-    nothing else can answer, only costed as a last resort. The setting is local to a
-    transaction (a savepoint inside another) and put back as it was on the way out; an
-    error rolls it back with the rest."""
+    nothing else can answer, only costed as a last resort. The setting lasts until the end
+    of the transaction, so it is put back as it was on the way out. No savepoint of its own:
+    an error inside dooms the transaction around it, and its rollback undoes the setting
+    with the rest."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         yield
         return
-    with transaction.atomic(using=using):
+    with transaction.atomic(using=using, savepoint=False):
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true)"
