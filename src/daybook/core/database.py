@@ -36,6 +36,7 @@ def grouped_by_hashing(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
+    inside_another = connection.in_atomic_block
     with transaction.atomic(using=using, savepoint=False):
         with connection.cursor() as cursor:
             cursor.execute(
@@ -43,5 +44,6 @@ def grouped_by_hashing(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
             )
             (before, _) = cursor.fetchone()
         yield
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('enable_sort', %s, true)", [before])
+        if inside_another:  # else the transaction ends here, and the setting with it
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('enable_sort', %s, true)", [before])
