@@ -22,7 +22,8 @@ def postgresql_session(sender, connection, **kwargs) -> None:
 
 @contextmanager
 def grouped_by_hashing(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
-    """The GROUP BYs run inside group by hashing rather than by sorting, on PostgreSQL.
+    """On PostgreSQL, the GROUP BYs run inside this block group their rows by hashing rather
+    than by sorting.
 
     For a grouping key the planner cannot count (a CASE over zones and weeks, pairs of
     columns it takes as independent) it expects nearly a group per row, so it sorts every

@@ -365,7 +365,7 @@ def _open_project_hours(
     *, as_of: date, visible: Q
 ) -> tuple[dict[int, Decimal], dict[int, date | None], dict[int, int | None]]:
     """Each open project's remaining estimated hours as of a date, as projects_report counts
-    them (its phase lines over the same entries), with its due date and its manager's team.
+    them (its phases' sums over the same entries), with its due date and its manager's team.
     Not the whole report: its pace costs another read, and capacity does not need it. In
     the report's order, so the same sums come out."""
     open_projects = Project.objects.exclude(status=ProjectStatus.DONE)

@@ -277,10 +277,12 @@ def agreement_terms(
     # sorted out here: a condition listing thousands of ids with time costs more to build
     # and send than the few agreements left out cost to read.
     rows = agreements.order_by("pk").values_list(*AgreementTerms.FIELDS)
+    terms = (AgreementTerms(*row) for row in rows)
     return [
-        AgreementTerms(*row)
-        for row in rows
-        if row[0] in with_time or (row[5] <= last and (row[6] is None or row[6] >= first))
+        t
+        for t in terms
+        if t.pk in with_time
+        or (t.start_date <= last and (t.end_date is None or t.end_date >= first))
     ]
 
 
