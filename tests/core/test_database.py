@@ -31,7 +31,7 @@ def test_a_new_postgresql_session_has_jit_off():
 @pytest.mark.django_db
 def test_grouping_hashes_inside_the_block_and_the_setting_comes_back_after_it():
     grouped = Member.objects.order_by().values("time_zone", "team_id").annotate(n=Count("pk"))
-    with transaction.atomic():  # as in a request or test: the setting must not outlive the block
+    with transaction.atomic():  # inside another transaction the setting must end with the block
         with grouped_by_hashing():
             assert _enable_sort() == "off"
             assert "HashAggregate" in grouped.explain()
