@@ -21,9 +21,10 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Func, Q, QuerySet, TextField
+from django.db.models import Case, Func, Q, QuerySet, TextField, When
 from django.utils import timezone
 
+from daybook.catalogue.models import WorkType
 from daybook.core.time import (
     DATE_WINDOW_MESSAGE,
     Span,
@@ -147,8 +148,14 @@ BEFORE_ALL = datetime.min  # noqa: DTZ901
 AFTER_ALL = datetime.max  # noqa: DTZ901
 
 
+# Adding the distance from a naive epoch to an aware one: a tenth of `replace(tzinfo=UTC)`'s
+# time, which over thousands of gaps is milliseconds.
+_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001
+_EPOCH_UTC = _EPOCH.replace(tzinfo=UTC)
+
+
 def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC)
+    return _EPOCH_UTC + (moment - _EPOCH)
 
 
 def _naive(moment: datetime) -> datetime:
@@ -179,27 +186,35 @@ def _fetch(query: QuerySet) -> tuple[tuple, ...]:
 
 class _Entries:
     """The member's entries touching a span, by start, read once: their times (naive UTC),
-    and apart from them the few that are time off, whole. Only what gaps depend on: over
-    five years each column read costs milliseconds, so the many plain entries bring no ids
-    or work types."""
+    and apart from them the few that are time off. Only what gaps depend on: over five years
+    each column read costs milliseconds, so the many plain entries bring no ids or work
+    types, and the time off comes in the same read as a column that is empty for them."""
 
     def __init__(self, member: Member, start: datetime, end: datetime) -> None:
         touching = member_entries_touching(member, start, end).order_by("start")
         # The (member, start) index's order: no sort step.
-        times = touching.annotate(start_utc=_NaiveUtc("start"), end_utc=_NaiveUtc("end"))
-        starts, ends = _fetch(times.values_list("start_utc", "end_utc")) or ((), ())
+        time_off_types = WorkType.objects.filter(is_time_off=True).values("pk")
+        times = touching.annotate(
+            start_utc=_NaiveUtc("start"),
+            end_utc=_NaiveUtc("end"),
+            time_off_id=Case(When(work_type_id__in=time_off_types, then="pk")),
+        )
+        starts, ends, time_off_ids = _fetch(
+            times.values_list("start_utc", "end_utc", "time_off_id")
+        ) or ((), (), ())
         if starts and isinstance(starts[0], str):
             starts = tuple(map(datetime.fromisoformat, starts))
             ends = tuple(map(datetime.fromisoformat, ends))
         self.starts: tuple[datetime, ...] = starts
         self.ends: tuple[datetime, ...] = ends
+        places = [k for k, pk in enumerate(time_off_ids) if pk is not None]
         self.time_off = [
-            EntryFacts(id=pk, start=on, end=off, work_type_id=kind, is_time_off=True)
-            for pk, on, off, kind in touching.filter(work_type__is_time_off=True).values_list(
-                "pk", "start", "end", "work_type_id"
+            EntryFacts(
+                id=time_off_ids[k], start=_aware(starts[k]), end=_aware(ends[k]), is_time_off=True
             )
+            for k in places
         ]
-        self.time_off_starts = [_naive(fact.start) for fact in self.time_off]
+        self.time_off_starts = [starts[k] for k in places]
 
     def time_off_near(self, day_start: datetime, day_end: datetime) -> list[EntryFacts]:
         """The time-off entries touching a day, in the engine's order, for `day._taken_off`.
@@ -396,9 +411,8 @@ def member_gaps_range(
             bounds=(_aware(day_start), _aware(day_end)),
         ):
             continue
-        for window in day_windows:
-            windows.append(window)
-            owners.append(len(working))
+        windows += day_windows
+        owners += [len(working)] * len(day_windows)
         working.append(today)
 
     found: list[DayGaps] = []
@@ -409,7 +423,7 @@ def member_gaps_range(
             if gaps:
                 found.append(DayGaps(day=working[owner], gaps=tuple(gaps)))
             owner, gaps = owners[place], []
-        gaps.append(Span(start.replace(tzinfo=UTC), end.replace(tzinfo=UTC)))
+        gaps.append(Span(_aware(start), _aware(end)))
     if gaps:
         found.append(DayGaps(day=working[owner], gaps=tuple(gaps)))
     return GapRange(
