@@ -168,12 +168,12 @@ def test_web_timer_stop_reads_the_ticket_and_agreement_with_the_timer(
 ):
     # 4 for the request; the work type and role; inside the stop: the timer
     # locked with its ticket and agreement, the member locked, the closed period, overlaps,
-    # coverage, the bill and cost rates (5: the agreement's role rate, the role's and the
-    # member's dated rates in effect, and their first ones when none is yet), the entry and
+    # coverage, the bill and cost rates (3: the agreement's role rate, then the role's and
+    # the member's dated rates, each read whole in one query), the entry and
     # its history, the ticket's move (locked, move, saved, history), the follow-on steps
     # (follow-ups, the day's summary, PSA push, monthly totals), the timer deleted; 8
     # savepoint statements.
-    with time_machine.travel(ny(15, 30), tick=False), django_assert_num_queries(34) as captured:
+    with time_machine.travel(ny(15, 30), tick=False), django_assert_num_queries(32) as captured:
         response = web.post(reverse("timekeeping:timer_stop"), stop_data(remote, tech))
     assert response.status_code == 302
     entry = TimeEntry.objects.get(member=tech)
@@ -189,7 +189,7 @@ def test_web_timer_stop_reads_the_ticket_and_agreement_with_the_timer(
 
 def test_api_timer_stop_query_count(tech, running, remote, ticket, django_assert_num_queries):
     api = client_for(tech)
-    with time_machine.travel(ny(15, 30), tick=False), django_assert_num_queries(36) as captured:
+    with time_machine.travel(ny(15, 30), tick=False), django_assert_num_queries(34) as captured:
         # The web stop's queries, and the permissions (2).
         response = api.post("/api/timer/stop/", stop_data(remote, tech), format="json")
     assert response.status_code == 201, response.content
@@ -244,7 +244,7 @@ def test_web_entry_save_query_count(web, tech, ticket, remote, django_assert_num
     )
     # Like a stop without the timer, plus the ticket and its agreement read by the form, and
     # the ticket's first response noted (locked, checked against its moves, saved, history).
-    with django_assert_num_queries(38) as captured:
+    with django_assert_num_queries(36) as captured:
         response = web.post(reverse("timekeeping:entry_new"), data)
     assert response.status_code == 302
     assert TimeEntry.objects.filter(member=tech).count() == 1

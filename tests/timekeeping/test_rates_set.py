@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from daybook.catalogue.models import RATES_SINCE, WorkRoleRate
-from daybook.catalogue.rates import work_role_rate_on, work_role_rate_set
+from daybook.catalogue.rates import dated_rate_on, work_role_rate_on, work_role_rate_set
 from daybook.clients.models import AgreementRate
 from daybook.clients.rates import agreement_rate_delete, agreement_rate_set, agreement_role_rate_on
 from daybook.people.models import MemberCostRate
@@ -18,6 +18,31 @@ from tests.admin_support import form_data
 from tests.factories import AgreementFactory, WorkRoleFactory
 
 MARCH_15 = date(2025, 3, 15)
+
+
+@pytest.mark.parametrize(
+    ("day", "rate"),
+    [
+        (date(2024, 12, 31), Decimal("40")),  # before the first date: the first rate
+        (date(2025, 1, 1), Decimal("40")),
+        (date(2025, 3, 14), Decimal("40")),
+        (MARCH_15, Decimal("44")),  # in effect from its own date
+        (date(2025, 9, 30), Decimal("44")),
+        (date(2025, 10, 1), Decimal("47")),
+        (date(2031, 1, 1), Decimal("47")),
+    ],
+)
+def test_the_dated_rate_in_effect_on_a_day(day, rate):
+    rates = [
+        (date(2025, 1, 1), Decimal("40")),
+        (MARCH_15, Decimal("44")),
+        (date(2025, 10, 1), Decimal("47")),
+    ]
+    assert dated_rate_on(rates, day) == rate
+
+
+def test_without_dated_rates_there_is_no_dated_rate():
+    assert dated_rate_on([], MARCH_15) is None
 
 
 def test_first_dated_role_rate_keeps_the_old_rate_for_earlier_dates(finance):

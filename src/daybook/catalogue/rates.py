@@ -6,6 +6,7 @@ never changes entries already saved; Finance re-rates unlocked ones on purpose
 (`timekeeping.services.entries_rerate`).
 """
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
@@ -102,16 +103,19 @@ def work_role_latest_rate_keep(work_role: WorkRole) -> Decimal:
     return work_role.rate
 
 
+def dated_rate_on(rates: Sequence[tuple[date, Decimal]], day: date) -> Decimal | None:
+    """From dated rates, (effective from, rate) in date order: the rate in effect on `day`;
+    before the first date, the first rate; None without any. A role or a member has a
+    handful of dated rates, so they are read in one query and chosen from here."""
+    if not rates:
+        return None
+    in_effect = [rate for since, rate in rates if since <= day]
+    return in_effect[-1] if in_effect else rates[0][1]
+
+
 def work_role_rate_on(work_role: WorkRole, day: date) -> Decimal:
     """The work role's standard rate for work on `day` (a local date): its dated rate in
     effect then; before its first dated rate, that first rate; with none, `WorkRole.rate`."""
-    rates = WorkRoleRate.objects.filter(work_role=work_role)
-    rate = (
-        rates.filter(effective_from__lte=day)
-        .order_by("-effective_from")
-        .values_list("rate", flat=True)
-        .first()
-    )
-    if rate is None:
-        rate = rates.order_by("effective_from").values_list("rate", flat=True).first()
+    rates = WorkRoleRate.objects.filter(work_role=work_role).order_by("effective_from")
+    rate = dated_rate_on(list(rates.values_list("effective_from", "rate")), day)
     return work_role.rate if rate is None else rate

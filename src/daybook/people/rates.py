@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from daybook.catalogue.models import RATES_SINCE
-from daybook.catalogue.rates import ensure_may, rate_errors
+from daybook.catalogue.rates import dated_rate_on, ensure_may, rate_errors
 
 from .models import Member, MemberCostRate
 
@@ -51,13 +51,6 @@ def member_cost_rate_set(
 def member_cost_rate_on(member: Member, day: date) -> Decimal:
     """The member's cost rate for work on `day` (their local date): the dated rate in effect
     then; before their first dated rate, that first rate; with none, `Member.cost_rate`."""
-    rates = MemberCostRate.objects.filter(member=member)
-    rate = (
-        rates.filter(effective_from__lte=day)
-        .order_by("-effective_from")
-        .values_list("rate", flat=True)
-        .first()
-    )
-    if rate is None:
-        rate = rates.order_by("effective_from").values_list("rate", flat=True).first()
+    rates = MemberCostRate.objects.filter(member=member).order_by("effective_from")
+    rate = dated_rate_on(list(rates.values_list("effective_from", "rate")), day)
     return member.cost_rate if rate is None else rate
