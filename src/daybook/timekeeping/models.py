@@ -405,7 +405,29 @@ class DaySummary(models.Model):
         return f"{self.member_id} on {self.date}"
 
 
-class MonthlyTotal(models.Model):
+class _MonthSums(models.Model):
+    """What a monthly total and a rollup both hold for one cell: its agreement, work type and
+    billable option, and the sums of its entries."""
+
+    agreement = models.ForeignKey(
+        "clients.Agreement", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    work_type = models.ForeignKey(WorkType, on_delete=models.CASCADE, related_name="+")
+    billable = models.CharField(max_length=12, choices=BillableOption.choices)
+    entries = models.PositiveIntegerField()
+    seconds = models.FloatField()
+    bill_amount = models.FloatField(help_text="Seconds x bill rate; divide by 3,600 for money.")
+    cost_amount = models.FloatField(help_text="Seconds x cost rate; divide by 3,600 for money.")
+
+    # What a period's read takes from a month's index, so that on PostgreSQL the rows come
+    # straight from it (index-only scan).
+    PERIOD_COLUMNS = ("agreement", "work_type", "billable", "seconds", "bill_amount", "cost_amount")
+
+    class Meta:
+        abstract = True
+
+
+class MonthlyTotal(_MonthSums):
     """A member's time in one of their local months, summed per agreement, work type and
     billable option: what the period reports add up, kept so they need not scan every entry.
 
@@ -416,15 +438,6 @@ class MonthlyTotal(models.Model):
 
     member = models.ForeignKey("people.Member", on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="The first day of the member's local month.")
-    agreement = models.ForeignKey(
-        "clients.Agreement", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    work_type = models.ForeignKey(WorkType, on_delete=models.CASCADE, related_name="+")
-    billable = models.CharField(max_length=12, choices=BillableOption.choices)
-    entries = models.PositiveIntegerField()
-    seconds = models.FloatField()
-    bill_amount = models.FloatField(help_text="Seconds x bill rate; divide by 3,600 for money.")
-    cost_amount = models.FloatField(help_text="Seconds x cost rate; divide by 3,600 for money.")
 
     class Meta:
         constraints = [
@@ -442,17 +455,9 @@ class MonthlyTotal(models.Model):
             ),
         ]
         indexes = [
-            # A period's rows come straight from the index on PostgreSQL (index-only scan).
             models.Index(
                 fields=["month"],
-                include=[
-                    "agreement",
-                    "work_type",
-                    "billable",
-                    "seconds",
-                    "bill_amount",
-                    "cost_amount",
-                ],
+                include=_MonthSums.PERIOD_COLUMNS,
                 name="monthly_total_month_covering",
             ),
         ]
@@ -461,7 +466,7 @@ class MonthlyTotal(models.Model):
         return f"{self.member} {self.month:%Y-%m}: {self.seconds / 3600:.2f} h"
 
 
-class MonthlyRollup(models.Model):
+class MonthlyRollup(_MonthSums):
     """The monthly totals of all members added up: one row per member-local month, agreement,
     work type and billable option, about a tenth as many rows. Reports that sum the whole
     organisation's settled months (profitability, a block's or project's hours before a
@@ -475,15 +480,6 @@ class MonthlyRollup(models.Model):
     row adds up each member's own month, as the reports do."""
 
     month = models.DateField(help_text="The first day of the members' local month.")
-    agreement = models.ForeignKey(
-        "clients.Agreement", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    work_type = models.ForeignKey(WorkType, on_delete=models.CASCADE, related_name="+")
-    billable = models.CharField(max_length=12, choices=BillableOption.choices)
-    entries = models.PositiveIntegerField()
-    seconds = models.FloatField()
-    bill_amount = models.FloatField(help_text="Seconds x bill rate; divide by 3,600 for money.")
-    cost_amount = models.FloatField(help_text="Seconds x cost rate; divide by 3,600 for money.")
 
     class Meta:
         constraints = [
@@ -501,14 +497,7 @@ class MonthlyRollup(models.Model):
         indexes = [
             models.Index(
                 fields=["month"],
-                include=[
-                    "agreement",
-                    "work_type",
-                    "billable",
-                    "seconds",
-                    "bill_amount",
-                    "cost_amount",
-                ],
+                include=_MonthSums.PERIOD_COLUMNS,
                 name="monthly_rollup_month_covering",
             ),
         ]
