@@ -2,9 +2,12 @@
 
 import re
 
+import pytest
 from django import forms
 
+from daybook.clients.models import Company
 from daybook.core.widgets import LongSelect
+from tests.factories import CompanyFactory
 
 CHOICES = [
     ("", "All companies"),
@@ -31,3 +34,32 @@ def test_it_renders_what_django_s_select_renders_escaped_grouped_and_selected():
         in chosen
     )
     assert '<optgroup label="Closed"><option value="3">Globex</option>' in chosen
+
+
+@pytest.mark.django_db
+def test_with_a_label_column_model_choices_render_as_django_renders_them_in_one_query(
+    django_assert_num_queries,
+):
+    for name in ("Zeta Logistics", 'Smith & <Sons> "Plumbing"', "Acme Dental"):
+        CompanyFactory(name=name)
+    smith = Company.objects.get(name__startswith="Smith")
+    for empty_label, required in (("All companies", False), ("---------", True)):
+        field = forms.ModelChoiceField(
+            queryset=Company.objects.order_by("name"), empty_label=empty_label, required=required
+        )
+        for value in ("", smith.pk, None, 999_999):
+            field.widget = forms.Select(attrs={"class": "form-select"})
+            field.widget.choices = field.choices
+            django = field.widget.render("company", value)
+            field.widget = LongSelect(attrs={"class": "form-select"}, label="name")
+            field.widget.choices = field.choices
+            with django_assert_num_queries(1):
+                ours = field.widget.render("company", value)
+            assert tags(ours) == tags(django)
+            picked = f'<option value="{smith.pk}" selected>Smith &amp; &lt;Sons&gt;'
+            assert (picked in ours) == (value == smith.pk)
+
+
+def test_a_label_column_changes_nothing_for_plain_choices():
+    plain = LongSelect(choices=CHOICES, label="name").render("company", 4)
+    assert tags(plain) == tags(forms.Select(choices=CHOICES).render("company", 4))

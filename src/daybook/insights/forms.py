@@ -203,7 +203,7 @@ class ProfitabilityForm(PeriodForm):
         queryset=Company.objects.order_by("name"),
         required=False,
         empty_label="All companies",
-        widget=LongSelect,
+        widget=LongSelect(label="name"),
         error_messages=UNKNOWN_COMPANY,
     )
     type = forms.ChoiceField(choices=[("", "All types"), *AgreementType.choices], required=False)
@@ -216,7 +216,7 @@ class ProfitabilityForm(PeriodForm):
 class StatementForm(PeriodForm):
     company = forms.ModelChoiceField(
         queryset=Company.objects.all(),
-        widget=LongSelect,
+        widget=LongSelect(label="name"),
         error_messages={**UNKNOWN_COMPANY, "required": "Choose a company."},
     )
 

@@ -35,7 +35,7 @@ class TicketFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices)
     board = django_filters.ModelChoiceFilter(queryset=Board.objects.all())
     company = django_filters.ModelChoiceFilter(
-        queryset=Company.objects.order_by("name"), widget=LongSelect
+        queryset=Company.objects.order_by("name"), widget=LongSelect(label="name")
     )
     agreement = django_filters.ModelChoiceFilter(queryset=Agreement.objects.all())
     priority = django_filters.ChoiceFilter(choices=Priority.choices)

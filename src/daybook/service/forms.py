@@ -61,7 +61,7 @@ class TicketForm(forms.Form):
 
     company = forms.ModelChoiceField(
         queryset=Company.objects.filter(is_active=True),
-        widget=LongSelect,
+        widget=LongSelect(label="name"),
         error_messages={
             "required": "Choose the client this ticket is for.",
             "invalid_choice": "Choose one of the active clients in the list.",

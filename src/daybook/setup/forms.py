@@ -86,7 +86,7 @@ class ContactForm(forms.Form):
 class AgreementForm(forms.Form):
     company = forms.ModelChoiceField(
         queryset=Company.objects.order_by("name"),
-        widget=LongSelect,
+        widget=LongSelect(label="name"),
         error_messages={
             "required": "Pick the company the agreement is with.",
             "invalid_choice": "Pick one of the companies in the list.",
