@@ -63,3 +63,17 @@ def test_with_a_label_column_model_choices_render_as_django_renders_them_in_one_
 def test_a_label_column_changes_nothing_for_plain_choices():
     plain = LongSelect(choices=CHOICES, label="name").render("company", 4)
     assert tags(plain) == tags(forms.Select(choices=CHOICES).render("company", 4))
+
+
+@pytest.mark.django_db
+def test_with_a_label_column_options_carry_the_field_s_own_key():
+    CompanyFactory(name="Acme Dental")
+    field = forms.ModelChoiceField(queryset=Company.objects.all(), to_field_name="name")
+    field.widget = forms.Select()
+    field.widget.choices = field.choices
+    django = field.widget.render("company", "Acme Dental")
+    field.widget = LongSelect(label="name")
+    field.widget.choices = field.choices
+    ours = field.widget.render("company", "Acme Dental")
+    assert tags(ours) == tags(django)
+    assert '<option value="Acme Dental" selected>Acme Dental</option>' in ours

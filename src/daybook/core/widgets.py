@@ -34,19 +34,18 @@ class LongSelect(forms.Select):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         if (choices := self._rows()) is not None:
+            field = choices.field
+            options = [("", field.empty_label)] if field.empty_label is not None else []
+            options += choices.queryset.values_list(field.to_field_name or "pk", self.label)
             chosen = set(context["widget"]["value"])
-            empty = choices.field.empty_label
-            options = [("", empty)] if empty is not None else []
-            options += choices.queryset.values_list("pk", self.label)
-            html = format_html_join(
+            context["widget"]["options_html"] = format_html_join(
                 "",
                 '<option value="{}"{}>{}</option>',
                 (
-                    (key, " selected" if key in chosen else "", label)
-                    for key, label in ((str(pk), label) for pk, label in options)
+                    (str(key), " selected" if str(key) in chosen else "", label)
+                    for key, label in options
                 ),
             )
-            context["widget"]["options_html"] = html
             return context
         groups = []
         for group_name, options, _ in context["widget"]["optgroups"]:
