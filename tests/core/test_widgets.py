@@ -2,6 +2,7 @@
 
 import re
 
+import django_filters
 import pytest
 from django import forms
 
@@ -77,3 +78,21 @@ def test_with_a_label_column_options_carry_the_field_s_own_key():
     ours = field.widget.render("company", "Acme Dental")
     assert tags(ours) == tags(django)
     assert '<option value="Acme Dental" selected>Acme Dental</option>' in ours
+
+
+@pytest.mark.django_db
+def test_with_a_label_column_a_filter_s_none_choice_stays():
+    CompanyFactory(name="Acme Dental")
+    company = django_filters.ModelChoiceFilter(
+        queryset=Company.objects.all(), null_label="No company"
+    )
+
+    def rendered(widget) -> str:
+        field = company.field
+        field.widget = widget
+        field.widget.choices = field.choices
+        return tags(field.widget.render("company", "null"))
+
+    ours = rendered(LongSelect(label="name"))
+    assert ours == rendered(forms.Select())
+    assert '<option value="null" selected>No company</option>' in ours

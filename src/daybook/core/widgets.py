@@ -36,6 +36,9 @@ class LongSelect(forms.Select):
         if (choices := self._rows()) is not None:
             field = choices.field
             options = [("", field.empty_label)] if field.empty_label is not None else []
+            # django-filter's fields offer "none" next, as their own iterator does.
+            if getattr(field, "null_label", None) is not None:
+                options.append((field.null_value, field.null_label))
             options += choices.queryset.values_list(field.to_field_name or "pk", self.label)
             chosen = set(context["widget"]["value"])
             context["widget"]["options_html"] = format_html_join(
