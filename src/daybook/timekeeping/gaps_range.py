@@ -17,6 +17,7 @@ from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import compress
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -207,7 +208,7 @@ class _Entries:
             ends = tuple(map(datetime.fromisoformat, ends))
         self.starts: tuple[datetime, ...] = starts
         self.ends: tuple[datetime, ...] = ends
-        places = [k for k, pk in enumerate(time_off_ids) if pk is not None]
+        places = list(compress(range(len(time_off_ids)), time_off_ids))  # ids: never 0
         self.time_off = [
             EntryFacts(
                 id=time_off_ids[k], start=_aware(starts[k]), end=_aware(ends[k]), is_time_off=True
@@ -241,8 +242,9 @@ class _Entries:
         """The untracked time between the entries and a running timer (from its start to
         now), the complement of the engine's `_tracked`, for the whole span at once; only the
         holes at least `threshold` long, as no shorter one holds a gap."""
-        spans = list(zip(self.starts, self.ends, strict=True))
+        spans = zip(self.starts, self.ends, strict=True)
         if timer_started_at is not None and timer_started_at < now:
+            spans = list(spans)
             insort(spans, (_naive(timer_started_at), _naive(now)))
         starts: list[datetime] = []
         ends: list[datetime] = []
@@ -423,7 +425,8 @@ def member_gaps_range(
             if gaps:
                 found.append(DayGaps(day=working[owner], gaps=tuple(gaps)))
             owner, gaps = owners[place], []
-        gaps.append(Span(_aware(start), _aware(end)))
+        # _aware, written out: a call per moment costs more than the addition.
+        gaps.append(Span(_EPOCH_UTC + (start - _EPOCH), _EPOCH_UTC + (end - _EPOCH)))
     if gaps:
         found.append(DayGaps(day=working[owner], gaps=tuple(gaps)))
     return GapRange(
