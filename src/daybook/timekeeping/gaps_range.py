@@ -208,7 +208,8 @@ class _Entries:
             ends = tuple(map(datetime.fromisoformat, ends))
         self.starts: tuple[datetime, ...] = starts
         self.ends: tuple[datetime, ...] = ends
-        places = list(compress(range(len(time_off_ids)), time_off_ids))  # ids: never 0
+        # compress keeps the places whose id is set (a primary key is never 0).
+        places = list(compress(range(len(time_off_ids)), time_off_ids))
         self.time_off = [
             EntryFacts(
                 id=time_off_ids[k], start=_aware(starts[k]), end=_aware(ends[k]), is_time_off=True
