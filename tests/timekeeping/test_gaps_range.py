@@ -18,7 +18,7 @@ from daybook.core.time import local_day_bounds
 from daybook.people.models import Holiday, ScheduleBlock
 from daybook.review.selectors import review_day_for
 from daybook.timekeeping.day_figures import day_figures
-from daybook.timekeeping.gaps_range import _Calendar, member_gaps_range
+from daybook.timekeeping.gaps_range import _by_start, _Calendar, member_gaps_range
 from daybook.timekeeping.models import TimeEntry, Timer
 from tests.api_support import client_for
 from tests.factories import TimeEntryFactory, WorkTypeFactory
@@ -94,6 +94,19 @@ def test_range_gaps_equal_the_day_by_day_gaps_across_dst_midnight_and_holidays(h
     assert result.working_days == 5
     assert result.days_not_open == 0
     assert result.total_minutes == 60 + 210 + 90 + 420 + 405 + 120
+
+
+def test_a_range_without_entries_is_one_gap_per_scheduled_window(history):
+    """Nothing logged in the week before: each scheduled window is a gap, whole."""
+    monday = FIRST - timedelta(days=10)
+    sunday = monday + timedelta(days=6)
+    result = member_gaps_range(member=history, first=monday, last=sunday, own=True)
+
+    friday = monday + timedelta(days=4)
+    expected = {day: [(at(day, 9), at(day, 17))] for day in days(monday, friday)}
+    expected[sunday] = [(at(sunday, 1), at(sunday, 4))]
+    assert gaps_by_day(result) == expected
+    assert result.working_days == 6
 
 
 def test_a_reviewer_gets_the_review_s_gaps_and_nothing_of_today(history, lead):
@@ -253,6 +266,25 @@ def test_the_walk_s_midnights_are_local_day_bounds_even_where_midnight_is_skippe
     midnights = _Calendar(tz, {}).midnights(first, last)
     expected = [local_day_bounds(day, tz)[0] for day in days(first, last + timedelta(days=1))]
     assert [m.replace(tzinfo=UTC) for m in midnights] == expected
+
+
+def test_columns_read_out_of_order_are_put_back_in_order_of_start_together():
+    """The one-row read relies on the engines keeping the subquery's order; were one not to,
+    each entry's end and time-off id must still travel with its start."""
+    at = datetime(2025, 3, 3, 13, tzinfo=UTC)
+    starts = [at + timedelta(hours=h) for h in (2, 0, 5, 1)]
+    ends = [start + timedelta(minutes=30 + k) for k, start in enumerate(starts)]
+    ids = ["", "7", "", "9"]
+
+    ordered = _by_start(starts, ends, ids)
+
+    assert ordered == [
+        sorted(starts),
+        [ends[1], ends[3], ends[0], ends[2]],
+        ["7", "9", "", ""],
+    ]
+    in_order = [sorted(starts), sorted(ends), ids]
+    assert _by_start(*in_order) == in_order
 
 
 @pytest.mark.parametrize("seed", [3, 4])

@@ -15,9 +15,11 @@ Who sees what follows the review's rule: the member sees every day of their own;
 
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import compress
+from itertools import compress, islice
+from operator import gt
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -176,13 +178,36 @@ class _NaiveUtc(Func):
         return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS text)", **extra)
 
 
-def _fetch(query: QuerySet) -> tuple[tuple, ...]:
-    """A values_list query's columns, straight from the cursor: Django's per-value converters
-    cost more than the walk."""
-    sql, params = query.query.sql_with_params()
-    with connections[query.db].cursor() as cursor:
+def _columns(query: QuerySet, names: tuple[str, ...]) -> list[Sequence]:
+    """The `names` columns of a query, each as one sequence in the query's order, read as a
+    single row: a row per entry costs the drivers more than the walk itself. PostgreSQL
+    hands each column over as an array; SQLite as one text joined by commas, an empty value
+    for NULL, to be split here."""
+    inner, params = query.values_list(*names).query.sql_with_params()
+    connection = connections[query.db]
+    quoted = [connection.ops.quote_name(name) for name in names]
+    if connection.vendor == "sqlite":
+        joins = [f"group_concat(coalesce({name}, ''), ',')" for name in quoted]
+    else:
+        joins = [f"array_agg({name})" for name in quoted]
+    # Only quoted column names and Django's own SQL go into the text; values stay params.
+    sql = f"SELECT {', '.join(joins)} FROM ({inner}) ordered"  # noqa: S608
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return tuple(zip(*cursor.fetchall(), strict=True))
+        row = cursor.fetchone()
+    if connection.vendor == "sqlite":
+        return [column.split(",") if column is not None else [] for column in row]
+    return [column or [] for column in row]
+
+
+def _by_start(starts: Sequence, *others: Sequence) -> list[Sequence]:
+    """The columns in the order of `starts`. Both engines keep an ordered subquery's order
+    in the aggregate above it, but neither promises it: checking costs a fraction of a
+    sort in the query."""
+    if not any(map(gt, starts, islice(starts, 1, None))):
+        return [starts, *others]
+    order = sorted(range(len(starts)), key=starts.__getitem__)
+    return [[column[k] for k in order] for column in (starts, *others)]
 
 
 class _Entries:
@@ -192,27 +217,29 @@ class _Entries:
     types, and the time off comes in the same read as a column that is empty for them."""
 
     def __init__(self, member: Member, start: datetime, end: datetime) -> None:
-        touching = member_entries_touching(member, start, end).order_by("start")
         # The (member, start) index's order: no sort step.
+        touching = member_entries_touching(member, start, end).order_by("start")
         time_off_types = WorkType.objects.filter(is_time_off=True).values("pk")
         times = touching.annotate(
             start_utc=_NaiveUtc("start"),
             end_utc=_NaiveUtc("end"),
             time_off_id=Case(When(work_type_id__in=time_off_types, then="pk")),
         )
-        starts, ends, time_off_ids = _fetch(
-            times.values_list("start_utc", "end_utc", "time_off_id")
-        ) or ((), (), ())
+        starts, ends, time_off_ids = _columns(times, ("start_utc", "end_utc", "time_off_id"))
         if starts and isinstance(starts[0], str):
-            starts = tuple(map(datetime.fromisoformat, starts))
-            ends = tuple(map(datetime.fromisoformat, ends))
-        self.starts: tuple[datetime, ...] = starts
-        self.ends: tuple[datetime, ...] = ends
-        # compress keeps the places whose id is set (a primary key is never 0).
+            starts = list(map(datetime.fromisoformat, starts))
+            ends = list(map(datetime.fromisoformat, ends))
+        starts, ends, time_off_ids = _by_start(starts, ends, time_off_ids)
+        self.starts: list[datetime] = starts
+        self.ends: list[datetime] = ends
+        # compress keeps the places with an id: None (PostgreSQL) and '' (SQLite) are false.
         places = list(compress(range(len(time_off_ids)), time_off_ids))
         self.time_off = [
             EntryFacts(
-                id=time_off_ids[k], start=_aware(starts[k]), end=_aware(ends[k]), is_time_off=True
+                id=int(time_off_ids[k]),
+                start=_aware(starts[k]),
+                end=_aware(ends[k]),
+                is_time_off=True,
             )
             for k in places
         ]
