@@ -278,9 +278,9 @@ def main() -> None:
         f"load {os.getloadavg()[0]:.1f}"
     )
     ours_call = partial(member_gaps_range, member=member, first=first, last=LAST_DAY, own=False)
-    ours_call()  # warm-up
     timew = shutil.which("timew")
     if timew is None:
+        ours_call()  # warm-up
         report_ours([timed(ours_call) for _ in range(args.runs)])
         print(
             "  timew gaps      skipped: Timewarrior is not installed (apt-get install timewarrior)"
@@ -296,10 +296,12 @@ def main() -> None:
         )
         # In rounds of a few calls of ours and one of Timewarrior's, so that both share
         # whatever else the machine is doing at the time: a shared machine's speed can
-        # change by half from one minute to the next.
+        # change by half from one minute to the next. Each round starts with a call of ours
+        # not counted, as Timewarrior's run leaves the processor's caches cold.
         rounds = max(1, min(args.runs, 3))
         ours_times, theirs_times = [], []
         for _ in range(rounds):
+            ours_call()
             ours_times += [timed(ours_call) for _ in range(-(-args.runs // rounds))]
             theirs_times.append(timed(theirs_call))
     ours, ours_cpu, result = report_ours(ours_times)
