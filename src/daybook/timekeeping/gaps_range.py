@@ -183,7 +183,7 @@ class _Column(Aggregate):
     of entries read as one row spare the drivers a row each, which costs more than the walk."""
 
     function = "array_agg"
-    output_field = TextField()
+    output_field = TextField()  # a field without converters: values come as the driver reads them
 
     def as_sqlite(self, compiler, connection, **extra_context):
         template = "group_concat(coalesce(%(expressions)s, ''), ',')"
