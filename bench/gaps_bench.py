@@ -172,19 +172,20 @@ def timed(call) -> tuple[float, float, object]:
     return time.perf_counter() - began, _cpu() - used, outcome
 
 
-def median_times(times: list[tuple[float, float, object]]) -> tuple[float, float]:
-    return statistics.median(t[0] for t in times), statistics.median(t[1] for t in times)
-
-
-def report_ours(times: list[tuple[float, float, object]]) -> tuple[float, float, object]:
-    wall, cpu = median_times(times)
-    result = times[-1][2]
+def report(label: str, times: list[tuple[float, float, object]], about: str) -> tuple[float, float]:
+    """Print one side's median wall and CPU times and its best run; return the medians."""
+    wall = statistics.median(t[0] for t in times)
+    cpu = statistics.median(t[1] for t in times)
+    best = min(t[0] for t in times)
     print(
-        f"  daybook gaps    {wall * 1000:9.1f} ms wall {cpu * 1000:9.1f} ms CPU  "
-        f"({result.gap_count} gaps on {len(result.days)} of {result.working_days} working "
-        f"days, median of {len(times)}, best {min(t[0] for t in times) * 1000:.1f} ms)"
+        f"  {label:<15} {wall * 1000:9.1f} ms wall {cpu * 1000:9.1f} ms CPU  "
+        f"({about}, best {best * 1000:.1f} ms)"
     )
-    return wall, cpu, result
+    return wall, cpu
+
+
+def _found(result) -> str:
+    return f"{result.gap_count} gaps on {len(result.days)} of {result.working_days} working days"
 
 
 def _cpu() -> float:
@@ -281,7 +282,8 @@ def main() -> None:
     timew = shutil.which("timew")
     if timew is None:
         ours_call()  # warm-up
-        report_ours([timed(ours_call) for _ in range(args.runs)])
+        times = [timed(ours_call) for _ in range(args.runs)]
+        report("daybook gaps", times, f"{_found(times[-1][2])}, median of {args.runs}")
         print(
             "  timew gaps      skipped: Timewarrior is not installed (apt-get install timewarrior)"
         )
@@ -304,13 +306,14 @@ def main() -> None:
             ours_call()
             ours_times += [timed(ours_call) for _ in range(-(-args.runs // rounds))]
             theirs_times.append(timed(theirs_call))
-    ours, ours_cpu, result = report_ours(ours_times)
-    theirs, theirs_cpu = median_times(theirs_times)
-    completed = theirs_times[-1][2]
-    print(
-        f"  timew gaps      {theirs * 1000:9.1f} ms wall {theirs_cpu * 1000:9.1f} ms CPU  "
-        f"(Timewarrior {_version(timew)}, median of {rounds} in turns with ours, "
-        f"best {min(t[0] for t in theirs_times) * 1000:.1f} ms)"
+    result, completed = ours_times[-1][2], theirs_times[-1][2]
+    ours, ours_cpu = report(
+        "daybook gaps", ours_times, f"{_found(result)}, median of {len(ours_times)}"
+    )
+    theirs, theirs_cpu = report(
+        "timew gaps",
+        theirs_times,
+        f"Timewarrior {_version(timew)}, median of {rounds} in turns with ours",
     )
     ratio, cpu_ratio = theirs / ours, theirs_cpu / max(ours_cpu, 1e-6)
     verdict = "meets" if ratio >= TARGET_RATIO else "misses"
