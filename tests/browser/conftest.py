@@ -5,6 +5,9 @@ Screenshots go to test-artifacts/ (git-ignored).
 """
 
 import os
+import threading
+import time
+from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
 
@@ -108,10 +111,54 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+class _Requests:
+    """Counts the live server's requests in progress.
+
+    With SQLite in memory the server's threads share the test's one connection, so a request
+    a closed tab left running would write into the emptying of the tables after the test (a
+    foreign key fails at its commit, and the next test finds the old rows)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.running = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.running += 1
+        try:
+            return self.app(environ, start_response)
+        finally:
+            with self.changed:
+                self.running -= 1
+                self.changed.notify_all()
+
+    def settle(self, timeout: float = 15.0) -> None:
+        """Waits until no request runs, twice: a request sent just before a tab closed may
+        still be on its way into the server the first time."""
+        for _ in range(2):
+            with self.changed:
+                if not self.changed.wait_for(lambda: self.running == 0, timeout=timeout):
+                    pytest.fail(f"the live server still runs {self.running} requests")
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def server_settles(live_server) -> Callable[[], None]:
+    httpd = live_server.thread.httpd
+    requests = _Requests(httpd.get_app())
+    httpd.set_app(requests)
+    return requests.settle
+
+
 @pytest.fixture(autouse=True)
-def migrations_data(transactional_db):
+def migrations_data(transactional_db, server_settles):
     """Browser tests run in transactions that end by emptying every table, the rows data
-    migrations wrote included; put back the follow-up templates the review offers."""
+    migrations wrote included; put back the follow-up templates the review offers.
+
+    Set up before the tabs, this ends after they close: it waits for their last requests."""
     defaults = import_module("daybook.review.migrations.0002_default_templates")
     for fields in defaults.DEFAULT_TEMPLATES:
         MessageTemplate.objects.get_or_create(name=fields["name"], defaults=fields)
+    yield
+    server_settles()

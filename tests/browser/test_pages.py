@@ -458,7 +458,7 @@ def _wanted(request) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def findings(request, django_db_setup, django_db_blocker, live_server, chromium):
+def findings(request, django_db_setup, django_db_blocker, live_server, server_settles, chromium):
     """Plants the world once, runs every selected sweep against the live server, and empties
     the database again as a transactional test would: the tests then read what was found.
     (Planting per test would cost the demo's build each time.)"""
@@ -488,6 +488,7 @@ def findings(request, django_db_setup, django_db_blocker, live_server, chromium)
                 found[DARK] = _sweep_dark(chromium, world)
                 _save_report(DARK, found[DARK])
         finally:
+            server_settles()
             call_command("flush", interactive=False, verbosity=0)
     return found
 
