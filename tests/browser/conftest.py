@@ -127,11 +127,18 @@ class _Requests:
         with self.changed:
             self.running += 1
         try:
-            return self.app(environ, start_response)
-        finally:
-            with self.changed:
-                self.running -= 1
-                self.changed.notify_all()
+            response = self.app(environ, start_response)
+        except BaseException:
+            self._ended()
+            raise
+        # A streamed export reads the database while it is sent: the request ends when the
+        # server closes its response, whether the tab took all of it or went away.
+        return _Sent(response, self._ended)
+
+    def _ended(self) -> None:
+        with self.changed:
+            self.running -= 1
+            self.changed.notify_all()
 
     def settle(self, timeout: float = 15.0) -> None:
         """Waits until no request runs, twice: a request sent just before a tab closed may
@@ -141,6 +148,24 @@ class _Requests:
                 if not self.changed.wait_for(lambda: self.running == 0, timeout=timeout):
                     pytest.fail(f"the live server still runs {self.running} requests")
             time.sleep(0.1)
+
+
+class _Sent:
+    """A response as the server sends it, telling `ended` once the server has closed it."""
+
+    def __init__(self, response, ended: Callable[[], None]) -> None:
+        self.response = response
+        self.ended = ended
+
+    def __iter__(self):
+        return iter(self.response)
+
+    def close(self) -> None:
+        try:
+            if hasattr(self.response, "close"):  # WSGI leaves it to the application
+                self.response.close()
+        finally:
+            self.ended()
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,13 @@ from .conftest import _Requests
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def serve(requests: _Requests) -> None:
+    """What the server does with one request: call, send, close."""
+    sent = requests({}, None)
+    b"".join(sent)
+    sent.close()
+
+
 def test_settling_waits_for_a_request_a_closed_tab_left_running():
     release = threading.Event()
     finished = threading.Event()
@@ -19,7 +26,7 @@ def test_settling_waits_for_a_request_a_closed_tab_left_running():
         return [b""]
 
     requests = _Requests(slow_page)
-    threading.Thread(target=requests, args=({}, None)).start()
+    threading.Thread(target=serve, args=(requests,)).start()
     with requests.changed:
         assert requests.changed.wait_for(lambda: requests.running == 1, timeout=5)
     threading.Timer(0.3, release.set).start()
@@ -30,10 +37,19 @@ def test_settling_waits_for_a_request_a_closed_tab_left_running():
     assert requests.running == 0
 
 
+def test_a_streamed_response_runs_until_the_server_closes_it():
+    requests = _Requests(lambda environ, start_response: iter([b"date,hours\n", b"..."]))
+    sent = requests({}, None)
+    assert b"".join(sent) == b"date,hours\n..."
+    assert requests.running == 1  # sent, not yet closed: an export may still read rows
+    sent.close()
+    assert requests.running == 0
+
+
 def test_a_request_that_never_ends_fails_the_test_by_name():
     release = threading.Event()
     requests = _Requests(lambda environ, start_response: release.wait(timeout=5) and [b""])
-    threading.Thread(target=requests, args=({}, None)).start()
+    threading.Thread(target=serve, args=(requests,)).start()
     with requests.changed:
         requests.changed.wait_for(lambda: requests.running == 1, timeout=5)
     try:
