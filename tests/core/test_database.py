@@ -1,12 +1,19 @@
-"""PostgreSQL sessions run without JIT compilation, and a block may ask for its GROUP BYs to
-hash (core.database)."""
+"""PostgreSQL sessions run without JIT compilation, a block may ask for its GROUP BYs to hash,
+and a query may be sent ahead of the work that waits for it (core.database)."""
+
+from datetime import UTC, datetime
 
 import pytest
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import DataError, connection, connections, transaction
-from django.db.models import Count
+from django.db.models import Count, F
+from django.db.models.expressions import RawSQL
+from django.test.utils import CaptureQueriesContext
 
-from daybook.core.database import grouped_by_hashing
+from daybook.core.database import grouped_by_hashing, row_ahead
 from daybook.people.models import Member
+from daybook.timekeeping.models import TimeEntry
+from tests.factories import TimeEntryFactory
 
 
 def _enable_sort() -> str:
@@ -60,3 +67,51 @@ def test_outside_a_transaction_the_block_makes_its_own():
     with grouped_by_hashing():
         assert _enable_sort() == "off"
     assert _enable_sort() == "on"
+
+
+@pytest.mark.django_db
+def test_a_row_sent_ahead_is_the_orm_s_row_read_in_the_same_transaction(tech):
+    """Read inside the test's transaction, so it sees the member made just now; and logged
+    like any other query."""
+    members = Member.objects.filter(pk=tech.pk).values_list("pk", "time_zone")
+    with CaptureQueriesContext(connection) as captured, row_ahead(members) as read:
+        row = read()
+    assert row == (tech.pk, tech.time_zone) == members.get()
+    assert len(captured) == 1
+
+
+@pytest.mark.django_db
+def test_a_row_sent_ahead_and_never_read_leaves_the_connection_as_it_was(tech):
+    with row_ahead(Member.objects.values_list("pk")):
+        pass
+    assert Member.objects.get().pk == tech.pk
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_on_postgresql_a_row_sent_ahead_brings_timestamp_arrays_to_the_microsecond(tech):
+    """The row comes in the binary format: an array of timestamps comes back as aware
+    datetimes, to the microsecond, across the night the clocks change."""
+    starts = [datetime(2025, 3, 9, 6, 59, 59, 999_999, UTC), datetime(2025, 3, 9, 7, tzinfo=UTC)]
+    for start in starts:
+        TimeEntryFactory(member=tech, start=start, end=start.replace(hour=9))
+    read = (
+        TimeEntry.objects.filter(member=tech)
+        .values(one=F("member_id"))
+        .annotate(starts=ArrayAgg("start", order_by="start"))
+        .values_list("starts")
+    )
+    with row_ahead(read) as row:
+        (got,) = row()
+    assert got == starts
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_on_postgresql_a_failing_query_sent_ahead_raises_django_s_error_and_nothing_else_breaks(
+    tech,
+):
+    failing = Member.objects.annotate(boom=RawSQL("1 / 0", [])).values_list("boom")
+    with pytest.raises(DataError), transaction.atomic(), row_ahead(failing) as read:
+        read()
+    assert Member.objects.values_list("pk", flat=True).get() == tech.pk

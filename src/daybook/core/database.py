@@ -1,12 +1,22 @@
-"""What every PostgreSQL session of Daybook runs with, and the planner settings a query may
-ask for."""
+"""What every PostgreSQL session of Daybook runs with, the planner settings a query may ask
+for, and a query sent ahead of the work that waits for its answer."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.signals import connection_created
+from django.db.models import QuerySet
 from django.dispatch import receiver
+
+
+class _BinaryCursor(psycopg.Cursor):
+    """Results in the binary format, and never a prepared statement: a connection pooler in
+    transaction mode may send the next query to another server session."""
+
+    def execute(self, query, params=None, **kwargs):
+        return super().execute(query, params, prepare=False, binary=True)
 
 
 @receiver(connection_created)
@@ -48,3 +58,42 @@ def grouped_by_hashing(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
         if inside_another:  # else the transaction ends here, and the setting with it
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('enable_sort', %s, true)", [before])
+
+
+@contextmanager
+def row_ahead(queryset: QuerySet) -> Iterator[Callable[[], tuple | None]]:
+    """Sends a `values_list` queryset's query and hands back what reads its first row, so
+    that the caller's own work runs while the database answers. The values come as the
+    driver reads them: Django's converters are skipped, so ask only for columns that need
+    none.
+
+    On PostgreSQL the query leaves at once, in pipeline mode, and its row comes in the binary
+    format. Both count for long arrays of timestamps: writing the 15,822 of the range gap
+    query out as text took the server about half of the query's time, sending their 8 bytes
+    each a fraction of it, and the driver reads those faster too. Django's cursors bind
+    parameters on the client, which allows only text results, so the query goes through a
+    cursor that binds them on the server, on the same connection and in the same
+    transaction, wrapped as Django wraps its own so that query logging and execute wrappers
+    see it. A query run inside the block waits for this one's answer first. Elsewhere the
+    query runs when the row is read."""
+    connection = connections[queryset.db]
+    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+    if connection.vendor != "postgresql":
+
+        def read() -> tuple | None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchone()
+
+        yield read
+        return
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    with (
+        connection.wrap_database_errors,
+        connection.connection.pipeline(),
+        wrap(_BinaryCursor(connection.connection)) as cursor,
+    ):
+        cursor.execute(sql, params)
+        yield cursor.fetchone

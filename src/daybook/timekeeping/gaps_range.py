@@ -23,10 +23,21 @@ from operator import gt
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db.models import Aggregate, Case, Func, Q, TextField, When
+from django.db.models import (
+    Aggregate,
+    Case,
+    Func,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from daybook.catalogue.models import WorkType
+from daybook.core.database import row_ahead
 from daybook.core.time import (
     DATE_WINDOW_MESSAGE,
     Span,
@@ -208,24 +219,42 @@ def _by_start(starts: Sequence, *others: Sequence) -> list[Sequence]:
     return [[column[k] for k in order] for column in (starts, *others)]
 
 
-class _Entries:
-    """The member's entries touching a span, by start, read once: their times (naive UTC),
-    and apart from them the few that are time off. Only what gaps depend on: over five years
-    each column read costs milliseconds, so the many plain entries bring no ids or work
-    types, and the time off comes in the same read as a column that is empty for them."""
-
-    def __init__(self, member: Member, start: datetime, end: datetime) -> None:
-        touching = member_entries_touching(member, start, end)
-        time_off_types = WorkType.objects.filter(is_time_off=True).values("pk")
-        read = touching.aggregate(
+def _entries_read(member: Member, start: datetime, end: datetime) -> QuerySet:
+    """The member's entries touching a span as one row of columns: their times (naive UTC)
+    and, for the few that are time off, their ids; and the start of the member's running
+    timer, if any, which would cost a query of its own. Only what gaps depend on: over five
+    years each column read costs milliseconds, so the many plain entries bring no ids or
+    work types, and the time off comes in the same read as a column that is empty for them."""
+    time_off_types = WorkType.objects.filter(is_time_off=True).values("pk")
+    timer = Timer.objects.filter(member=member).values(at=_NaiveUtc("started_at"))
+    # Grouped by a constant, which Django leaves out of the GROUP BY: one row for all.
+    return (
+        member_entries_touching(member, start, end)
+        .order_by()
+        .values(_all=Value(1))
+        .annotate(
             starts=_Column(_NaiveUtc("start")),
             ends=_Column(_NaiveUtc("end")),
             time_off_ids=_Column(Case(When(work_type_id__in=time_off_types, then="pk"))),
+            timer=Subquery(timer),
         )
-        starts, ends, time_off_ids = (_split(read[k]) for k in ("starts", "ends", "time_off_ids"))
+        .values_list("starts", "ends", "time_off_ids", "timer")
+    )
+
+
+class _Entries:
+    """The member's entries from `_entries_read`, by start, and apart from them the time
+    off."""
+
+    def __init__(self, row: tuple) -> None:
+        *columns, timer = row
+        starts, ends, time_off_ids = map(_split, columns)
         if starts and isinstance(starts[0], str):
             starts = list(map(datetime.fromisoformat, starts))
             ends = list(map(datetime.fromisoformat, ends))
+        if isinstance(timer, str):
+            timer = datetime.fromisoformat(timer)
+        self.timer_started_at: datetime | None = timer  # naive UTC
         starts, ends, time_off_ids = _by_start(starts, ends, time_off_ids)
         self.starts: list[datetime] = starts
         self.ends: list[datetime] = ends
@@ -261,16 +290,14 @@ class _Entries:
                 day += DAY
         return days
 
-    def holes(
-        self, timer_started_at: datetime | None, now: datetime, threshold: timedelta
-    ) -> "_Holes":
+    def holes(self, now: datetime, threshold: timedelta) -> "_Holes":
         """The untracked time between the entries and a running timer (from its start to
-        now), the complement of the engine's `_tracked`, for the whole span at once; only the
-        holes at least `threshold` long, as no shorter one holds a gap."""
+        `now`, naive UTC), the complement of the engine's `_tracked`, for the whole span at
+        once; only the holes at least `threshold` long, as no shorter one holds a gap."""
         spans = zip(self.starts, self.ends, strict=True)
-        if timer_started_at is not None and timer_started_at < now:
+        if self.timer_started_at is not None and self.timer_started_at < now:
             spans = list(spans)
-            insort(spans, (_naive(timer_started_at), _naive(now)))
+            insort(spans, (self.timer_started_at, now))
         starts: list[datetime] = []
         ends: list[datetime] = []
         finish = BEFORE_ALL
@@ -374,7 +401,7 @@ def member_gaps_range(
 
     `own`: the viewer is the member (sees every day); otherwise only days whose review has
     opened show. Callers decide whether the viewer may see the member at all. A handful of
-    queries whatever the range: schedule, policy, holidays, timer, work types and entries.
+    queries whatever the range: schedule, policy, holidays, and the entries with the timer.
 
     The engine's rules (`day.review_member_day`'s pieces), day by day: no schedule, a
     holiday, or a day outside the start and end dates has no windows (`day_figures._day_off`);
@@ -388,59 +415,64 @@ def member_gaps_range(
     blocks = _blocks_by_weekday(member)
     policy = policy_for(member.team)
     holidays = _holidays(member, first, last)
-    timer_started_at = (
-        Timer.objects.filter(member=member).values_list("started_at", flat=True).first()
-    )
-    entries = _Entries(member, local_day_bounds(first, zone)[0], local_day_bounds(last, zone)[1])
-    time_off_days = entries.time_off_days(zone)
     calendar = _Calendar(zone, blocks)
     expected_minutes = _expected_minutes(member, True)
     naive_now, threshold = _naive(now), policy.gap_threshold
     # A day is open once its midnight plus grace has passed (windows end by midnight); a
     # later day asks the review's rule.
     opened_before = naive_now - policy.grace
-    holes = entries.holes(timer_started_at, now, threshold)
-    midnights = calendar.midnights(first, last)
     scheduled = {weekday for weekday, day_blocks in blocks.items() if day_blocks}
-
-    # The working days the viewer sees, and all their windows in order with each one's day.
-    working: list[date] = []
-    windows: list[tuple[datetime, datetime]] = []
-    owners: list[int] = []
-    days_not_open = 0
-    # `day_figures._day_off`: no day before the start date or after the end date works, nor
-    # a holiday (the member's team's or the organisation's, both in `holidays`).
-    since = max(0, (member.start_date - first).days)
-    until = len(midnights) - 1
-    if member.end_date is not None:
-        until = min(until, (member.end_date - first).days + 1)
-    first_ordinal, first_weekday = first.toordinal(), first.weekday()
-    for place in range(since, until):
-        if (first_weekday + place) % 7 not in scheduled:
-            continue
-        today = date.fromordinal(first_ordinal + place)
-        if today in holidays:
-            continue
-        day_start, day_end = midnights[place], midnights[place + 1]
-        day_windows = calendar.windows(today, day_start, day_end)
-        spans = None  # the engine's kind of windows, made only for the engine's rules
-        if not own and day_end > opened_before:
-            spans = [Span(_aware(start), _aware(end)) for start, end in day_windows]
-            if now < review_opening(spans, day_end=_aware(day_end), policy=policy)[1]:
-                days_not_open += 1
+    read = _entries_read(member, local_day_bounds(first, zone)[0], local_day_bounds(last, zone)[1])
+    with row_ahead(read) as entries_row:
+        # While the database reads the entries, the calendar, which needs none of them: the
+        # working days the viewer sees, and all their windows in order with each one's day.
+        midnights = calendar.midnights(first, last)
+        working: list[date] = []
+        windows: list[tuple[datetime, datetime]] = []
+        owners: list[int] = []
+        days_not_open = 0
+        # `day_figures._day_off`: no day before the start date or after the end date works,
+        # nor a holiday (the member's team's or the organisation's, both in `holidays`).
+        since = max(0, (member.start_date - first).days)
+        until = len(midnights) - 1
+        if member.end_date is not None:
+            until = min(until, (member.end_date - first).days + 1)
+        first_ordinal, first_weekday = first.toordinal(), first.weekday()
+        for place in range(since, until):
+            if (first_weekday + place) % 7 not in scheduled:
                 continue
-        if today in time_off_days and _taken_off(
-            spans or [Span(_aware(start), _aware(end)) for start, end in day_windows],
-            entries.time_off_near(day_start, day_end),
-            expected_minutes,
-            day=today,
-            zone=zone,
-            bounds=(_aware(day_start), _aware(day_end)),
-        ):
+            today = date.fromordinal(first_ordinal + place)
+            if today in holidays:
+                continue
+            day_start, day_end = midnights[place], midnights[place + 1]
+            day_windows = calendar.windows(today, day_start, day_end)
+            if not own and day_end > opened_before:
+                spans = [Span(_aware(start), _aware(end)) for start, end in day_windows]
+                if now < review_opening(spans, day_end=_aware(day_end), policy=policy)[1]:
+                    days_not_open += 1
+                    continue
+            windows += day_windows
+            owners += [len(working)] * len(day_windows)
+            working.append(today)
+        entries = _Entries(entries_row())
+
+    # Time off may take a day it touches (`day._taken_off`): its windows then hold no gaps.
+    time_off_days = entries.time_off_days(zone)
+    taken: set[int] = set()
+    for owner, today in enumerate(working):
+        if today not in time_off_days:
             continue
-        windows += day_windows
-        owners += [len(working)] * len(day_windows)
-        working.append(today)
+        place = (today - first).days
+        day_start, day_end = midnights[place], midnights[place + 1]
+        spans = [Span(_aware(s), _aware(e)) for s, e in calendar.windows(today, day_start, day_end)]
+        bounds = (_aware(day_start), _aware(day_end))
+        time_off = entries.time_off_near(day_start, day_end)
+        if _taken_off(spans, time_off, expected_minutes, day=today, zone=zone, bounds=bounds):
+            taken.add(owner)
+    if taken:
+        kept = [k for k, owner in enumerate(owners) if owner not in taken]
+        windows, owners = [windows[k] for k in kept], [owners[k] for k in kept]
+    holes = entries.holes(naive_now, threshold)
 
     found: list[DayGaps] = []
     gaps: list[Span] = []
@@ -459,7 +491,7 @@ def member_gaps_range(
         first=first,
         last=last,
         days=tuple(found),
-        working_days=len(working),
+        working_days=len(working) - len(taken),
         days_not_open=days_not_open,
         gap_threshold_minutes=policy.gap_threshold_minutes,
     )
