@@ -3,6 +3,7 @@ and a query may be sent ahead of the work that waits for it (core.database)."""
 
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import DataError, connection, connections, transaction
@@ -115,3 +116,18 @@ def test_on_postgresql_a_failing_query_sent_ahead_raises_django_s_error_and_noth
     with pytest.raises(DataError), transaction.atomic(), row_ahead(failing) as read:
         read()
     assert Member.objects.values_list("pk", flat=True).get() == tech.pk
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_without_pipeline_mode_a_row_sent_ahead_is_read_all_the_same(tech, monkeypatch):
+    """An older libpq (before 14) has no pipeline mode, and psycopg refuses to enter it; the
+    query then simply runs."""
+
+    def refused(connection):
+        raise psycopg.NotSupportedError("pipeline mode not supported")
+
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+    monkeypatch.setattr(psycopg.Connection, "pipeline", refused)
+    with row_ahead(Member.objects.values_list("pk")) as read:
+        assert read() == (tech.pk,)

@@ -2,7 +2,7 @@
 for, and a query sent ahead of the work that waits for its answer."""
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -74,8 +74,9 @@ def row_ahead(queryset: QuerySet) -> Iterator[Callable[[], tuple | None]]:
     parameters on the client, which allows only text results, so the query goes through a
     cursor that binds them on the server, on the same connection and in the same
     transaction, wrapped as Django wraps its own so that query logging and execute wrappers
-    see it. A query run inside the block waits for this one's answer first. Elsewhere the
-    query runs when the row is read."""
+    see it. A query run inside the block waits for this one's answer first. A libpq older
+    than 14 has no pipeline mode: the query then runs at once. Elsewhere the query runs when
+    the row is read."""
     connection = connections[queryset.db]
     sql, params = queryset.query.get_compiler(connection=connection).as_sql()
     if connection.vendor != "postgresql":
@@ -90,9 +91,10 @@ def row_ahead(queryset: QuerySet) -> Iterator[Callable[[], tuple | None]]:
     connection.ensure_connection()
     connection.validate_thread_sharing()
     wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    ahead = connection.connection.pipeline() if psycopg.Pipeline.is_supported() else nullcontext()
     with (
         connection.wrap_database_errors,
-        connection.connection.pipeline(),
+        ahead,
         wrap(_BinaryCursor(connection.connection)) as cursor,
     ):
         cursor.execute(sql, params)
