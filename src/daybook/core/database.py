@@ -68,15 +68,14 @@ def row_ahead(queryset: QuerySet) -> Iterator[Callable[[], tuple | None]]:
     none.
 
     On PostgreSQL the query leaves at once, in pipeline mode, and its row comes in the binary
-    format. Both count for long arrays of timestamps: writing the 15,822 of the range gap
-    query out as text took the server about half of the query's time, sending their 8 bytes
-    each a fraction of it, and the driver reads those faster too. Django's cursors bind
-    parameters on the client, which allows only text results, so the query goes through a
-    cursor that binds them on the server, on the same connection and in the same
-    transaction, wrapped as Django wraps its own so that query logging and execute wrappers
-    see it. A query run inside the block waits for this one's answer first. A libpq older
-    than 14 has no pipeline mode: the query then runs at once. Elsewhere the query runs when
-    the row is read."""
+    format: timestamps as their 8 bytes rather than as text, which the server writes out and
+    the driver parses more slowly (the range gap query's read of 15,822 of them: about 7 ms
+    against 9 to 13 as text). Django's cursors bind parameters on the client, which allows
+    only text results, so the query goes through a cursor that binds them on the server, on
+    the same connection and in the same transaction, wrapped as Django wraps its own so that
+    query logging and execute wrappers see it. A query run inside the block waits for this
+    one's answer first. A libpq older than 14 has no pipeline mode: the query then runs at
+    once. Elsewhere the query runs when the row is read."""
     connection = connections[queryset.db]
     sql, params = queryset.query.get_compiler(connection=connection).as_sql()
     if connection.vendor != "postgresql":
