@@ -243,8 +243,8 @@ def _entries_read(member: Member, start: datetime, end: datetime) -> QuerySet:
 
 
 class _Entries:
-    """The member's entries from `_entries_read`, by start, and apart from them the time
-    off."""
+    """The member's entries from `_entries_read`, by start, apart from them the time off,
+    and the running timer's start."""
 
     def __init__(self, row: tuple) -> None:
         *columns, timer = row
