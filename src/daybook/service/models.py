@@ -140,7 +140,30 @@ class Ticket(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "board"]),
-            models.Index(fields=["company", "opened_at"]),
+            # The SLA report counts a period's tickets per company by their clock columns;
+            # with every column it reads in the index, it never touches the table. Keys, not
+            # INCLUDE, which SQLite ignores (there, a quarter at the large demo size took 0.78
+            # s before and 0.48 s after; PostgreSQL about the same either way).
+            models.Index(
+                fields=[
+                    "company",
+                    "opened_at",
+                    "agreement",
+                    "priority",
+                    "board",
+                    "assignee",
+                    "respond_due_at",
+                    "first_response_at",
+                    "respond_breached_at",
+                    "respond_elapsed",
+                    "resolve_due_at",
+                    "resolved_at",
+                    "resolve_breached_at",
+                    "resolve_elapsed",
+                    "waiting_since",
+                ],
+                name="ticket_company_opened_sla",
+            ),
             models.Index(fields=["agreement"]),
         ]
 
