@@ -64,12 +64,14 @@ def plans(run, table: str) -> list[str]:
     return found
 
 
-def test_the_sla_counts_read_only_their_index():
+@pytest.mark.parametrize("one_team", [False, True], ids=["everyone", "a lead's teams"])
+def test_the_sla_counts_read_only_their_index(tech, one_team):
     SlaTarget.objects.create(priority=Priority.MEDIUM, respond_minutes=60, resolve_minutes=240)
     for days in (3, 10, 20):
-        TicketFactory(opened_at=NOW - timedelta(days=days))
+        TicketFactory(opened_at=NOW - timedelta(days=days), assignee=tech)
     quarter = Period(date(2025, 3, 1), date(2025, 5, 31))
-    grouped = plans(lambda: sla_compliance(period=quarter, now=NOW), "service_ticket")
+    teams = [tech.team] if one_team else None
+    grouped = plans(lambda: sla_compliance(period=quarter, now=NOW, teams=teams), "service_ticket")
     assert len(grouped) == 2  # per company and agreement; per priority, board and week
     for plan in grouped:
         assert "USING COVERING INDEX ticket_company_opened_sla" in plan, plan
