@@ -14,8 +14,12 @@ class CalendarSubscription(models.Model):
     """A member's calendar, by its secret iCalendar address. Whoever holds the address can
     read the calendar, so it is shown again only as its host (`shown_address`)."""
 
+    # No index of its own: the (member, url) unique constraint leads with it.
     member = models.ForeignKey(
-        "people.Member", on_delete=models.CASCADE, related_name="calendar_subscriptions"
+        "people.Member",
+        on_delete=models.CASCADE,
+        related_name="calendar_subscriptions",
+        db_index=False,
     )
     label = models.CharField(max_length=100)
     url = models.URLField(max_length=2000, validators=[validate_outbound_url])
@@ -57,10 +61,14 @@ class Meeting(models.Model):
     events are expanded into their occurrences; cancelled, declined, free and all-day ones
     are left out). `title` is empty for private events."""
 
+    # No index of its own: the (subscription, uid, start) unique constraint leads with it.
     subscription = models.ForeignKey(
-        CalendarSubscription, on_delete=models.CASCADE, related_name="meetings"
+        CalendarSubscription, on_delete=models.CASCADE, related_name="meetings", db_index=False
     )
-    member = models.ForeignKey("people.Member", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the (member, start) index leads with it.
+    member = models.ForeignKey(
+        "people.Member", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     uid = models.CharField(max_length=500)
     start = models.DateTimeField()
     end = models.DateTimeField()

@@ -50,7 +50,10 @@ class WorkRole(models.Model):
 class WorkRoleRate(models.Model):
     """A work role's standard hourly rate from a date on, until the next dated rate."""
 
-    work_role = models.ForeignKey(WorkRole, on_delete=models.CASCADE, related_name="dated_rates")
+    # No index of its own: the (work_role, effective_from) unique constraint leads with it.
+    work_role = models.ForeignKey(
+        WorkRole, on_delete=models.CASCADE, related_name="dated_rates", db_index=False
+    )
     rate = models.DecimalField(max_digits=10, decimal_places=2, validators=NOT_NEGATIVE)
     effective_from = models.DateField(help_text="The first work date this rate applies to.")
 

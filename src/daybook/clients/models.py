@@ -199,7 +199,10 @@ class AgreementRate(models.Model):
     """A work role's hourly rate on one agreement from a date on, until the role's next dated
     rate on the agreement; beats the agreement's own hourly rate."""
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="role_rates")
+    # No index of its own: a unique constraint on (agreement, work_role, ...) leads with it.
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="role_rates", db_index=False
+    )
     work_role = models.ForeignKey("catalogue.WorkRole", on_delete=models.CASCADE, related_name="+")
     rate = models.DecimalField(max_digits=10, decimal_places=2, validators=NOT_NEGATIVE)
     effective_from = models.DateField(

@@ -34,8 +34,12 @@ class ProcessVersion(models.Model):
 class ProcessAcknowledgement(models.Model):
     """A member read a version of the process and said so: who, which version, when."""
 
+    # No index of its own: the (member, version) unique constraint leads with it.
     member = models.ForeignKey(
-        "people.Member", on_delete=models.CASCADE, related_name="process_acknowledgements"
+        "people.Member",
+        on_delete=models.CASCADE,
+        related_name="process_acknowledgements",
+        db_index=False,
     )
     version = models.ForeignKey(
         ProcessVersion, on_delete=models.CASCADE, related_name="acknowledgements"

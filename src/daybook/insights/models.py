@@ -12,8 +12,12 @@ class IssuedStatement(TimeStampedModel):
     change time, so a later copy can be checked and entries changed since can be pointed out.
     """
 
+    # No index of its own: the (company, period_start) index leads with it.
     company = models.ForeignKey(
-        "clients.Company", on_delete=models.PROTECT, related_name="issued_statements"
+        "clients.Company",
+        on_delete=models.PROTECT,
+        related_name="issued_statements",
+        db_index=False,
     )
     period_start = models.DateField()
     period_end = models.DateField()

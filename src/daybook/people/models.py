@@ -132,7 +132,10 @@ class Member(models.Model):
 class MemberCostRate(models.Model):
     """What an hour of a member costs from a date on, until their next dated cost rate."""
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="cost_rates")
+    # No index of its own: the (member, effective_from) unique constraint leads with it.
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="cost_rates", db_index=False
+    )
     rate = models.DecimalField(
         max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
@@ -194,6 +197,7 @@ class Holiday(models.Model):
 
     date = models.DateField()
     name = models.CharField(max_length=100)
+    # No index of its own: the (team, date) unique constraint leads with it.
     team = models.ForeignKey(
         Team,
         on_delete=models.CASCADE,
@@ -201,6 +205,7 @@ class Holiday(models.Model):
         blank=True,
         related_name="holidays",
         help_text="Leave empty for a holiday of the whole organisation.",
+        db_index=False,
     )
 
     class Meta:

@@ -46,7 +46,10 @@ class Connection(models.Model):
 class Cursor(models.Model):
     """Where the last pull of one record kind got to: the newest last-updated time seen."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="cursors")
+    # No index of its own: the (connection, record_kind) unique constraint leads with it.
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="cursors", db_index=False
+    )
     record_kind = models.CharField(max_length=20)
     updated_at = models.DateTimeField()
 
@@ -65,7 +68,10 @@ class Mapping(models.Model):
     """A PSA board, status, work role, work type or member and what it is in Daybook:
     `local_id` (a Board, WorkRole, WorkType or Member) or `local_value` (a ticket status)."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="mappings")
+    # No index of its own: the (connection, kind, remote_id) unique constraint leads with it.
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="mappings", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=MapKind.choices)
     remote_id = models.CharField(max_length=100)
     remote_name = models.CharField(max_length=300)
@@ -98,7 +104,10 @@ class RecordLink(models.Model):
     is a digest of what was last exchanged: an unchanged record is skipped. `uncertain` marks
     a push whose answer was lost (the PSA may hold it: look before creating again)."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="links")
+    # No index of its own: the (connection, kind, member) index leads with it.
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="links", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=LinkKind.choices)
     local_id = models.PositiveBigIntegerField()
     remote_id = models.CharField(max_length=100, blank=True)
@@ -135,7 +144,10 @@ class RecordLink(models.Model):
 class SyncRun(models.Model):
     """One pass of the sync over a connection, with what it did."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="runs")
+    # No index of its own: the (connection, started_at) index leads with it.
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="runs", db_index=False
+    )
     trigger = models.CharField(max_length=20, choices=Trigger.choices)
     dry_run = models.BooleanField(default=False)
     started_at = models.DateTimeField()
@@ -158,7 +170,10 @@ class SyncProblem(models.Model):
     """A record the sync could not take or send, with the PSA's own message. Open until a
     later run gets the record through (or an admin's retry does)."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="problems")
+    # No index of its own: the (connection, resolved_at) index leads with it.
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="problems", db_index=False
+    )
     run = models.ForeignKey(
         SyncRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="problems"
     )

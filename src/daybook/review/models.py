@@ -19,8 +19,9 @@ class DayReview(TimeStampedModel):
     """A reviewer's decision about one member's local day. Gaps and findings are computed
     from the entries each time; only the decision is kept. No row means pending."""
 
+    # No index of its own: the (member, date) unique constraint leads with it.
     member = models.ForeignKey(
-        "people.Member", on_delete=models.CASCADE, related_name="day_reviews"
+        "people.Member", on_delete=models.CASCADE, related_name="day_reviews", db_index=False
     )
     date = models.DateField(help_text="The member's local calendar day.")
     state = models.CharField(
@@ -86,7 +87,10 @@ class FollowUp(TimeStampedModel):
     """A reviewer's question to a member about one day: a gap, a finding or the day as a
     whole. It resolves itself once the gap is logged or the finding is gone."""
 
-    member = models.ForeignKey("people.Member", on_delete=models.CASCADE, related_name="follow_ups")
+    # No index of its own: the (member, state, date) index leads with it.
+    member = models.ForeignKey(
+        "people.Member", on_delete=models.CASCADE, related_name="follow_ups", db_index=False
+    )
     date = models.DateField(help_text="The member's local calendar day asked about.")
     sent_by = models.ForeignKey(
         "people.Member", on_delete=models.SET_NULL, null=True, related_name="+"
@@ -133,7 +137,10 @@ class FollowUpMessage(models.Model):
     """One message in a follow-up's conversation after the question that opened it: the
     member's answer or a reviewer's reply. The opening question stays on the FollowUp."""
 
-    follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="messages")
+    # No index of its own: the (follow_up, created_at) index leads with it.
+    follow_up = models.ForeignKey(
+        FollowUp, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     author = models.ForeignKey(
         "people.Member", on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -190,7 +197,10 @@ class NotificationSetting(models.Model):
 class Notice(models.Model):
     """Something for one member to read in the app; its deliveries carry it elsewhere."""
 
-    recipient = models.ForeignKey("people.Member", on_delete=models.CASCADE, related_name="notices")
+    # No index of its own: the (recipient, read_at) index leads with it.
+    recipient = models.ForeignKey(
+        "people.Member", on_delete=models.CASCADE, related_name="notices", db_index=False
+    )
     kind = models.CharField(max_length=10, choices=NoticeKind.choices)
     follow_up = models.ForeignKey(
         FollowUp, on_delete=models.CASCADE, null=True, blank=True, related_name="notices"
@@ -215,7 +225,10 @@ class Delivery(models.Model):
     """One notice carried over one channel, with what happened. A worker claims the row
     (status sending, claimed_at, claim_token) before it sends, so only one sends at a time."""
 
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
+    # No index of its own: the (notice, channel) unique constraint leads with it.
+    notice = models.ForeignKey(
+        Notice, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     # Sent with every try (Idempotency-Key header, email Message-ID), so a receiver can tell a
     # second try of the same message from a new one.

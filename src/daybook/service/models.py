@@ -67,7 +67,10 @@ class Ticket(models.Model):
     """A piece of service work for a company, applied to an agreement."""
 
     board = models.ForeignKey(Board, on_delete=models.PROTECT, related_name="tickets")
-    company = models.ForeignKey("clients.Company", on_delete=models.PROTECT, related_name="tickets")
+    # No index of its own: the SLA report's (company, opened_at, ...) index leads with it.
+    company = models.ForeignKey(
+        "clients.Company", on_delete=models.PROTECT, related_name="tickets", db_index=False
+    )
     agreement = models.ForeignKey(
         "clients.Agreement", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
     )
@@ -164,7 +167,6 @@ class Ticket(models.Model):
                 ],
                 name="ticket_company_opened_sla",
             ),
-            models.Index(fields=["agreement"]),
         ]
 
     def __str__(self) -> str:
@@ -211,9 +213,13 @@ class TicketNote(models.Model):
     """A note on a ticket's conversation: client-visible (an answer the client may read) or
     internal (for the team only). Written by ticket_note_add."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notes")
+    # No index of its own: the (ticket, created_at) index leads with it.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="notes", db_index=False
+    )
+    # No index of its own: the (author, created_at) index leads with it.
     author = models.ForeignKey(
-        "people.Member", on_delete=models.SET_NULL, null=True, related_name="+"
+        "people.Member", on_delete=models.SET_NULL, null=True, related_name="+", db_index=False
     )
     text = models.TextField()
     client_visible = models.BooleanField(
@@ -243,12 +249,21 @@ class TicketNote(models.Model):
 class TicketStatusChange(models.Model):
     """Each status move, kept so SLA clocks can subtract time spent waiting on the client."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="status_changes")
+    # No index of its own: the (ticket, at) index leads with it.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="status_changes", db_index=False
+    )
     from_status = models.CharField(max_length=20, choices=TicketStatus.choices)
     to_status = models.CharField(max_length=20, choices=TicketStatus.choices)
     at = models.DateTimeField()
+    # No index of its own: the (by, at) index leads with it.
     by = models.ForeignKey(
-        "people.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "people.Member",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:

@@ -24,7 +24,10 @@ NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
 class TimeEntry(TimeStampedModel):
     """A span of a member's time, charged to a ticket, a project phase or internal (wrap) time."""
 
-    member = models.ForeignKey("people.Member", on_delete=models.PROTECT, related_name="entries")
+    # No index of its own: the (member, start) index leads with it.
+    member = models.ForeignKey(
+        "people.Member", on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     start = models.DateTimeField()
     end = models.DateTimeField()
     ticket = models.ForeignKey(
@@ -40,8 +43,14 @@ class TimeEntry(TimeStampedModel):
         related_name="entries",
         db_index=False,
     )
+    # No index of its own: the (agreement, start) index leads with it.
     agreement = models.ForeignKey(
-        "clients.Agreement", on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+        "clients.Agreement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        db_index=False,
     )
     work_role = models.ForeignKey(WorkRole, on_delete=models.PROTECT, related_name="entries")
     work_type = models.ForeignKey(WorkType, on_delete=models.PROTECT, related_name="entries")
@@ -196,7 +205,10 @@ class DraftEntry(TimeStampedModel):
     is not logged time.
     """
 
-    member = models.ForeignKey("people.Member", on_delete=models.CASCADE, related_name="drafts")
+    # No index of its own: the (member, start) index leads with it.
+    member = models.ForeignKey(
+        "people.Member", on_delete=models.CASCADE, related_name="drafts", db_index=False
+    )
     start = models.DateTimeField()
     end = models.DateTimeField()
     ticket = models.ForeignKey(
@@ -229,7 +241,10 @@ class SuggestionDismissal(models.Model):
     `key` is the suggestion's own (timekeeping.suggestions.Suggestion.key); like the
     suggestions, these rows are the member's alone."""
 
-    member = models.ForeignKey("people.Member", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the (member, day, key) unique constraint leads with it.
+    member = models.ForeignKey(
+        "people.Member", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     day = models.DateField(help_text="The member's local date of the gap.")
     key = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -326,8 +341,9 @@ class WeekSubmission(TimeStampedModel):
     Submitted, then approved (its entries become Approved) or returned with a reason for the
     member to fix and submit again. The history keeps every step with who took it."""
 
+    # No index of its own: the (member, week_start) unique constraint leads with it.
     member = models.ForeignKey(
-        "people.Member", on_delete=models.CASCADE, related_name="week_submissions"
+        "people.Member", on_delete=models.CASCADE, related_name="week_submissions", db_index=False
     )
     week_start = models.DateField(help_text="The Monday of the week, in the member's zone.")
     state = models.CharField(max_length=10, choices=WeekState.choices)
@@ -376,8 +392,9 @@ class DaySummary(models.Model):
     that computed from older data never overwrites a newer row. summaries.py reads and writes.
     """
 
+    # No index of its own: the (member, date) unique constraint leads with it.
     member = models.ForeignKey(
-        "people.Member", on_delete=models.CASCADE, related_name="day_summaries"
+        "people.Member", on_delete=models.CASCADE, related_name="day_summaries", db_index=False
     )
     date = models.DateField()
     version = models.UUIDField()
