@@ -100,7 +100,8 @@ class Agreement(models.Model):
         related_name="covering_agreements",
         help_text="Work the fee or block covers. Empty: all client work types are covered.",
     )
-    history = HistoricalRecords(m2m_fields=[covered_work_types])
+    # History is read by record (its id), so its table copies none of the model's indexes.
+    history = HistoricalRecords(m2m_fields=[covered_work_types], no_db_index=["company"])
 
     class Meta:
         ordering = ["company__name", "name"]

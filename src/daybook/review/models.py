@@ -36,7 +36,8 @@ class DayReview(TimeStampedModel):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
-    history = HistoricalRecords()
+    # History is read by record (its id), so its table copies none of the model's indexes.
+    history = HistoricalRecords(no_db_index=["created_at", "member", "reviewed_by"])
 
     class Meta:
         ordering = ["-date", "member_id"]
@@ -59,7 +60,8 @@ class MessageTemplate(TimeStampedModel):
     is_default = models.BooleanField(
         default=False, help_text="Offered first in the composer. Only one template can be."
     )
-    history = HistoricalRecords()
+    # History is read by record (its id), so its table copies none of the model's indexes.
+    history = HistoricalRecords(no_db_index=["created_at", "name"])
 
     class Meta:
         ordering = ["-is_default", "name"]

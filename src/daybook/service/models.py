@@ -133,7 +133,18 @@ class Ticket(models.Model):
     # Once a breach is recorded it stays, whatever happens to the ticket afterwards.
     respond_breached_at = models.DateTimeField(null=True, blank=True)
     resolve_breached_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
+    # History is read by record (its id), so its table copies none of the model's indexes.
+    history = HistoricalRecords(
+        no_db_index=[
+            "opened_at",
+            "board",
+            "company",
+            "agreement",
+            "contact",
+            "work_type",
+            "assignee",
+        ]
+    )
 
     class Meta:
         ordering = ["-opened_at"]

@@ -76,7 +76,18 @@ class TimeEntry(TimeStampedModel):
     # Made by the member's browser for an entry saved offline: sending it again when the
     # network returns finds the entry by it, so a retry never saves it twice.
     client_key = models.UUIDField(null=True, blank=True, editable=False)
-    history = HistoricalRecords()
+    # History is read by record (its id), so its table copies none of the model's indexes.
+    history = HistoricalRecords(
+        no_db_index=[
+            "created_at",
+            "member",
+            "ticket",
+            "phase",
+            "agreement",
+            "work_role",
+            "work_type",
+        ]
+    )
 
     class Meta:
         ordering = ["-start"]
@@ -301,7 +312,8 @@ class ReviewPolicy(models.Model):
         help_text="Whether members hand in each week for approval themselves, or a week is "
         "handed in when a reviewer closes the review of one of its days after it has ended.",
     )
-    history = HistoricalRecords()
+    # History is read by record (its id), so its table copies none of the model's indexes.
+    history = HistoricalRecords(no_db_index=["team"])
 
     class Meta:
         verbose_name_plural = "review policies"
@@ -358,7 +370,8 @@ class WeekSubmission(TimeStampedModel):
         "people.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
+    # History is read by record (its id), so its table copies none of the model's indexes.
+    history = HistoricalRecords(no_db_index=["created_at", "member", "submitted_by", "decided_by"])
 
     class Meta:
         ordering = ["-week_start", "member"]
