@@ -34,8 +34,6 @@ def _leading_fields(model: type[models.Model]) -> dict[str, str]:
             and constraint.fields
         ):
             leading.setdefault(constraint.fields[0], constraint.name)
-    for fields in meta.unique_together:
-        leading.setdefault(fields[0], "unique_together")
     return leading
 
 
