@@ -222,6 +222,24 @@ class TestTicketOptions:
         assert "Acme Dental" in by_words[0]
         assert self.options(client, "") == []
 
+    @pytest.mark.parametrize("query", ["²", "99999999999999999999999", "print\x00er"])
+    def test_words_that_are_no_number_or_text_find_nothing_without_failing(
+        self, client, tech, tickets, query
+    ):
+        # "²" is a digit to Python and the long run does not fit an id: both are words of
+        # the summary; no stored text holds a NUL.
+        client.force_login(tech.user)
+        assert self.options(client, query) == []
+
+    def test_a_word_found_in_a_company_and_a_number_in_a_summary(self, client, tech, tickets):
+        client.force_login(tech.user)
+        numbered = TicketFactory(summary="Replace switch 4410 in the server room")
+        assert self.options(client, "4410")[0].startswith(f'<option value="{numbered.pk}">')
+        # Every word must match, each in the summary or the company: "dental" only names
+        # Acme Dental, "toner" only one of its tickets.
+        found = self.options(client, "dental toner")
+        assert [o.split('"')[1] for o in found] == [str(tickets["old_printer"].pk)]
+
     def test_refused_to_anyone_who_is_not_a_member(self, client, tickets):
         assert client.get(self.url, {"ticket": "printer"}).status_code == 302  # to sign in
         outsider = get_user_model().objects.create_user("visitor", password="x")

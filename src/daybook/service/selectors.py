@@ -2,12 +2,15 @@
 queue, and the ticket's own history (notes, moves, agreement and assignee changes). Time
 entries are timekeeping's; the ticket page puts them in the timeline there."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import reduce
 from itertools import pairwise
+from operator import or_
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 
 from daybook.catalogue.choices import AgreementCheck
 from daybook.catalogue.models import WorkType
@@ -19,6 +22,8 @@ from daybook.people.models import Member
 from .choices import OPEN_STATUSES
 from .models import Board, Ticket, TicketNote
 from .sla import clock_due_soon_q, next_due_expression
+
+TICKET_NUMBER = re.compile(r"[0-9]{1,18}")
 
 # --- the agreement a ticket gets by itself ------------------------------------------------
 
@@ -207,3 +212,50 @@ def ticket_changes(ticket: Ticket, *, limit: int = 500) -> list[TicketChange]:
                     )
                 )
     return changes
+
+
+def tickets_matching(words: list[str]) -> Q:
+    """Tickets matching every word: each found in the summary or the company's name, or, for
+    a number, the ticket's number. The one rule every ticket search by words follows (the
+    entry form's suggestions, the admin's search)."""
+    if any("\x00" in word for word in words):
+        # No text in the database holds a NUL, and PostgreSQL refuses one in a query.
+        return Q(pk__in=[])
+    match = Q()
+    for word, company_ids in zip(words, _companies_naming(words), strict=True):
+        found = Q(summary__icontains=word)
+        if company_ids:
+            found |= Q(company_id__in=company_ids)
+        if (number := ticket_number(word)) is not None:
+            found |= Q(pk=number)
+        match &= found
+    return match
+
+
+def ticket_number(word: str) -> int | None:
+    """The ticket number a word is, if it is one: plain digits that fit an id. Other digits
+    Python knows ("²") and longer runs are not numbers here."""
+    return int(word) if TICKET_NUMBER.fullmatch(word) else None
+
+
+def _companies_naming(words: list[str]) -> list[set[int]]:
+    """For each word, the companies whose name holds it, in one query over the companies.
+
+    The ticket query then asks only about the ticket's own columns (its summary, number and
+    company), which its indexes answer; a condition on the company's name beside them made
+    the database read every ticket (about 0.5 s at a million tickets)."""
+    found = {
+        f"word_{i}": ExpressionWrapper(Q(name__icontains=word), output_field=BooleanField())
+        for i, word in enumerate(words)
+    }
+    rows = (
+        Company.objects.filter(reduce(or_, (Q(name__icontains=word) for word in words)))
+        .annotate(**found)
+        .values_list("pk", *found)
+    )
+    by_word: list[set[int]] = [set() for _ in words]
+    for pk, *hits in rows:
+        for i, hit in enumerate(hits):
+            if hit:
+                by_word[i].add(pk)
+    return by_word

@@ -195,16 +195,20 @@ class TimeEntryAdmin(AuditHistoryAdmin):
         "approval_state",
         "lag",
     ]
+    # A date filter, not a date hierarchy: the hierarchy reads the dates of every entry the
+    # list holds on each page (1.4 s at 3.4 million entries), the filter's ranges read none.
     list_filter = [
+        ("start", admin.DateFieldListFilter),
         "source",
         "billable",
         "approval_state",
         "work_type",
         "member__team",
     ]
+    # One count per page: the total beside the filtered count costs as much again.
+    show_full_result_count = False
     list_select_related = ["member__user", "ticket", "phase__project", "work_type"]
     search_fields = ["notes", "ticket__summary", "member__user__username"]
-    date_hierarchy = "start"
     autocomplete_fields = ["member", "ticket", "phase"]
     fields = [
         "member",

@@ -1,10 +1,11 @@
 """Finding a ticket to log time on from what a technician remembers of it: its number, words
 of its summary, or its company."""
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from daybook.service.choices import TicketStatus
 from daybook.service.models import Ticket
+from daybook.service.selectors import ticket_number, tickets_matching
 
 SUGGESTIONS = 10
 DONE_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
@@ -17,17 +18,10 @@ def ticket_suggestions(query: str, *, limit: int = SUGGESTIONS) -> QuerySet[Tick
     words = query.replace("#", " ").split()
     if not words:
         return Ticket.objects.none()
-    match = Q()
-    exact = None
-    for word in words:
-        found = Q(summary__icontains=word) | Q(company__name__icontains=word)
-        if word.isdigit():
-            found |= Q(pk=int(word))
-            exact = int(word) if len(words) == 1 else exact
-        match &= found
+    exact = ticket_number(words[0]) if len(words) == 1 else None
     exact_first = When(pk=exact, then=Value(0)) if exact is not None else When(pk=0, then=Value(1))
     return (
-        Ticket.objects.filter(match)
+        Ticket.objects.filter(tickets_matching(words))
         .select_related("company")
         .annotate(
             exact=Case(exact_first, default=Value(1), output_field=IntegerField()),

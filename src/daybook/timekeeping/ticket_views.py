@@ -9,7 +9,6 @@ Who may use dispatch's pages (people/roles.py):
   refused the board, creating, editing and assigning with a 403.
 """
 
-import re
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -46,6 +45,7 @@ from daybook.service.selectors import (
     agreement_verdict,
     board_tickets,
     ticket_agreement_pick,
+    ticket_number,
     ticket_work_type,
 )
 from daybook.service.services import (
@@ -67,9 +67,6 @@ from .selectors import entries_visible_to
 from .ticket_dispatch import ticket_edit, ticket_timeline
 
 PAGE_SIZE = 50
-# A search for a ticket number: plain digits that fit an id. Other digits Python knows ("²")
-# and longer runs are searched for as words in the summary instead.
-TICKET_NUMBER = re.compile(r"[0-9]{1,18}")
 NUL_IN_SEARCH = "A search cannot contain a NUL character; remove it and search again."
 # Statuses the stop form offers as the ticket's next step.
 NEXT_STEPS = frozenset(
@@ -118,8 +115,9 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         tickets = Ticket.objects.none()
     elif query:
         tickets = (
-            tickets.filter(pk=int(query))
-            if TICKET_NUMBER.fullmatch(query)
+            tickets.filter(pk=number)
+            if (number := ticket_number(query)) is not None
+            # Other digits Python knows ("²") and longer runs are words of the summary.
             else tickets.filter(summary__icontains=query)
         )
     tickets = tickets.select_related("company", "board", "assignee__user").order_by(
