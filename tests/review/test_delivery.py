@@ -24,6 +24,7 @@ from aiosmtpd.controller import Controller
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
@@ -41,6 +42,7 @@ from daybook.review.notify import (
     notice_send,
 )
 from daybook.review.services import followup_send
+from tests.factories import MemberFactory
 
 from .helpers import FRIDAY, at, log_entry
 
@@ -819,6 +821,21 @@ def test_an_internal_address_is_refused_in_the_admin(url, tech, admin, productio
     assert response.status_code == 200  # the form again, with the error
     assert refusal_of(url) in response.content.decode()
     assert not NotificationSetting.objects.exists()
+
+
+def test_the_admin_form_picks_the_member_by_search_whatever_the_team_size(admin):
+    client = Client()
+    client.force_login(admin.user)
+    url = reverse("admin:review_notificationsetting_add")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    MemberFactory.create_batch(5)
+    with CaptureQueriesContext(connection) as more:
+        response = client.get(url)
+    # No list of every member, each name read on its own: a search box that asks as typed.
+    assert len(more) == len(few)
+    assert "admin-autocomplete" in response.content.decode()
 
 
 @pytest.mark.parametrize("url", INTERNAL_URLS)

@@ -235,3 +235,18 @@ def test_a_login_without_a_member_cannot_write_projects(client, admin):
     assert response.status_code == 200
     assert "no member profile" in str(response.context["adminform"].form.non_field_errors())
     assert not Project.objects.exists()
+
+
+def test_the_board_list_counts_each_boards_open_tickets(signed_in):
+    desk, projects = BoardFactory(name="Desk"), BoardFactory(name="Projects")
+    BoardFactory(name="Quiet")
+    for status in (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.CLOSED):
+        TicketFactory(board=desk, status=status)
+    TicketFactory(board=projects, status=TicketStatus.WAITING_CLIENT)
+    TicketFactory(board=projects, status=TicketStatus.RESOLVED)
+
+    response = signed_in.get(reverse("admin:service_board_changelist"), {"o": "-3"})
+
+    rows = [(b.name, b.open_tickets) for b in response.context["cl"].result_list]
+    # Closed and resolved tickets are not open; a board without tickets counts none.
+    assert rows == [("Desk", 2), ("Projects", 1), ("Quiet", 0)]

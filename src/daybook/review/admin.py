@@ -63,6 +63,8 @@ class NotificationSettingAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["member", "by_email", "chat_kind"]
     list_select_related = ["member__user"]
+    # A search box, not a list naming every member (each name read on its own).
+    autocomplete_fields = ["member"]
 
 
 class DeliveryInline(admin.TabularInline):

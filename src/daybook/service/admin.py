@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
@@ -104,10 +105,17 @@ class BoardAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
     def get_queryset(self, request):
+        # Counted per board from the (status, board) index; a join to every ticket took a
+        # second at a million tickets, closed ones included.
+        open_tickets = (
+            Ticket.objects.filter(board=OuterRef("pk"), status__in=OPEN_STATUSES)
+            .order_by()
+            .values("board")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
         return (
-            super()
-            .get_queryset(request)
-            .annotate(open_tickets=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES)))
+            super().get_queryset(request).annotate(open_tickets=Coalesce(Subquery(open_tickets), 0))
         )
 
     @admin.display(description="Open tickets", ordering="open_tickets")
