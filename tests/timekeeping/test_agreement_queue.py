@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -153,6 +155,41 @@ def test_people_who_set_agreements_see_tickets_never_people_or_hours(
     assert "Should be Acme&#x27;s project" in page
     assert "3 h" not in page
     assert "180" not in page
+
+
+def test_a_long_queue_comes_in_pages_the_longest_waiting_first(
+    client, tech, dispatcher, acme, bare, remote, monkeypatch
+):
+    monkeypatch.setattr("daybook.timekeeping.ticket_views.PAGE_SIZE", 2)
+    log(tech, bare, remote, 10, 9, 10)  # waiting since Monday: first
+    flagged = [TicketFactory(company=acme, summary=f"Flagged {n}") for n in range(2)]
+    for ticket in flagged:  # flagged today, in this order
+        ticket_flag_agreement(ticket=ticket, by=tech, reason="Wrong plan")
+    client_for(client, dispatcher)
+
+    first = client.get(QUEUE)
+    second = client.get(QUEUE, {"page": 2})
+
+    assert [row.ticket for row in first.context["rows"]] == [bare, flagged[0]]
+    assert [row.ticket for row in second.context["rows"]] == [flagged[1]]
+    assert "of 3" in first.content.decode()  # the pager counts every ticket
+    # Putting a row right comes back to the page it was on.
+    assert f'name="next" value="{QUEUE}?page=2"' in second.content.decode()
+
+
+def test_the_queue_page_asks_the_same_queries_however_long_it_is(
+    client, tech, dispatcher, acme, bare, remote
+):
+    log(tech, bare, remote, 10, 9, 10)
+    client_for(client, dispatcher).get(QUEUE)
+    with CaptureQueriesContext(connection) as short:
+        client.get(QUEUE)
+    for day in (11, 12, 13):
+        log(tech, TicketFactory(company=acme, agreement=None), remote, day, 9, 10)
+    with CaptureQueriesContext(connection) as longer:
+        page = client.get(QUEUE).content.decode()
+    assert page.count('<tr id="queue-') == 4
+    assert len(longer) == len(short)
 
 
 def test_an_empty_queue_says_so(client, dispatcher):

@@ -59,7 +59,7 @@ from daybook.service.services import (
 from daybook.service.sla import clock_states
 
 from . import services as time_services
-from .agreement_queue import agreement_queue
+from .agreement_queue import agreement_queue_order, queue_rows
 from .defaults import agreement_status, billable_for, default_work_type
 from .forms import StopForm
 from .labels import entry_label
@@ -350,7 +350,11 @@ def agreement_queue_view(request: HttpRequest) -> HttpResponse:
     """Tickets whose time waits for a valid agreement, or that a member flagged."""
     if not request.user.has_perm(CHANGE_AGREEMENT):
         raise PermissionDenied("The agreement queue is for the people who set agreements.")
-    return render_page(request, "tickets/agreement_queue.html", {"rows": agreement_queue()})
+    # Paged: at an MSP's size hundreds of tickets can wait at once, each with its company's
+    # agreements to pick from; the longest waiting come first.
+    page = Paginator(agreement_queue_order(), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"rows": queue_rows(page.object_list), "page_obj": page}
+    return render_page(request, "tickets/agreement_queue.html", context)
 
 
 @member_required
