@@ -4,6 +4,7 @@ role should not see (no other role's panels, no money, nobody's unopened day).""
 from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Group
@@ -253,6 +254,43 @@ def test_finance_sees_the_close_in_force_and_statements_to_issue(finance, tech):
     assert "panel-today" not in page
     assert "panel-dispatch" not in page
     assert "100.00" not in page
+
+
+def test_statements_to_issue_read_each_companys_own_month(finance, tech):
+    tokyo = ZoneInfo("Asia/Tokyo")
+    los_angeles = ZoneInfo("America/Los_Angeles")
+    early = AgreementFactory(company=CompanyFactory(name="Sakura Clinics", time_zone=tokyo.key))
+    late = AgreementFactory(
+        company=CompanyFactory(name="Pacific Dental", time_zone=los_angeles.key)
+    )
+    march_in_tokyo = AgreementFactory(
+        company=CompanyFactory(name="Kobe Freight", time_zone=tokyo.key)
+    )
+    # 23:00 on 28 February in Tokyo: February there, the afternoon before in New York.
+    log_entry(
+        tech,
+        at(date(2025, 2, 28), 23, zone=tokyo),
+        at(date(2025, 2, 28), 23, 30, zone=tokyo),
+        ticket=TicketFactory(agreement=early),
+    )
+    # 20:00 on 28 February in Los Angeles: already 1 March in UTC.
+    log_entry(
+        tech,
+        at(date(2025, 2, 28), 20, zone=los_angeles),
+        at(date(2025, 2, 28), 21, zone=los_angeles),
+        ticket=TicketFactory(agreement=late),
+    )
+    # 01:00 on 1 March in Tokyo: still 28 February in New York and in UTC.
+    log_entry(
+        tech,
+        at(date(2025, 3, 1), 1, zone=tokyo),
+        at(date(2025, 3, 1), 2, zone=tokyo),
+        ticket=TicketFactory(agreement=march_in_tokyo),
+    )
+
+    due = panels.statements_to_issue(panels.last_month(date(2025, 3, 5)))
+
+    assert [d.company.name for d in due] == ["Pacific Dental", "Sakura Clinics"]
 
 
 def test_finance_before_any_close(finance):

@@ -8,6 +8,8 @@ roles gets several panels. None of them shows money: the home page is for what t
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import reduce
+from operator import or_
 from zoneinfo import ZoneInfo
 
 from django.db.models import Case, Count, F, Q, When
@@ -272,29 +274,42 @@ def last_month(today: date) -> Period:
 def statements_to_issue(month: Period) -> list[StatementDue]:
     """Companies with time a client statement would carry in `month` (on the company's own
     calendar days, Do Not Bill left out) and no statement issued that covers the whole month.
-    One query per time zone the companies are in, plus two."""
+    Two queries: the entries are read once, each against its company's own month."""
     covered = IssuedStatement.objects.filter(
         period_start__lte=month.start, period_end__gte=month.end
     ).values("company_id")
     zones = Company.objects.order_by().values_list("time_zone", flat=True).distinct()
-    company = Coalesce("agreement__company_id", "ticket__company_id", "phase__project__company_id")
-    with_time: set[int] = set()
-    for zone in zones:
-        low, high = month.bounds(ZoneInfo(zone))
-        with_time |= set(
-            TimeEntry.objects.filter(start__gte=low, start__lt=high)
-            .exclude(billable=BillableOption.DO_NOT_BILL)
-            .annotate(company=company)
-            .filter(company__isnull=False)
-            .filter(
-                Q(agreement__company__time_zone=zone)
-                | Q(agreement__isnull=True, ticket__company__time_zone=zone)
-                | Q(agreement__isnull=True, phase__project__company__time_zone=zone)
-            )
-            .order_by()
-            .values_list("company", flat=True)
-            .distinct()
+    bounds = {zone: month.bounds(ZoneInfo(zone)) for zone in zones}
+    if not bounds:
+        return []
+    in_its_month = [
+        Q(company_zone=zone, start__gte=low, start__lt=high) for zone, (low, high) in bounds.items()
+    ]
+    with_time = (
+        TimeEntry.objects.filter(
+            # Every company's month lies between these two moments.
+            start__gte=min(low for low, _ in bounds.values()),
+            start__lt=max(high for _, high in bounds.values()),
         )
+        .exclude(billable=BillableOption.DO_NOT_BILL)
+        .annotate(
+            company=Coalesce(
+                "agreement__company_id", "ticket__company_id", "phase__project__company_id"
+            ),
+            # The agreement's company, else the ticket's or the project's (an entry is on
+            # one or the other).
+            company_zone=Coalesce(
+                "agreement__company__time_zone",
+                "ticket__company__time_zone",
+                "phase__project__company__time_zone",
+            ),
+        )
+        .filter(company__isnull=False)
+        .filter(reduce(or_, in_its_month))
+        .order_by()
+        .values("company")
+        .distinct()
+    )
     companies = Company.objects.filter(pk__in=with_time).exclude(pk__in=covered).order_by("name")
     return [StatementDue(company=c, period=month) for c in companies]
 
