@@ -235,6 +235,11 @@ class TestTicketOptions:
         client.force_login(tech.user)
         numbered = TicketFactory(summary="Replace switch 4410 in the server room")
         assert self.options(client, "4410")[0].startswith(f'<option value="{numbered.pk}">')
+        # A number that names a ticket finds that ticket, not the ones that mention it.
+        vpn = tickets["vpn"]
+        TicketFactory(summary=f"Follow-up to {vpn.pk}")
+        [only] = self.options(client, f"#{vpn.pk}")
+        assert only.startswith(f'<option value="{vpn.pk}">')
         # Every word must match, each in the summary or the company: "dental" only names
         # Acme Dental, "toner" only one of its tickets.
         found = self.options(client, "dental toner")
