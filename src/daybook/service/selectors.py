@@ -216,11 +216,15 @@ def ticket_changes(ticket: Ticket, *, limit: int = 500) -> list[TicketChange]:
 
 def tickets_matching(words: list[str]) -> Q:
     """Tickets matching every word: each found in the summary or the company's name, or, for
-    a number, the ticket's number. The one rule every ticket search by words follows (the
-    entry form's suggestions, the admin's search)."""
+    a number, the ticket's number. A number alone that names a ticket finds that ticket: it
+    is the one meant, not those that mention it. The one rule every ticket search by words
+    follows (the entry form's suggestions, the admin's search and ticket picker)."""
     if any("\x00" in word for word in words):
         # No text in the database holds a NUL, and PostgreSQL refuses one in a query.
         return Q(pk__in=[])
+    number = ticket_number(words[0]) if len(words) == 1 else None
+    if number is not None and Ticket.objects.filter(pk=number).exists():
+        return Q(pk=number)
     match = Q()
     for word, company_ids in zip(words, _companies_naming(words), strict=True):
         found = Q(summary__icontains=word)

@@ -3,7 +3,7 @@ of its summary, or its company."""
 
 from daybook.service.choices import OPEN_STATUSES, TicketStatus
 from daybook.service.models import Ticket
-from daybook.service.selectors import ticket_number, tickets_matching
+from daybook.service.selectors import tickets_matching
 
 SUGGESTIONS = 10
 DONE_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
@@ -12,8 +12,7 @@ DONE_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 def ticket_suggestions(query: str, *, limit: int = SUGGESTIONS) -> list[Ticket]:
     """Up to `limit` tickets matching every word of `query`, each word found in the number,
     the summary or the company's name; open tickets before resolved and closed ones, newest
-    first. A number alone that names a ticket finds that ticket. An empty query finds
-    nothing.
+    first (service.selectors.tickets_matching). An empty query finds nothing.
 
     Open and done tickets are read apart, the second only for what is still missing: the open
     ones are few (the status index finds them), and the newest done ones are read from the
@@ -21,11 +20,6 @@ def ticket_suggestions(query: str, *, limit: int = SUGGESTIONS) -> list[Ticket]:
     words = query.replace("#", " ").split()
     if not words:
         return []
-    number = ticket_number(words[0]) if len(words) == 1 else None
-    named = Ticket.objects.filter(pk=number).select_related("company")
-    if number is not None and (ticket := named.first()) is not None:
-        # The number names a ticket: that is the one meant, not those with it in a summary.
-        return [ticket]
     matching = Ticket.objects.filter(tickets_matching(words)).select_related("company")
     found: list[Ticket] = []
     for statuses in (OPEN_STATUSES, DONE_STATUSES):
