@@ -27,6 +27,7 @@ from tests.factories import (
     TicketFactory,
     TimeEntryFactory,
 )
+from tests.statements import statements_sent
 
 pytestmark = [
     pytest.mark.django_db,
@@ -45,14 +46,7 @@ def frozen():
 
 def plans(run, table: str) -> list[str]:
     """What SQLite plans for each statement `run` sends that reads `table`."""
-    sent = []
-
-    def keep(execute, sql, params, many, context):
-        sent.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(keep):
-        run()
+    sent = statements_sent(run)
     found = []
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

@@ -18,6 +18,7 @@ from daybook.service.models import Ticket
 from daybook.service.selectors import tickets_matching
 from daybook.timekeeping.ticket_search import ticket_suggestions
 from tests.factories import CompanyFactory, TicketFactory
+from tests.statements import statements_sent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -29,14 +30,7 @@ BITMAP_ONLY = ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan")
 
 def search_plans(run) -> list[str]:
     """PostgreSQL's plan for each statement `run` sends that searches the tickets' text."""
-    sent = []
-
-    def keep(execute, sql, params, many, context):
-        sent.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(keep):
-        run()
+    sent = statements_sent(run)
     plans = []
     with connection.cursor() as cursor:
         for setting in BITMAP_ONLY:

@@ -145,8 +145,8 @@ class Waiting:
 
 def agreement_queue_order() -> list[Waiting]:
     """Every ticket with time waiting for a valid agreement or an open flag, the longest
-    waiting first. Two queries, whatever the queue's length; the tickets themselves are
-    read by `queue_rows`, for the part shown."""
+    waiting first. A fixed number of queries, whatever the queue's length; the tickets
+    themselves are read by `queue_rows`, for the part shown."""
     days: dict[int, list[date]] = defaultdict(list)
     for entry in unapplied_entries(only_checked=True):
         days[entry.ticket_id].append(local_date(entry.start, entry.member.zone))
