@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Q, Sum, Value
 
 from daybook.catalogue.choices import BillableOption
 from daybook.core.expressions import (
@@ -15,8 +15,9 @@ from daybook.core.expressions import (
     sum_seconds_times,
     to_decimal,
 )
-from daybook.core.periods import Period, days_in_month
-from daybook.timekeeping.totals import add_months, month_of, settled_months
+from daybook.core.periods import Period, days_in_month, member_local_range_q
+from daybook.timekeeping.models import LONGEST_ENTRY, MonthlyTotal, TimeEntry
+from daybook.timekeeping.totals import add_months, month_of, months_between, settled_months
 
 ZERO = Decimal(0)
 BILLABLE = Q(billable=BillableOption.BILLABLE)
@@ -35,18 +36,80 @@ def money_sums() -> dict:
     }
 
 
-def total_money_rows(totals, keys: tuple[str, ...], sums: tuple[str, ...] = MONEY_SUMS):
-    """money_sums over timekeeping's MonthlyRollup rows instead of entries, grouped by
-    ``keys``: the same sums under the same names (only ``sums`` of them)."""
+def _total_sums(sums: tuple[str, ...]) -> dict:
+    """money_sums over timekeeping's MonthlyTotal or MonthlyRollup rows, aliased apart from
+    the columns (a sum may not be named after the column it sums)."""
     expressions = {
         "seconds": Sum("seconds"),
         "billable_seconds": Sum("seconds", filter=BILLABLE),
         "billable_amount": Sum("bill_amount", filter=BILLABLE),
         "cost": Sum("cost_amount"),
     }
-    # Aliased apart from the columns (a sum may not be named after the column it sums).
-    rows = totals.order_by().values(*keys).annotate(**{f"sum_{k}": expressions[k] for k in sums})
+    return {f"sum_{key}": expressions[key] for key in sums}
+
+
+def total_money_rows(totals, keys: tuple[str, ...], sums: tuple[str, ...] = MONEY_SUMS):
+    """money_sums over timekeeping's MonthlyRollup rows instead of entries, grouped by
+    ``keys``: the same sums under the same names (only ``sums`` of them)."""
+    rows = totals.order_by().values(*keys).annotate(**_total_sums(sums))
     return [{**{k: row[k] for k in keys}, **{k: row[f"sum_{k}"] for k in sums}} for row in rows]
+
+
+def recent_money_rows(
+    month: date,
+    *,
+    groups: dict[str, list[int]],
+    visible: Q,
+    floor: datetime,
+    keys: tuple[str, ...],
+    narrow: Q | None = None,
+    sums: tuple[str, ...] = MONEY_SUMS,
+) -> list[dict]:
+    """money_sums over a whole month not yet settled (PeriodSplit.recent), grouped by
+    ``keys`` (columns of both entries and totals): the members' monthly totals of the month,
+    less its entries that the report may not count (those failing ``visible``). Every entry
+    that ended by ``floor`` (timekeeping.totals.visible_floor) is open to all, so those left
+    out ended after it and started at most LONGEST_ENTRY before it: a few days of entries
+    are read instead of the month's. ``narrow``: a condition both tables answer (an
+    agreement's company, say).
+
+    One statement for both parts, so a write committed in between cannot be counted in one
+    and not the other. A row may come twice for one key (stored, then the part left out as
+    negative sums): callers fold them with add_sums."""
+    narrow = narrow or Q()
+    aliases = {f"sum_{key}": key for key in sums}
+    stored = (
+        MonthlyTotal.objects.filter(month=month)
+        .filter(narrow)
+        .order_by()
+        .values(*keys)
+        .annotate(**_total_sums(sums), left_out=Value(False))
+    )
+    entry_sums = money_sums()
+    entry_sums = {alias: entry_sums[key] for alias, key in aliases.items()}
+    left_out = (
+        TimeEntry.objects.filter(member_local_range_q(month_period(month), groups))
+        .filter(start__gte=floor - LONGEST_ENTRY, end__gt=floor)
+        .filter(narrow)
+        .exclude(visible)
+        .order_by()
+        .values(*keys)
+        .annotate(**entry_sums, left_out=Value(True))
+    )
+    rows = []
+    for row in stored.union(left_out, all=True):
+        sign = -1 if row["left_out"] else 1
+        rows.append(
+            {
+                **{key: row[key] for key in keys},
+                **{key: sign * to_decimal(row[alias]) for alias, key in aliases.items()},
+            }
+        )
+    return rows
+
+
+def month_period(month: date) -> Period:
+    return Period(month, add_months(month, 1) - DAY)
 
 
 def add_sums(total: dict[str, Decimal], row: dict, keys: tuple[str, ...] = MONEY_SUMS) -> None:
@@ -120,10 +183,12 @@ class PeriodSplit:
 
     ``months``: (first month or None for the earliest, end month exclusive), or None when
     the totals answer nothing; ``scans``: the periods left to the entries — at most the
-    partial months at either edge and the recent months not yet settled."""
+    partial months at either edge; ``recent``: the whole months after them, not yet settled,
+    read with recent_money_rows (usually the month time is being logged into)."""
 
     months: tuple[date | None, date] | None
     scans: tuple[Period, ...]
+    recent: tuple[date, ...] = ()
 
 
 def split_period(period: Period, *, floor: datetime) -> PeriodSplit:
@@ -138,20 +203,25 @@ def split_period(period: Period, *, floor: datetime) -> PeriodSplit:
     if last_whole < first_whole:
         return PeriodSplit(None, (period,))
     end = settled_months(first_whole, last_whole, floor=floor)
-    if end is None:
-        return PeriodSplit(None, (period,))
     scans = []
     if period.start < first_whole:
         scans.append(Period(period.start, first_whole - DAY))
-    if end <= period.end:
-        scans.append(Period(end, period.end))
-    return PeriodSplit((first_whole, end), tuple(scans))
+    after_whole = add_months(last_whole, 1)
+    if after_whole <= period.end:
+        scans.append(Period(after_whole, period.end))
+    recent = _months_from(end or first_whole, after_whole)
+    return PeriodSplit(None if end is None else (first_whole, end), tuple(scans), recent)
 
 
 def split_before(day: date, *, floor: datetime) -> PeriodSplit:
     """Cut all time before a member-local date: whole months from the earliest, then the
     days of ``day``'s month before it (and any months not yet settled)."""
-    # From the earliest month there is always a run (perhaps empty), so never None.
-    end = settled_months(None, add_months(month_of(day), -1), floor=floor) or date.min
-    scans = (Period(end, day - DAY),) if end < day else ()
-    return PeriodSplit((None, end), scans)
+    end = settled_months(None, add_months(month_of(day), -1), floor=floor)
+    assert end is not None  # from the earliest month there is always a run, perhaps empty
+    scans = (Period(month_of(day), day - DAY),) if month_of(day) < day else ()
+    return PeriodSplit((None, end), scans, _months_from(end, month_of(day)))
+
+
+def _months_from(first: date, end: date) -> tuple[date, ...]:
+    """The months from ``first`` to ``end`` (exclusive)."""
+    return tuple(months_between(first, add_months(end, -1))) if first < end else ()

@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache, partial
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
 from daybook.clients.choices import AgreementType
 from daybook.clients.models import Agreement
 from daybook.core.expressions import HUNDRED, SECONDS_PER_HOUR, to_decimal, to_hours
-from daybook.core.periods import Period, bucket_case, local_month_starts, member_local_range_q
+from daybook.core.periods import Period, member_local_range_q
 from daybook.people.selectors import member_zone_groups
 from daybook.timekeeping.models import MonthlyTotal, TimeEntry
 from daybook.timekeeping.totals import settled_totals, totals_in, visible_floor
@@ -25,8 +24,9 @@ from .common import (
     PeriodSplit,
     add_sums,
     earnings,
-    money_sums,
+    month_period,
     prorated_fee,
+    recent_money_rows,
     split_before,
     split_period,
     total_money_rows,
@@ -80,11 +80,13 @@ def _add_months(day: date, count: int) -> date:
 
 def _monthly_sums(span: Period, groups: dict[str, list[int]], visible: Visible, floor: datetime):
     """{(month, agreement id or None): money sums} over a span of whole months on members'
-    calendars: settled months from the monthly totals, the others from the entries."""
+    calendars: settled months from the rollup, the months after them from the members'
+    totals less the time the viewer may not see yet (recent_money_rows)."""
     cells: dict[tuple[date, int | None], dict[str, Decimal]] = defaultdict(
         lambda: defaultdict(lambda: ZERO)
     )
     split = split_period(span, floor=floor)
+    assert not split.scans  # whole months have no partial edges to read from the entries
     if split.months is not None:
         totals = settled_totals(*split.months)
         for row in total_money_rows(totals, ("month", "agreement_id")):
@@ -92,39 +94,13 @@ def _monthly_sums(span: Period, groups: dict[str, list[int]], visible: Visible, 
             cells[(row["month"], row["agreement_id"])] = {
                 key: to_decimal(row[key]) for key in MONEY_SUMS
             }
-    for part in split.scans:
-        _monthly_entry_totals(cells, part, groups, visible())
+    for month in split.recent:
+        rows = recent_money_rows(
+            month, groups=groups, visible=visible(), floor=floor, keys=("agreement_id",)
+        )
+        for row in rows:
+            add_sums(cells[(month, row["agreement_id"])], row)
     return cells
-
-
-def _monthly_entry_totals(cells, span: Period, groups: dict[str, list[int]], visible: Q):
-    """Add the money sums of the entries in a span of whole months to ``cells``, months on
-    members' calendars: one grouped query for a single month (the usual span: the month not
-    yet settled), else one per time zone, each cutting the span into its months."""
-    months = [m.start.replace(day=1) for m in span.months()]
-    if len(months) == 1:
-        rows = (
-            TimeEntry.objects.filter(member_local_range_q(span, groups))
-            .filter(visible)
-            .order_by()
-            .values("agreement_id")
-            .annotate(**money_sums())
-        )
-        for row in rows:
-            add_sums(cells[(months[0], row["agreement_id"])], row)
-        return
-    for zone, ids in groups.items():
-        bounds = local_month_starts(span.start, len(months), ZoneInfo(zone))
-        rows = (
-            TimeEntry.objects.filter(member_id__in=ids, start__gte=bounds[0], start__lt=bounds[-1])
-            .filter(visible)
-            .annotate(bucket=bucket_case(bounds))
-            .order_by()
-            .values("bucket", "agreement_id")
-            .annotate(**money_sums())
-        )
-        for row in rows:
-            add_sums(cells[(months[row["bucket"]], row["agreement_id"])], row)
 
 
 def financial_forecast(
@@ -158,14 +134,14 @@ def financial_forecast(
         first=first,
         groups=groups,
         # Without days before the history to read from the entries, no rule is asked for.
-        visible=visible_q() if before.scans else visible,
+        visible=visible_q() if before.scans or before.recent else visible,
         floor=floor,
     )
     months = [
         _forecast_month(
             month,
             False,
-            _fees_in(agreements, month_period_of(month)),
+            _fees_in(agreements, month_period(month)),
             work_by_month[month],
             cost_by_month[month],
         )
@@ -184,7 +160,7 @@ def financial_forecast(
     )
     for i in range(1, months_ahead + 1):
         month = _add_months(history_months[-1], i)
-        fees = _fees_in(agreements, month_period_of(month))
+        fees = _fees_in(agreements, month_period(month))
         months.append(_forecast_month(month, True, fees, work_avg, projected_cost))
     return FinancialForecast(
         months=tuple(months),
@@ -216,7 +192,7 @@ def _data_start(
         and MonthlyTotal.objects.filter(totals_in(*before.months)).exists()
     ):
         return None
-    for part in before.scans:
+    for part in (*before.scans, *map(month_period, before.recent)):
         if TimeEntry.objects.filter(member_local_range_q(part, groups)).filter(visible()).exists():
             return None
     return min(month for month, _ in cells)
@@ -299,10 +275,6 @@ def _work_and_cost_by_month(
     for month, amount in cost.items():
         cost_by_month[month] = amount / SECONDS_PER_HOUR
     return work_by_month, cost_by_month
-
-
-def month_period_of(month: date) -> Period:
-    return Period(month, _add_months(month, 1) - timedelta(days=1))
 
 
 def _forecast_month(month, projected, fees, work, cost) -> ForecastMonth:

@@ -33,6 +33,7 @@ from .common import (
     earnings,
     money_sums,
     prorated_fee,
+    recent_money_rows,
     split_before,
     split_period,
     to_money,
@@ -232,14 +233,18 @@ def _grouped_work(
     if split.months is not None:
         totals = settled_totals(*split.months).filter(narrow)
         grouped += total_money_rows(totals.filter(agreement__isnull=False), keys)
+    narrow &= Q(agreement__isnull=False)
     for part in split.scans:
         entries = (
-            TimeEntry.objects.filter(agreement__isnull=False)
-            .filter(member_local_range_q(part, groups))
+            TimeEntry.objects.filter(member_local_range_q(part, groups))
             .filter(narrow)
             .filter(visible)
         )
         grouped += entries.order_by().values(*keys).annotate(**money_sums())
+    for month in split.recent:
+        grouped += recent_money_rows(
+            month, groups=groups, visible=visible, floor=floor, keys=keys, narrow=narrow
+        )
     return grouped, agreements
 
 
@@ -386,31 +391,46 @@ def agreement_hours_before(
 ) -> dict[int, tuple[Decimal, Decimal]]:
     """All hours and billable hours on each of the agreements before a member-local date (of
     the time ``visible``; by default, days whose review has opened): whole settled months
-    from the monthly totals, the days after them from the entries. ``floor``:
+    from the monthly totals, the days after them from the entries (recent_money_rows for
+    whole months not yet settled). ``floor``:
     timekeeping.totals.visible_floor, when the caller has it already.
 
     ``agreements`` is a query, which the database reads as a subquery: a list of thousands
     of ids costs more to send than the sums cost to add up."""
     agreement_ids = agreements.values("pk")
-    split = split_before(day, floor=visible_floor() if floor is None else floor)
+    floor = visible_floor() if floor is None else floor
+    split = split_before(day, floor=floor)
     found: dict[int, dict[str, Decimal]] = defaultdict(
         lambda: {"seconds": ZERO, "billable_seconds": ZERO}
     )
+    sums = ("seconds", "billable_seconds")
     rows: list[dict] = []
     if split.months is not None:
         totals = settled_totals(*split.months).filter(agreement_id__in=agreement_ids)
-        rows += total_money_rows(totals, ("agreement_id",), ("seconds", "billable_seconds"))
+        rows += total_money_rows(totals, ("agreement_id",), sums)
+    if split.scans or split.recent:
+        visible = visible_or_opened(visible)
     for part in split.scans:
         rows += (
             TimeEntry.objects.filter(agreement_id__in=agreement_ids)
             .filter(member_local_range_q(part, groups))
-            .filter(visible_or_opened(visible))
+            .filter(visible)
             .order_by()
             .values("agreement_id")
             .annotate(seconds=sum_seconds(), billable_seconds=sum_seconds(filter=BILLABLE))
         )
+    for month in split.recent:
+        rows += recent_money_rows(
+            month,
+            groups=groups,
+            visible=visible,
+            floor=floor,
+            keys=("agreement_id",),
+            narrow=Q(agreement_id__in=agreement_ids),
+            sums=sums,
+        )
     for row in rows:
-        add_sums(found[row["agreement_id"]], row, ("seconds", "billable_seconds"))
+        add_sums(found[row["agreement_id"]], row, sums)
     return {
         pk: (to_hours(r["seconds"]), to_hours(r["billable_seconds"])) for pk, r in found.items()
     }
