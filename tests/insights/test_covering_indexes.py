@@ -1,5 +1,5 @@
 """The reports' heaviest reads are answered from an index alone, without the table's rows: the
-SLA report's grouped counts, the projects' phase hours and the settled months' sums. Each
+SLA report's grouped counts, the projects' phase hours and the months' sums, settled or not. Each
 index holds every column its read asks for as a key, since SQLite ignores INCLUDE. A column
 added to one of these reads and not to its index shows up here, as the table read again.
 
@@ -98,3 +98,16 @@ def test_the_settled_months_are_summed_from_their_index_alone(tech):
     assert months, read
     for plan in months:
         assert "USING COVERING INDEX monthly_rollup_month_covering" in plan, plan
+
+
+def test_a_month_under_way_is_summed_from_the_totals_index_alone(tech):
+    start = datetime(2025, 5, 20, 9, tzinfo=NEW_YORK)
+    TimeEntryFactory(member=tech, start=start, end=start + timedelta(hours=3))
+    may = Period(date(2025, 5, 1), date(2025, 5, 31))  # not settled on 2 June
+    read = plans(
+        lambda: agreement_profitability(period=may, target_rate=Decimal(100)),
+        "timekeeping_monthlytotal",
+    )
+    assert read, "the month was not read from the totals"
+    for plan in read:
+        assert "USING COVERING INDEX monthly_total_month_covering" in plan, plan

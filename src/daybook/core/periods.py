@@ -86,14 +86,17 @@ def local_range_q(
     return Q(**{f"{moment_field}__gte": min(lows), f"{moment_field}__lt": max(highs)}) & parts
 
 
-def member_local_range_q(period: Period, groups: dict[str, list[int]]) -> Q:
-    """Entries whose start falls in the period on their member's local calendar."""
+def member_local_range_q(
+    period: Period, groups: dict[str, list[int]], *, since: datetime | None = None
+) -> Q:
+    """Entries whose start falls in the period on their member's local calendar (and, with
+    ``since``, is not before that instant)."""
     if not groups:
         return Q(pk__in=[])
     if len(groups) == 1:
         (zone,) = groups
         low, high = period.bounds(ZoneInfo(zone))
-        return Q(start__gte=low, start__lt=high)
+        return Q(start__gte=max(low, since or low), start__lt=high)
     parts = Q()
     lows, highs = [], []
     for zone, ids in groups.items():
@@ -101,7 +104,10 @@ def member_local_range_q(period: Period, groups: dict[str, list[int]]) -> Q:
         lows.append(low)
         highs.append(high)
         parts |= Q(member_id__in=ids, start__gte=low, start__lt=high)
-    return Q(start__gte=min(lows), start__lt=max(highs)) & parts
+    # One lower bound on start, the tightest: SQLite walks its index from the first one it
+    # is given.
+    low = min(lows) if since is None else max(min(lows), since)
+    return Q(start__gte=low, start__lt=max(highs)) & parts
 
 
 def member_before_q(day: date, groups: dict[str, list[int]]) -> Q:

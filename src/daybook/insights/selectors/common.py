@@ -88,8 +88,10 @@ def recent_money_rows(
     entry_sums = money_sums()
     entry_sums = {alias: entry_sums[key] for alias, key in aliases.items()}
     left_out = (
-        TimeEntry.objects.filter(member_local_range_q(month_period(month), groups))
-        .filter(start__gte=floor - LONGEST_ENTRY, end__gt=floor)
+        TimeEntry.objects.filter(
+            member_local_range_q(month_period(month), groups, since=floor - LONGEST_ENTRY)
+        )
+        .filter(end__gt=floor)
         .filter(narrow)
         .exclude(visible)
         .order_by()
