@@ -5,8 +5,9 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from daybook.service.boards import board_create
+from daybook.service.choices import TicketStatus
 from daybook.service.models import Board
-from tests.factories import BoardFactory, WorkTypeFactory
+from tests.factories import BoardFactory, TicketFactory, WorkTypeFactory
 
 
 def test_admin_adds_a_board_with_its_default_work_type(admin, client_for):
@@ -51,3 +52,19 @@ def test_internal_time_cannot_be_a_boards_default(admin):
 def test_the_board_service_checks_permission_itself(dispatcher):
     with pytest.raises(PermissionDenied):
         board_create(by=dispatcher, name="Mine")
+
+
+def test_the_boards_page_counts_each_boards_open_tickets_as_the_admin_does(admin, client_for):
+    desk, projects = BoardFactory(name="Desk"), BoardFactory(name="Projects")
+    BoardFactory(name="Quiet")
+    for status in (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.CLOSED):
+        TicketFactory(board=desk, status=status)
+    TicketFactory(board=projects, status=TicketStatus.WAITING_CLIENT)
+    TicketFactory(board=projects, status=TicketStatus.RESOLVED)
+
+    response = client_for(admin).get(reverse("setup:boards"))
+
+    rows = sorted((b.name, b.open_tickets) for b in response.context["boards"])
+    # Closed and resolved tickets are not open; a board without tickets counts none.
+    assert rows == [("Desk", 2), ("Projects", 1), ("Quiet", 0)]
+    assert "Open tickets" in response.content.decode()

@@ -10,7 +10,17 @@ from itertools import pairwise
 from operator import or_
 from zoneinfo import ZoneInfo
 
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 
 from daybook.catalogue.choices import AgreementCheck
 from daybook.catalogue.models import WorkType
@@ -135,6 +145,20 @@ BOARD_SORTS: dict[str, tuple[str, tuple]] = {
     "newest": ("Newest first", ("-opened_at",)),
 }
 DEFAULT_BOARD_SORT = "due"
+
+
+def open_ticket_count() -> Coalesce:
+    """Each board's open tickets, as an annotation over boards: counted per board from the
+    (status, board) index. A join to every ticket, closed ones included, took a second at a
+    million tickets."""
+    counted = (
+        Ticket.objects.filter(board=OuterRef("pk"), status__in=OPEN_STATUSES)
+        .order_by()
+        .values("board")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted), 0)
 
 
 def board_tickets(tickets: QuerySet[Ticket], *, sort: str = DEFAULT_BOARD_SORT) -> QuerySet[Ticket]:

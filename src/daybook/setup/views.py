@@ -41,6 +41,7 @@ from daybook.people.forms import (
 from daybook.people.models import Member, Team
 from daybook.service import boards as board_services
 from daybook.service.models import Board
+from daybook.service.selectors import open_ticket_count
 
 from .forms import (
     AgreementForm,
@@ -754,7 +755,7 @@ def boards_view(request: HttpRequest) -> HttpResponse:
     _require(request, *BOARD_PERMS, what="manage boards")
     context = {
         "boards": Board.objects.select_related("default_work_type").annotate(
-            ticket_count=Count("tickets")
+            open_tickets=open_ticket_count()
         ),
         "may_add": request.user.has_perm("service.add_board"),
     }
