@@ -14,14 +14,16 @@ from hypothesis import strategies as st
 from daybook.core.time import local_day_bounds
 from daybook.people.models import Holiday, Member, ScheduleBlock
 from daybook.review.selectors import review_day_for, review_days
-from daybook.timekeeping.day_figures import day_figures
+from daybook.timekeeping.day_figures import day_figures, entries_touching
 from daybook.timekeeping.models import DaySummary, ReviewPolicy, TimeEntry, Timer
+from daybook.timekeeping.my_day import my_week
 from daybook.timekeeping.services import entry_delete, entry_edit, entry_log
 from daybook.timekeeping.summaries import (
     _current,
     _figures,
     _inputs,
     day_summaries,
+    member_days,
     summaries_fill_open,
     summaries_rebuild,
     summaries_refresh,
@@ -341,8 +343,6 @@ def test_a_stored_day_stays_hidden_from_reviewers_until_its_review_opens(tech, l
 
 
 def test_my_week_reads_stored_days_with_the_same_totals(tech, ticket, remote, time_machine):
-    from daybook.timekeeping.my_day import my_week
-
     time_machine.move_to(at(FRIDAY + timedelta(days=3), 12), tick=False)
     entry_log(
         member=tech,
@@ -362,6 +362,61 @@ def test_my_week_reads_stored_days_with_the_same_totals(tech, ticket, remote, ti
     # 5 days x 8 h expected; Friday 3 h logged, 5 h of gaps.
     assert (after.totals.expected_minutes, after.totals.logged_minutes) == (2400, 180)
     assert (friday.totals.logged_minutes, friday.gap_minutes) == (180, 300)
+
+
+@pytest.mark.parametrize("clock_day", [3, 5, 9], ids=["Wednesday", "Friday", "a week on"])
+def test_my_week_gives_each_day_as_computed_alone(
+    tech, ticket, remote, leave, time_machine, clock_day
+):
+    """The week reads its days together (one calendar, one read of stored rows): each day
+    must still be the day the engine computes on its own. Entries every weekday, one across
+    midnight; the team's holiday on Tuesday, the organisation's on Thursday, no schedule on
+    Friday; the clock in the middle of the week (today live, days to come empty) or after
+    it (all stored)."""
+    monday = date(2025, 3, 10)
+    days = [monday + timedelta(days=i) for i in range(7)]
+    Holiday.objects.create(date=days[1], name="Team day", team=tech.team)
+    Holiday.objects.create(date=days[3], name="Founders' Day")
+    ScheduleBlock.objects.filter(member=tech, weekday=4).delete()
+    clock = at(monday + timedelta(days=clock_day), 12)
+    time_machine.move_to(clock, tick=False)
+    for i, day in enumerate(days[:5]):
+        if at(day, 10 + i) > clock:
+            break
+        entry_log(member=tech, start=at(day, 9), end=at(day, 10 + i), work_type=remote,
+                  ticket=ticket, notes="Patched a server.", by=tech)  # fmt: skip
+    if at(days[1], 23) < clock:
+        entry_log(member=tech, start=at(days[1], 23), end=at(days[2], 1), work_type=leave,
+                  notes="", by=tech)  # fmt: skip
+    member = Member.objects.get(pk=tech.pk)
+    week = my_week(member=member, day=monday)
+    span = (local_day_bounds(days[0], member.zone)[0], local_day_bounds(days[-1], member.zone)[1])
+    rows = list(entries_touching({tech.pk: span}))
+    read_together = member_days(member=member, days=days, now=clock, rows=rows, timer=None)
+    for day in days:
+        assert read_together[day] == fresh(tech, day, clock), day
+    by_day = {d.day: d for d in week.days}
+    assert by_day[days[1]].totals.expected_minutes == 0  # the team's holiday
+    assert by_day[days[3]].totals.expected_minutes == 0  # the organisation's
+    assert by_day[days[4]].totals.expected_minutes == 0  # no schedule on Fridays
+
+
+def test_my_week_reads_a_fixed_number_of_queries(
+    tech, ticket, remote, time_machine, django_assert_max_num_queries
+):
+    monday = date(2025, 3, 10)
+    time_machine.move_to(at(monday + timedelta(days=9), 12), tick=False)
+    for i in range(5):
+        day = monday + timedelta(days=i)
+        entry_log(member=tech, start=at(day, 9), end=at(day, 11), work_type=remote,
+                  ticket=ticket, notes="Patched a server.", by=tech)  # fmt: skip
+    member = Member.objects.get(pk=tech.pk)
+    my_week(member=member, day=monday)  # stores the days no entry wrote
+    # Entries, timer, schedules, policies, holidays, stored days, submission, period close:
+    # the same for any week, where each day used to cost five or more.
+    with django_assert_max_num_queries(8):
+        week = my_week(member=member, day=monday)
+    assert week.totals.logged_minutes == 5 * 120
 
 
 # --- the command -----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
+from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
@@ -42,13 +43,27 @@ def holidays_on(*, day: date, team_ids: Iterable[int | None]) -> dict[int | None
     """The holiday's name on `day` for each of these teams (None: members without a team), in
     one query. The organisation's holiday covers every team; a team's own holiday on the same
     date gives its own name. Teams with no holiday that day are left out."""
+    return holidays_within(first=day, last=day, team_ids=team_ids)[day]
+
+
+def holidays_within(
+    *, first: date, last: date, team_ids: Iterable[int | None]
+) -> dict[date, dict[int | None, str]]:
+    """`holidays_on` for every date from `first` to `last`, by date, in one query."""
     wanted = {team_id for team_id in team_ids if team_id is not None}
-    rows = Holiday.objects.filter(Q(team__isnull=True) | Q(team_id__in=wanted), date=day)
-    names = dict(rows.values_list("team_id", "name"))
-    result = {team_id: names[team_id] for team_id in wanted if team_id in names}
-    if None in names:
-        for team_id in [None, *wanted]:
-            result.setdefault(team_id, names[None])
+    rows = Holiday.objects.filter(
+        Q(team__isnull=True) | Q(team_id__in=wanted), date__gte=first, date__lte=last
+    ).values_list("date", "team_id", "name")
+    names: dict[date, dict[int | None, str]] = defaultdict(dict)
+    for day, team_id, name in rows:
+        names[day][team_id] = name
+    result = {}
+    for day in (first + timedelta(days=i) for i in range((last - first).days + 1)):
+        found = names.get(day, {})
+        result[day] = {team_id: found[team_id] for team_id in wanted if team_id in found}
+        if None in found:
+            for team_id in [None, *wanted]:
+                result[day].setdefault(team_id, found[None])
     return result
 
 

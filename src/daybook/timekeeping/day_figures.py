@@ -4,6 +4,7 @@ queries. My Day and the review both read days through here."""
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from daybook.clients.models import Agreement
 from daybook.clients.selectors import agreement_check
 from daybook.core.time import local_date, local_day_bounds
 from daybook.people.models import Member, ScheduleBlock, Team
-from daybook.people.selectors import holidays_on
+from daybook.people.selectors import holidays_on, holidays_within
 
 from .choices import EntrySource
 from .day import (
@@ -56,16 +57,58 @@ def policy_for(team: Team | None) -> Policy:
     return policies_for([team_id])[team_id]
 
 
-def _schedules(member_ids: list[int], weekday: int) -> dict[int, list[tuple[time, time]]]:
-    blocks: dict[int, list[tuple[time, time]]] = defaultdict(list)
+Blocks = dict[int, list[tuple[time, time]]]  # by member id
+
+
+def _schedules(member_ids: list[int], weekday: int) -> Blocks:
+    return _weekday_schedules(member_ids, {weekday})[weekday]
+
+
+def _weekday_schedules(member_ids: list[int], weekdays: set[int]) -> dict[int, Blocks]:
+    """The members' schedule blocks on these weekdays, by weekday, in one query."""
+    blocks: dict[int, Blocks] = {weekday: defaultdict(list) for weekday in weekdays}
     rows = (
-        ScheduleBlock.objects.filter(member_id__in=member_ids, weekday=weekday)
+        ScheduleBlock.objects.filter(member_id__in=member_ids, weekday__in=sorted(weekdays))
         .order_by()
-        .values_list("member_id", "start", "end")
+        .values_list("weekday", "member_id", "start", "end")
     )
-    for member_id, start, end in rows:
-        blocks[member_id].append((start, end))
+    for weekday, member_id, start, end in rows:
+        blocks[weekday][member_id].append((start, end))
     return blocks
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """What the members' days depend on besides entries and timers, read once for several
+    days (My Week): schedule blocks by weekday, the policies by team, holidays by date."""
+
+    schedules: dict[int, Blocks]
+    policies: dict[int | None, Policy]
+    holidays: dict[date, dict[int | None, str]]
+
+
+def calendar_for(members: list[Member], days: list[date]) -> Calendar:
+    """Three queries, whatever the number of days."""
+    team_ids = {m.team_id for m in members}
+    return Calendar(
+        schedules=_weekday_schedules([m.pk for m in members], {d.weekday() for d in days}),
+        policies=policies_for(team_ids),
+        holidays=holidays_within(first=min(days), last=max(days), team_ids=team_ids),
+    )
+
+
+def _calendar_day(
+    day: date, members: list[Member], calendar: Calendar | None
+) -> tuple[Blocks, dict[int | None, Policy], dict[int | None, str]]:
+    """The schedules, policies and holidays of ``day``: from the calendar read ahead, else
+    from the database."""
+    if calendar is not None:
+        return calendar.schedules[day.weekday()], calendar.policies, calendar.holidays[day]
+    return (
+        _schedules([m.pk for m in members], day.weekday()),
+        policies_for(m.team_id for m in members),
+        _holidays(day, members),
+    )
 
 
 ENTRY_FIELDS = (
@@ -110,6 +153,12 @@ def entries_touching(bounds: dict[int, tuple[datetime, datetime]]) -> QuerySet:
         .order_by()
         .values_list(*ENTRY_FIELDS, named=True)
     )
+
+
+def rows_touching(rows: Iterable, start: datetime, end: datetime) -> list:
+    """Of rows read with `entries_touching` over a longer span, those touching [start, end):
+    what `entries_touching` would have read for that span alone."""
+    return [row for row in rows if start - LONGEST_ENTRY <= row.start < end and row.end > start]
 
 
 def member_entries_touching(member: Member, start: datetime, end: datetime) -> QuerySet[TimeEntry]:
@@ -204,20 +253,21 @@ def day_figures(
     now: datetime,
     rows: list | None = None,
     timers: dict[int, datetime | None] | None = None,
+    calendar: Calendar | None = None,
 ) -> dict[int, MemberDay]:
     """Each member's local `day` with nothing hidden, by member id. No guardrails: callers
     show it only to the member themself (My Day, the end-of-day nudge) or pass it through
     `review_days`, which applies them.
 
     A caller that has already read them passes `rows` (every `entries_touching` row of these
-    members' day, none outside it) and `timers` (each member's running timer's start, None
-    for none), so a page reads them once."""
+    members' day, none outside it), `timers` (each member's running timer's start, None
+    for none) and the `calendar` (`calendar_for` these members and a span with the day), so
+    a page reads them once."""
     if not members:
         return {}
     ids = [m.pk for m in members]
     bounds = {m.pk: local_day_bounds(day, m.zone) for m in members}
-    schedules = _schedules(ids, day.weekday())
-    policies = policies_for(m.team_id for m in members)
+    schedules, policies, holidays = _calendar_day(day, members, calendar)
     if rows is None:
         rows = list(entries_touching(bounds))
     factory = _EntryFactory(rows)
@@ -228,7 +278,6 @@ def day_figures(
         timers = dict(
             Timer.objects.filter(member_id__in=ids).values_list("member_id", "started_at")
         )
-    holidays = _holidays(day, members)
     figures = {}
     for member in members:
         zone = member.zone

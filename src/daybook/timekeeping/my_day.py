@@ -20,11 +20,11 @@ from daybook.people.models import Member
 from daybook.timekeeping.day import MemberDay, Policy
 
 from .choices import AFTER_THE_FACT, EntrySource, WeekState
-from .day_figures import day_figures, entries_touching, member_entries_touching
+from .day_figures import day_figures, entries_touching, member_entries_touching, rows_touching
 from .labels import entry_label
-from .models import LONGEST_ENTRY, DraftEntry, TimeEntry, Timer, WeekSubmission
+from .models import DraftEntry, TimeEntry, Timer, WeekSubmission
 from .selectors import closed_message, day_is_closed, period_in_force, wrap_types_offered
-from .summaries import day_summaries
+from .summaries import member_days
 from .timeline import (
     CLOSED,
     INPUT,
@@ -149,11 +149,7 @@ def my_day(*, member: Member, day: date, now: datetime | None = None) -> MyDay:
         day=day,
         members=[member],
         now=now,
-        rows=[
-            row
-            for row in rows
-            if day_start - LONGEST_ENTRY <= row.start < day_end and row.end > day_start
-        ],
+        rows=rows_touching(rows, day_start, day_end),
         timers={member.pk: items.timer.started_at if items.timer else None},
     )[member.pk]
     spans = _spans_to_show(day, zone, figures, items, now)
@@ -347,9 +343,10 @@ def my_week(*, member: Member, day: date, now: datetime | None = None) -> MyWeek
     zone = member.zone
     first = week_start(day)
     week_days = [first + timedelta(days=i) for i in range(7)]
-    # Days already over come from their stored summaries: the same figures, one row each.
-    figures = {d: day_summaries(day=d, members=[member], now=now)[member.pk] for d in week_days}
     rows = _week_rows(member, first, zone)
+    # Days already over come from their stored summaries: the same figures, one row each.
+    timer = Timer.objects.filter(member=member).values_list("started_at", flat=True).first()
+    figures = member_days(member=member, days=week_days, now=now, rows=rows, timer=timer)
     window = figures[first].policy.realtime_window
     _, realtime, imported = _realtime_by_day(rows, zone, window)
     counts: dict[date, int] = defaultdict(int)

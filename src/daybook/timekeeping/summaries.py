@@ -37,13 +37,14 @@ from daybook.people.models import Member
 
 from .day import DayOff, Finding, MemberDay, Policy
 from .day_figures import (
+    Calendar,
+    _calendar_day,
     _day_off,
     _expected_minutes,
-    _holidays,
-    _schedules,
+    calendar_for,
     day_figures,
     latest_open_days,
-    policies_for,
+    rows_touching,
 )
 from .models import DaySummary, TimeEntry, Timer
 
@@ -101,17 +102,18 @@ Stored = Any
 
 
 def _inputs(
-    day: date, members: list[Member], timers: dict[int, datetime | None] | None = None
+    day: date,
+    members: list[Member],
+    timers: dict[int, datetime | None] | None = None,
+    calendar: Calendar | None = None,
 ) -> tuple[dict[int, str], dict[int, datetime | None]]:
     """Each member's fingerprint of what their `day` depends on besides entries, agreements
     and work types, and the running timers by member id. Four queries at most, whatever the
     number of members (the holidays come with the members when `with_holidays` loaded them,
-    the timers when the caller passes them).
+    the timers when the caller passes them); none beyond the timers with a `calendar`.
     """
     ids = [m.pk for m in members]
-    schedules = _schedules(ids, day.weekday())
-    policies = policies_for(m.team_id for m in members)
-    holidays = _holidays(day, members)
+    schedules, policies, holidays = _calendar_day(day, members, calendar)
     if timers is None:
         timers = dict(
             Timer.objects.filter(member_id__in=ids).values_list("member_id", "started_at")
@@ -290,6 +292,44 @@ def day_summaries(
         computed = day_figures(day=day, members=missing, now=now, timers=timers)
         result.update(computed)
         _store_read(computed, rows=rows, inputs=inputs, timers=timers, now=now)
+    return result
+
+
+def member_days(
+    *, member: Member, days: list[date], now: datetime, rows: list, timer: datetime | None
+) -> dict[date, MemberDay]:
+    """One member's `days`, each whole as `day_summaries` gives it, reading what the days
+    share once: the calendar (schedules, policy, holidays) and the stored rows. The caller
+    passes `rows` (every `entries_touching` row of the member over the days) and `timer`
+    (the running timer's start, or None). Four queries, and for each day computed afresh
+    the work types and agreements its entries point at and, once the day has ended, a
+    write."""
+    calendar = calendar_for([member], days)
+    timers = {member.pk: timer}
+    stored = {
+        row.date: row
+        for row in DaySummary.objects.filter(member=member, date__in=days)
+        .order_by()
+        .values_list(*READ, named=True)
+    }
+    result = {}
+    for day in days:
+        inputs, _ = _inputs(day, [member], timers, calendar)
+        row = stored.get(day)
+        if _current(row, inputs=inputs[member.pk], timer=timer, now=now):
+            result[day] = _figures(row, now)
+            continue
+        computed = day_figures(
+            day=day,
+            members=[member],
+            now=now,
+            rows=rows_touching(rows, *local_day_bounds(day, member.zone)),
+            timers=timers,
+            calendar=calendar,
+        )
+        old = {member.pk: row} if row is not None else {}
+        _store_read(computed, rows=old, inputs=inputs, timers=timers, now=now)
+        result[day] = computed[member.pk]
     return result
 
 
