@@ -20,7 +20,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from daybook.core.expressions import HUNDRED, Seconds, safe_ratio, sum_seconds, to_hours
+from daybook.core.expressions import (
+    HUNDRED,
+    Seconds,
+    safe_ratio,
+    sum_seconds,
+    to_decimal,
+    to_hours,
+)
 from daybook.core.periods import bucket_case, local_week_starts
 from daybook.people.models import Holiday, Member, ScheduleBlock, Team
 from daybook.people.selectors import NO_TEAM, members_visible_to
@@ -257,7 +264,6 @@ def _timing(scope: _Scope, mondays: list[date]) -> _Timing:
     for zone, zone_ids in scope.zones.items():
         bounds = local_week_starts(mondays[0], len(mondays), ZoneInfo(zone))
         _add_entry_hours(timing, scope, zone_ids, bounds, mondays, opened)
-        _add_hours_worked(timing, zone_ids, bounds, mondays, opened)
         _add_resolution_times(timing, zone_ids, bounds, mondays)
     return timing
 
@@ -267,22 +273,6 @@ class _Long:
     worked: Decimal = Decimal(0)
     expected: Decimal = Decimal(0)
     over: Decimal = Decimal(0)
-
-
-def _add_hours_worked(
-    timing: _Timing, zone_ids: list[int], bounds: list[datetime], mondays: list[date], opened: Q
-) -> None:
-    """Each member's hours in each week, every entry counted (imports too)."""
-    rows = (
-        TimeEntry.objects.filter(member_id__in=zone_ids, start__gte=bounds[0], start__lt=bounds[-1])
-        .filter(opened)
-        .annotate(bucket=bucket_case(bounds))
-        .order_by()
-        .values("bucket", "member_id")
-        .annotate(seconds=sum_seconds())
-    )
-    for row in rows:
-        timing.worked[(row["member_id"], mondays[row["bucket"]])] += to_hours(row["seconds"])
 
 
 def _add_expected_hours(timing: _Timing, scope: _Scope, mondays: list[date]) -> None:
@@ -352,26 +342,36 @@ def _add_entry_hours(
     mondays: list[date],
     opened: Q,
 ) -> None:
+    """One read of the zone's entries, by member and week: each member's hours worked (every
+    entry counted, imports too), and each team's hours logged and logged in real time."""
     # Imported time is not the team's logging at all; time filled in from a suggestion is,
     # but after the fact, so it counts as logged and never as real time.
-    entries = (
+    logging = ~Q(source=EntrySource.IMPORT)
+    in_time = logging & _in_realtime_window(scope, zone_ids) & ~Q(source=EntrySource.SUGGESTION)
+    rows = (
         TimeEntry.objects.filter(member_id__in=zone_ids, start__gte=bounds[0], start__lt=bounds[-1])
-        .exclude(source=EntrySource.IMPORT)
         .filter(opened)
         .annotate(bucket=bucket_case(bounds), lag=Seconds("end", "created_at"))
         .order_by()
-        .values("bucket", "member__team_id")
+        .values("bucket", "member_id")
         .annotate(
             seconds=sum_seconds(),
-            realtime=sum_seconds(
-                filter=_in_realtime_window(scope, zone_ids) & ~Q(source=EntrySource.SUGGESTION)
-            ),
+            logged=sum_seconds(filter=logging),
+            realtime=sum_seconds(filter=in_time),
         )
     )
-    for row in entries:
-        cell = (row["member__team_id"], mondays[row["bucket"]])
-        timing.logged[cell] += to_hours(row["seconds"])
-        timing.realtime[cell] += to_hours(row["realtime"])
+    # Seconds per team and week first, then hours, as a row per team-week would give.
+    logged: dict[Cell, Decimal] = defaultdict(Decimal)
+    realtime: dict[Cell, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        week = mondays[row["bucket"]]
+        timing.worked[(row["member_id"], week)] += to_hours(row["seconds"])
+        cell = (scope.member_team[row["member_id"]], week)
+        logged[cell] += to_decimal(row["logged"])
+        realtime[cell] += to_decimal(row["realtime"])
+    for cell, seconds in logged.items():
+        timing.logged[cell] += to_hours(seconds)
+        timing.realtime[cell] += to_hours(realtime[cell])
 
 
 def _add_resolution_times(
