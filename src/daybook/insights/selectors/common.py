@@ -216,8 +216,9 @@ def split_period(period: Period, *, floor: datetime) -> PeriodSplit:
 
 
 def split_before(day: date, *, floor: datetime) -> PeriodSplit:
-    """Cut all time before a member-local date: whole months from the earliest, then the
-    days of ``day``'s month before it (and any months not yet settled)."""
+    """Cut all time before a member-local date: whole settled months from the earliest,
+    the whole months after them not yet settled, then the days of ``day``'s month before
+    it."""
     end = settled_months(None, add_months(month_of(day), -1), floor=floor)
     assert end is not None  # from the earliest month there is always a run, perhaps empty
     scans = (Period(month_of(day), day - DAY),) if month_of(day) < day else ()
