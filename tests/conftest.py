@@ -11,8 +11,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from daybook.people.choices import Role
+from daybook.service.choices import TicketStatus
 
-from .factories import MemberFactory, TeamFactory, UserFactory
+from .factories import BoardFactory, MemberFactory, TeamFactory, TicketFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -106,3 +107,15 @@ def smtp(settings) -> Iterator[Inbox]:
     settings.EMAIL_TIMEOUT = 5
     yield inbox
     controller.stop()
+
+
+@pytest.fixture
+def boards_with_tickets(db):
+    """Three boards: Desk with two open tickets and a closed one, Projects with one open and
+    one resolved, Quiet with none: open tickets 2, 1 and 0."""
+    desk, projects = BoardFactory(name="Desk"), BoardFactory(name="Projects")
+    BoardFactory(name="Quiet")
+    for status in (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.CLOSED):
+        TicketFactory(board=desk, status=status)
+    TicketFactory(board=projects, status=TicketStatus.WAITING_CLIENT)
+    TicketFactory(board=projects, status=TicketStatus.RESOLVED)

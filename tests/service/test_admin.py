@@ -237,14 +237,7 @@ def test_a_login_without_a_member_cannot_write_projects(client, admin):
     assert not Project.objects.exists()
 
 
-def test_the_board_list_counts_each_boards_open_tickets(signed_in):
-    desk, projects = BoardFactory(name="Desk"), BoardFactory(name="Projects")
-    BoardFactory(name="Quiet")
-    for status in (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.CLOSED):
-        TicketFactory(board=desk, status=status)
-    TicketFactory(board=projects, status=TicketStatus.WAITING_CLIENT)
-    TicketFactory(board=projects, status=TicketStatus.RESOLVED)
-
+def test_the_board_list_counts_each_boards_open_tickets(signed_in, boards_with_tickets):
     response = signed_in.get(reverse("admin:service_board_changelist"), {"o": "-3"})
 
     rows = [(b.name, b.open_tickets) for b in response.context["cl"].result_list]

@@ -5,9 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from daybook.service.boards import board_create
-from daybook.service.choices import TicketStatus
 from daybook.service.models import Board
-from tests.factories import BoardFactory, TicketFactory, WorkTypeFactory
+from tests.factories import BoardFactory, WorkTypeFactory
 
 
 def test_admin_adds_a_board_with_its_default_work_type(admin, client_for):
@@ -54,14 +53,9 @@ def test_the_board_service_checks_permission_itself(dispatcher):
         board_create(by=dispatcher, name="Mine")
 
 
-def test_the_boards_page_counts_each_boards_open_tickets_as_the_admin_does(admin, client_for):
-    desk, projects = BoardFactory(name="Desk"), BoardFactory(name="Projects")
-    BoardFactory(name="Quiet")
-    for status in (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.CLOSED):
-        TicketFactory(board=desk, status=status)
-    TicketFactory(board=projects, status=TicketStatus.WAITING_CLIENT)
-    TicketFactory(board=projects, status=TicketStatus.RESOLVED)
-
+def test_the_boards_page_counts_each_boards_open_tickets_as_the_admin_does(
+    admin, client_for, boards_with_tickets
+):
     response = client_for(admin).get(reverse("setup:boards"))
 
     rows = sorted((b.name, b.open_tickets) for b in response.context["boards"])
