@@ -220,7 +220,7 @@ def _grouped_work(
     settled months from the monthly totals, the rest from the entries), and the agreements,
     both narrowed by the filters."""
     agreements = Agreement.objects.all()
-    narrow = Q()
+    narrow = Q(agreement__isnull=False)
     if company_id is not None:
         agreements = agreements.filter(company_id=company_id)
         narrow &= Q(agreement__company_id=company_id)
@@ -231,9 +231,7 @@ def _grouped_work(
     keys = ("agreement_id", "work_type_id")
     grouped: list[dict] = []
     if split.months is not None:
-        totals = settled_totals(*split.months).filter(narrow)
-        grouped += total_money_rows(totals.filter(agreement__isnull=False), keys)
-    narrow &= Q(agreement__isnull=False)
+        grouped += total_money_rows(settled_totals(*split.months).filter(narrow), keys)
     for part in split.scans:
         entries = (
             TimeEntry.objects.filter(member_local_range_q(part, groups))
