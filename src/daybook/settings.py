@@ -125,7 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "daybook.review.context_processors.review_nav",
+                "daybook.home.context_processors.nav",
             ],
         },
     },

@@ -111,9 +111,9 @@ def test_my_day_query_count(web, history, django_assert_num_queries):
     # 4 for the request and the member; 13 for the day (the entries shown, drafts, the
     # timer, the week's entry rows (the engine's day among them), schedule, policy, the
     # entries' work types, agreements and their coverage, holidays, the closed period, the
-    # wrap types offered, the week's submission); 5 for the page around it (permissions,
-    # reviewer, follow-ups, process).
-    with django_assert_num_queries(22) as captured:
+    # wrap types offered, the week's submission); 3 for the page around it (permissions, and
+    # one read for the navigation and the process).
+    with django_assert_num_queries(20) as captured:
         response = web.get(reverse("timekeeping:my_day"))
     assert response.status_code == 200
     assert loads_of(captured, "people_member") == 1

@@ -15,9 +15,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from daybook.core.members import request_member
-
-from .selectors import process_pending_for
+from .context_processors import request_nav
 
 
 class ProcessAcknowledgementMiddleware:
@@ -40,8 +38,8 @@ class ProcessAcknowledgementMiddleware:
         response = self.get_response(request)
         if not self._is_a_page(request, response):
             return response
-        member = request_member(request)
-        if member is None or process_pending_for(member) is None:
+        nav = request_nav(request)
+        if nav is None or nav.process_pending is None:
             return response
         target = reverse("home:process") + "?" + urlencode({"next": request.get_full_path()})
         return HttpResponseRedirect(target)

@@ -4,11 +4,12 @@ and who acknowledged which version."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Exists, Max, OuterRef, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from daybook.people.models import Member
 from daybook.people.selectors import active_on
+from daybook.review.selectors import open_requests_of, reviews_a_team
 
 from .models import ProcessAcknowledgement, ProcessVersion
 
@@ -18,22 +19,45 @@ def process_current() -> ProcessVersion | None:
     return ProcessVersion.objects.select_related("author__user").order_by("-number").first()
 
 
+@dataclass(frozen=True)
+class MemberNav:
+    """What every page asks about the member behind it: the navigation's review link and
+    open requests, and whether the process is waiting to be read."""
+
+    reviews_a_team: bool
+    open_requests: int
+    process_pending: int | None  # the version in force, while the member has not read it
+
+
+def member_nav(member: Member) -> MemberNav:
+    """One query, whatever the history: every page's chrome pays for one round trip."""
+    in_force = ProcessVersion.objects.order_by("-number")
+    reviews, open_requests, number, read = (
+        Member.objects.filter(pk=member.pk)
+        .annotate(
+            reviews=reviews_a_team(OuterRef("pk")),
+            open_requests=open_requests_of(OuterRef("pk")),
+            number=Subquery(in_force.values("number")[:1]),
+            read=Exists(
+                ProcessAcknowledgement.objects.filter(
+                    member=OuterRef("pk"), version=Subquery(in_force.values("pk")[:1])
+                )
+            ),
+        )
+        .values_list("reviews", "open_requests", "number", "read")
+        .get()
+    )
+    return MemberNav(
+        reviews_a_team=reviews,
+        open_requests=open_requests,
+        process_pending=None if read else number,
+    )
+
+
 def process_pending_for(member: Member) -> int | None:
     """The number of the version in force when `member` has not acknowledged it yet; None
-    when there is nothing for them to read. One query, whatever the history."""
-    row = (
-        ProcessVersion.objects.order_by("-number")
-        .annotate(
-            read=Exists(
-                ProcessAcknowledgement.objects.filter(version=OuterRef("pk"), member=member)
-            )
-        )
-        .values_list("number", "read")
-        .first()
-    )
-    if row is None or row[1]:
-        return None
-    return row[0]
+    when there is nothing for them to read."""
+    return member_nav(member).process_pending
 
 
 def process_versions() -> QuerySet[ProcessVersion]:

@@ -6,7 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -268,6 +269,24 @@ def may_review(user: AbstractBaseUser) -> bool:
     if user.has_perm("timekeeping.view_all_entries"):
         return True
     return Team.objects.filter(reviewers__user=user).exists()
+
+
+def reviews_a_team(member: OuterRef) -> Exists:
+    """Whether the member is a team's reviewer, as an expression, so that a page's other
+    reads about the member can ask it in the same query (may_review adds the permission)."""
+    return Exists(Team.objects.filter(reviewers=member))
+
+
+def open_requests_of(member: OuterRef) -> Coalesce:
+    """The member's open requests (open_request_count), as an expression."""
+    counted = (
+        FollowUp.objects.filter(member=member, state__in=OPEN_FOLLOW_UP_STATES)
+        .order_by()
+        .values("member")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def review_teams(viewer: Viewer) -> QuerySet[Team]:
