@@ -96,3 +96,29 @@ def test_with_a_label_column_a_filter_s_none_choice_stays():
     ours = rendered(LongSelect(label="name"))
     assert ours == rendered(forms.Select())
     assert '<option value="null" selected>No company</option>' in ours
+
+
+@pytest.mark.django_db
+def test_with_a_group_column_options_gather_under_each_run_of_it(django_assert_num_queries):
+    for name, zone in (
+        ("Acme Dental", "Europe/London"),
+        ("Bolt & <Co>", "Europe/London"),
+        ("Cobalt", "Europe/Paris"),
+    ):
+        CompanyFactory(name=name, time_zone=zone)
+    acme, bolt, cobalt = Company.objects.order_by("name")
+    field = forms.ModelChoiceField(
+        queryset=Company.objects.order_by("time_zone", "name"), empty_label="Any", required=False
+    )
+    field.widget = LongSelect(label="name", group="time_zone")
+    field.widget.choices = field.choices
+    with django_assert_num_queries(1):
+        ours = field.widget.render("company", bolt.pk)
+    # What Django's select writes for the same choices given as groups.
+    grouped = [
+        ("", "Any"),
+        ("Europe/London", [(acme.pk, "Acme Dental"), (bolt.pk, "Bolt & <Co>")]),
+        ("Europe/Paris", [(cobalt.pk, "Cobalt")]),
+    ]
+    assert tags(ours) == tags(forms.Select(choices=grouped).render("company", bolt.pk))
+    assert f'<option value="{bolt.pk}" selected>Bolt &amp; &lt;Co&gt;</option>' in ours

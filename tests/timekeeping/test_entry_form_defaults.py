@@ -9,12 +9,13 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from daybook.catalogue.models import WorkType
-from daybook.service.choices import TicketStatus
+from daybook.service.choices import ProjectStatus, TicketStatus
 from daybook.timekeeping.models import TimeEntry
 from tests.factories import (
     BoardFactory,
     CompanyFactory,
     PhaseFactory,
+    ProjectFactory,
     TicketFactory,
     TimeEntryFactory,
     WorkTypeFactory,
@@ -154,6 +155,41 @@ def test_phases_name_their_client_and_project(client, tech, types):
     response = client.get(reverse("timekeeping:entry_new"))
     labels = dict(response.context["form"].fields["phase"].choices)
     assert labels[phase.pk] == "Harbour Dental · Office move / Cabling"
+    # On the page, under a heading of their client and project.
+    assert (
+        '<optgroup label="Harbour Dental · Office move">'
+        f'<option value="{phase.pk}">Cabling</option></optgroup>'
+    ) in response.content.decode()
+
+
+def test_the_phase_list_offers_open_projects_and_keeps_an_edited_entry_s_phase(client, tech, types):
+    company = CompanyFactory(name="Harbour Dental")
+    move = ProjectFactory(company=company, agreement__company=company, name="Office move")
+    cabling = PhaseFactory(project=move, name="Cabling", position=2)
+    survey = PhaseFactory(project=move, name="Survey", position=1)
+    old = ProjectFactory(
+        company=company, agreement=move.agreement, name="Old move", status=ProjectStatus.DONE
+    )
+    wrap_up = PhaseFactory(project=old, name="Wrap-up")
+    client.force_login(tech.user)
+    page = client.get(reverse("timekeeping:entry_new")).content.decode()
+    assert (
+        '<optgroup label="Harbour Dental · Office move">'
+        f'<option value="{survey.pk}">Survey</option>'
+        f'<option value="{cabling.pk}">Cabling</option></optgroup>'
+    ) in page
+    assert "Old move" not in page
+    entry = TimeEntryFactory(
+        member=tech,
+        phase=wrap_up,
+        ticket=None,
+        agreement=old.agreement,
+        start=datetime(2025, 3, 13, 14, tzinfo=UTC),
+        end=datetime(2025, 3, 13, 15, tzinfo=UTC),
+    )
+    page = client.get(reverse("timekeeping:entry_edit", args=[entry.pk])).content.decode()
+    assert f'<option value="{wrap_up.pk}" selected>Wrap-up</option>' in page
+    assert '<optgroup label="Harbour Dental · Old move">' in page
 
 
 class TestTicketField:

@@ -4,11 +4,13 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Concat
 
 from daybook.catalogue.choices import BillableOption
 from daybook.catalogue.models import WorkRole, WorkType
 from daybook.core.time import validate_date_window
+from daybook.core.widgets import LongSelect
 from daybook.service.choices import ProjectStatus, TicketStatus
 from daybook.service.models import Phase, Ticket
 
@@ -164,7 +166,12 @@ class EntryForm(SpanForm):
         help_text="Its number, or words of its summary or company to pick from a list.",
     )
     phase = PhaseField(
-        queryset=Phase.objects.none(), required=False, label="or project phase", empty_label="—"
+        queryset=Phase.objects.none(),
+        required=False,
+        label="or project phase",
+        empty_label="—",
+        # Hundreds of open projects at an MSP: each project's phases under its own heading.
+        widget=LongSelect(label="name", group="project_label"),
     )
 
     field_order = ["ticket", "phase", "start", "end", *DETAILS_ORDER]
@@ -177,7 +184,15 @@ class EntryForm(SpanForm):
                 Q(project__status__in=OPEN_PROJECT_STATUSES) | Q(pk=current_phase_id)
             )
             .select_related("project__company")
-            .order_by("project__company__name", "project__name", "position", "name")
+            .annotate(
+                project_label=Concat(
+                    "project__company__name",
+                    Value(" · "),
+                    "project__name",
+                    output_field=CharField(),
+                )
+            )
+            .order_by("project__company__name", "project__name", "project", "position", "name")
         )
 
 
