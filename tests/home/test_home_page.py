@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -19,6 +20,7 @@ from daybook.people.choices import Role
 from daybook.review.choices import FollowUpState, ReviewState
 from daybook.review.models import DayReview, FollowUp
 from daybook.service.choices import TicketStatus
+from daybook.service.models import Ticket
 from daybook.timekeeping.models import PeriodClose, Timer
 from tests.factories import (
     AgreementFactory,
@@ -28,6 +30,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.review.helpers import at, log_entry
+from tests.statements import statements_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -356,3 +359,24 @@ def test_the_admin_panel_shows_the_setup_pages_checklist(admin):
     todo = [item for item in items if not item.done]
     assert todo, "a fresh test database has set-up steps left"
     assert f'<a href="{todo[0].url}">{todo[0].label}</a>' in page
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+def test_due_soon_tickets_are_found_among_many_closed_without_reading_them(dispatcher):
+    closed = TicketFactory(status=TicketStatus.CLOSED, resolved_at=NOON - timedelta(days=9))
+    copies = []
+    for _ in range(300):
+        copy = Ticket.objects.get(pk=closed.pk)
+        copy.pk = None
+        copies.append(copy)
+    Ticket.objects.bulk_create(copies)
+    TicketFactory(summary="Respond soon", respond_due_at=NOON + timedelta(hours=1))
+    sent = statements_sent(lambda: panels.dispatch_panel(now=NOON))
+    due_soon = [(sql, params) for sql, params in sent if '"waiting_since" IS NULL' in sql]
+    assert len(due_soon) == 2  # the list and its count
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        for sql, params in due_soon:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " / ".join(row[-1] for row in cursor.fetchall())
+            assert "USING INDEX ticket_clock_running" in plan, plan

@@ -178,6 +178,15 @@ class Ticket(models.Model):
                 ],
                 name="ticket_company_opened_sla",
             ),
+            # Tickets whose SLA clock runs (not resolved, not waiting for the client): a few
+            # hundred among a million, which the dispatch panel lists by their due time. Its
+            # keys hold what the running clock is worked out from. SQLite judged the status
+            # index too coarse and read the whole table (0.16 s -> 2 ms at the large size).
+            models.Index(
+                fields=["status", "first_response_at", "respond_due_at", "resolve_due_at"],
+                name="ticket_clock_running",
+                condition=Q(resolved_at__isnull=True, waiting_since__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
