@@ -5,14 +5,15 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from daybook.clients.choices import AgreementType
 from daybook.clients.models import Contact
-from daybook.service.choices import Priority
+from daybook.service.choices import Priority, TicketStatus
 from daybook.service.models import SlaTarget, Ticket, TicketNote
-from daybook.service.services import ticket_create, ticket_note_add
+from daybook.service.services import ticket_create, ticket_note_add, ticket_set_status
 from tests.factories import (
     AgreementFactory,
     BoardFactory,
@@ -21,6 +22,7 @@ from tests.factories import (
     TicketFactory,
     WorkTypeFactory,
 )
+from tests.statements import statements_sent
 from tests.zones import NEW_YORK
 
 NOW = datetime(2025, 3, 14, 10, 30, tzinfo=NEW_YORK)
@@ -301,3 +303,59 @@ def test_the_ticket_page_shows_the_sla_clock(dispatcher, desk, managed):
     text = page.content.decode()
     assert 'id="sla-clocks"' in text
     assert "due Fri 14 Mar 11:30 — soon" in text
+
+
+# --- open tickets among many closed ---------------------------------------------------------
+
+
+def test_the_board_s_status_filter_lists_open_closed_and_mixed_choices(dispatcher, desk, managed):
+    new = TicketFactory(board=desk, agreement=managed, summary="Brand new")
+    waiting = TicketFactory(
+        board=desk, agreement=managed, summary="Waiting on them", status=TicketStatus.WAITING_CLIENT
+    )
+    done = TicketFactory(
+        board=desk, agreement=managed, summary="All done", status=TicketStatus.RESOLVED
+    )
+    client = signed_in(dispatcher)
+
+    def listed(*statuses) -> set[str]:
+        page = client.get(reverse("tickets:board"), {"status": statuses}).content.decode()
+        return {t.summary for t in (new, waiting, done) if t.summary in page}
+
+    assert listed() == {"Brand new", "Waiting on them"}  # open ones by default
+    assert listed(TicketStatus.NEW) == {"Brand new"}
+    assert listed(TicketStatus.RESOLVED) == {"All done"}
+    assert listed(TicketStatus.NEW, TicketStatus.RESOLVED) == {"Brand new", "All done"}
+
+
+def test_a_ticket_is_open_exactly_while_its_status_is(dispatcher, ticket):
+    def is_open() -> bool:
+        return Ticket.objects.values_list("is_open", flat=True).get(pk=ticket.pk)
+
+    assert is_open()
+    ticket_set_status(ticket=ticket, status=TicketStatus.RESOLVED, by=dispatcher)
+    assert not is_open()
+    ticket_set_status(ticket=ticket, status=TicketStatus.IN_PROGRESS, by=dispatcher)
+    assert is_open()
+    Ticket.objects.filter(pk=ticket.pk).update(status=TicketStatus.CLOSED)  # any write
+    assert not is_open()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+def test_the_board_reads_open_tickets_without_reading_closed_ones(dispatcher, ticket):
+    copies = []
+    for _ in range(300):
+        copy = Ticket.objects.get(pk=ticket.pk)
+        copy.pk, copy.status = None, TicketStatus.CLOSED
+        copies.append(copy)
+    Ticket.objects.bulk_create(copies)
+    client = signed_in(dispatcher)
+    sent = statements_sent(lambda: client.get(reverse("tickets:board")))
+    reads = [(sql, params) for sql, params in sent if 'FROM "service_ticket"' in sql]
+    assert reads
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        for sql, params in reads:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " / ".join(row[-1] for row in cursor.fetchall())
+            assert "USING INDEX ticket_open" in plan, plan

@@ -50,7 +50,10 @@ class FastInsert:
         required = {
             f.name
             for f in meta.concrete_fields
-            if not f.null and not f.primary_key and f.db_default is models.NOT_PROVIDED
+            if not f.null
+            and not f.primary_key
+            and not f.generated  # the database writes it
+            and f.db_default is models.NOT_PROVIDED
         }
         missing = required - {f.name for f in chosen}
         if missing:

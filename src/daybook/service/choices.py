@@ -63,7 +63,8 @@ TICKET_TRANSITIONS: dict[str, frozenset[str]] = {
     TicketStatus.CLOSED: frozenset(),
 }
 
-OPEN_STATUSES = frozenset(TicketStatus) - {TicketStatus.RESOLVED, TicketStatus.CLOSED}
+CLOSED_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+OPEN_STATUSES = frozenset(TicketStatus) - set(CLOSED_STATUSES)
 
 
 class Priority(models.IntegerChoices):
