@@ -379,4 +379,5 @@ def test_due_soon_tickets_are_found_among_many_closed_without_reading_them(dispa
         for sql, params in due_soon:
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
             plan = " / ".join(row[-1] for row in cursor.fetchall())
-            assert "USING INDEX ticket_clock_running" in plan, plan
+            # Either partial index holds only open tickets.
+            assert "INDEX ticket_clock_running" in plan or "INDEX ticket_open" in plan, plan
