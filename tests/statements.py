@@ -17,3 +17,15 @@ def statements_sent(run: Callable[[], object]) -> list[tuple[str, tuple]]:
     with connection.execute_wrapper(keep):
         run()
     return sent
+
+
+def plans_of(sent: list[tuple[str, tuple]]) -> list[str]:
+    """SQLite's plan for each statement, its steps joined by " / ", with statistics taken
+    first (ANALYZE), as the demo loader leaves them."""
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        for sql, params in sent:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            found.append(" / ".join(row[-1] for row in cursor.fetchall()))
+    return found
