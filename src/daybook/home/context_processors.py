@@ -2,6 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from daybook.core.members import request_member
+from daybook.review.selectors import may_review
 
 from .selectors import MemberNav, member_nav
 
@@ -22,8 +23,6 @@ def nav(request: HttpRequest) -> dict:
         return {}
     return {
         "review_refresh_seconds": settings.DAYBOOK_REVIEW_REFRESH_SECONDS,
-        # may_review's rule, with the team half read above.
-        "nav_may_review": facts.reviews_a_team
-        or request.user.has_perm("timekeeping.view_all_entries"),
+        "nav_may_review": may_review(request.user, reviews_a_team=facts.reviews_a_team),
         "nav_open_requests": facts.open_requests,
     }

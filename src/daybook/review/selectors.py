@@ -262,12 +262,15 @@ def review_day_or_404(*, member_id: int, day: date, viewer: Viewer) -> DayView:
 # --- the reviewer's pages and the member's requests -----------------------------------------
 
 
-def may_review(user: AbstractBaseUser) -> bool:
-    """Whether `user` reviews anyone's days: a team's reviewer, or Finance and Admin."""
+def may_review(user: AbstractBaseUser, *, reviews_a_team: bool | None = None) -> bool:
+    """Whether `user` reviews anyone's days: a team's reviewer, or Finance and Admin.
+    `reviews_a_team`: the first half when a caller read it already (reviews_a_team below)."""
     if not user.is_authenticated:
         return False
     if user.has_perm("timekeeping.view_all_entries"):
         return True
+    if reviews_a_team is not None:
+        return reviews_a_team
     return Team.objects.filter(reviewers__user=user).exists()
 
 
