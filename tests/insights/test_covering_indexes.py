@@ -17,8 +17,13 @@ import time_machine
 from django.db import connection
 
 from daybook.core.periods import Period
-from daybook.insights.selectors import agreement_profitability, projects_report, sla_compliance
-from daybook.service.choices import Priority
+from daybook.insights.selectors import (
+    agreement_profitability,
+    capacity_report,
+    projects_report,
+    sla_compliance,
+)
+from daybook.service.choices import Priority, ProjectStatus
 from daybook.service.models import SlaTarget
 from daybook.timekeeping.totals import rollup_settled
 from tests.factories import (
@@ -82,6 +87,28 @@ def test_the_projects_phase_hours_read_only_their_index(tech):
     assert phase_hours, read
     for plan in phase_hours:
         assert "USING COVERING INDEX entry_phase_start_covering" in plan, plan
+
+
+def test_capacity_looks_up_the_open_projects_phase_entries_by_phase(tech):
+    # Finished projects hold most phase entries; capacity asks only for the open ones', by
+    # phase id in the index, not by reading every phase entry and keeping the few it wants.
+    for status in (ProjectStatus.DONE, ProjectStatus.DONE, ProjectStatus.ACTIVE):
+        phase = PhaseFactory(project=ProjectFactory(status=status), estimated_hours=Decimal(40))
+        for days in range(1, 8):
+            start = NOW - timedelta(days=days, hours=3)
+            TimeEntryFactory(
+                member=tech, ticket=None, phase=phase, start=start, end=start + timedelta(hours=1)
+            )
+    read = plans(
+        lambda: capacity_report(
+            first_week=date(2025, 5, 5), weeks=4, target_utilization=Decimal(75)
+        ),
+        "timekeeping_timeentry",
+    )
+    phase_reads = [plan for plan in read if "entry_phase_start_covering" in plan]
+    assert len(phase_reads) == 2, read  # the phases' hours, and each team's share
+    for plan in phase_reads:
+        assert "USING COVERING INDEX entry_phase_start_covering (phase_id=?" in plan, plan
 
 
 def test_the_settled_months_are_summed_from_their_index_alone(tech):

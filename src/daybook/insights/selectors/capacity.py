@@ -330,18 +330,35 @@ def _project_demand(
     """Remaining estimated hours of open projects, spread evenly over the weeks up to each
     project's due date (over the four forecast weeks when it has none; all in the first week
     when it is overdue), shared between teams by the hours each team has logged on it."""
-    remaining, due_dates, managers = _open_project_hours(as_of=as_of, visible=visible)
+    open_phases = dict(
+        Phase.objects.exclude(project__status=ProjectStatus.DONE)
+        .order_by()
+        .values_list("pk", "project_id")
+    )
+    remaining, due_dates, managers = _open_project_hours(
+        as_of=as_of, visible=visible, open_phases=open_phases
+    )
     if not remaining:
         return {}
-    shares: dict[int, dict[int | None, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    for row in (
-        TimeEntry.objects.filter(phase__project_id__in=[pk for pk, h in remaining.items() if h > 0])
+    seconds: dict[int, dict[int | None, float]] = defaultdict(lambda: defaultdict(float))
+    for phase_id, team_id, phase_seconds in (
+        TimeEntry.objects.filter(
+            phase__isnull=False,
+            phase_id__in=[
+                pk for pk, project in open_phases.items() if remaining.get(project, ZERO) > 0
+            ],
+        )
         .filter(visible)
         .order_by()
-        .values("phase__project_id", "member__team_id")
+        .values_list("phase_id", "member__team_id")
         .annotate(seconds=sum_seconds())
     ):
-        shares[row["phase__project_id"]][row["member__team_id"]] += to_hours(row["seconds"])
+        seconds[open_phases[phase_id]][team_id] += phase_seconds
+    shares = {
+        project: {team_id: to_hours(value) for team_id, value in teams.items()}
+        for project, teams in seconds.items()
+    }
+    reported_teams = set(member_team.values())
     demand: dict[tuple[int | None, date], Decimal] = defaultdict(lambda: ZERO)
     horizon = [first + timedelta(weeks=i) for i in range(FORECAST_WEEKS)]
     for project_id, left in remaining.items():
@@ -357,13 +374,13 @@ def _project_demand(
         total = sum(team_hours.values(), ZERO)
         for week in horizon[: min(weeks_to_due, FORECAST_WEEKS)]:
             for team_id, hours in team_hours.items():
-                if team_id in member_team.values() or team_id is None:
+                if team_id in reported_teams or team_id is None:
                     demand[(team_id, week)] += per_week * hours / total
     return demand
 
 
 def _open_project_hours(
-    *, as_of: date, visible: Q
+    *, as_of: date, visible: Q, open_phases: dict[int, int]
 ) -> tuple[dict[int, Decimal], dict[int, date | None], dict[int, int | None]]:
     """Each open project's remaining estimated hours as of a date, as projects_report counts
     them (its phases' sums over the same entries), with its due date and its manager's team.
@@ -378,10 +395,11 @@ def _open_project_hours(
     if not projects:
         return {}, {}, {}
     through = member_before_q(as_of + timedelta(days=1), member_zone_groups())
-    # Only the open projects' phases: a small part of all phase entries.
-    open_phases = Phase.objects.exclude(project__status=ProjectStatus.DONE).values("pk")
+    # Only the open projects' phases (``open_phases``: phase id -> project id), a small part
+    # of all phase entries, named by id: as a subquery both databases read every phase
+    # entry and kept the few that matched.
     entries = (
-        TimeEntry.objects.filter(phase__isnull=False, phase__in=open_phases)
+        TimeEntry.objects.filter(phase__isnull=False, phase_id__in=list(open_phases))
         .filter(through)
         .filter(visible)
     )
