@@ -396,8 +396,8 @@ def _open_project_hours(
         return {}, {}, {}
     through = member_before_q(as_of + timedelta(days=1), member_zone_groups())
     # Only the open projects' phases (``open_phases``: phase id -> project id), a small part
-    # of all phase entries, named by id: as a subquery both databases read every phase
-    # entry and kept the few that matched.
+    # of all phase entries, named by id: given a subquery, PostgreSQL read every phase entry
+    # and kept the few that matched.
     entries = (
         TimeEntry.objects.filter(phase__isnull=False, phase_id__in=list(open_phases))
         .filter(through)
