@@ -19,13 +19,13 @@ def statements_sent(run: Callable[[], object]) -> list[tuple[str, tuple]]:
     return sent
 
 
-def plans_of(sent: list[tuple[str, tuple]]) -> list[str]:
+def plans_of(sent: list[tuple[str, tuple]], *, table: str = "") -> list[str]:
     """SQLite's plan for each statement, its steps joined by " / ", with statistics taken
-    first (ANALYZE), as the demo loader leaves them."""
+    first (ANALYZE), as the demo loader leaves them. `table`: only the steps that name it."""
     found = []
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
         for sql, params in sent:
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-            found.append(" / ".join(row[-1] for row in cursor.fetchall()))
+            found.append(" / ".join(row[-1] for row in cursor.fetchall() if table in row[-1]))
     return found

@@ -32,7 +32,7 @@ from tests.factories import (
     TicketFactory,
     TimeEntryFactory,
 )
-from tests.statements import statements_sent
+from tests.statements import plans_of, statements_sent
 
 pytestmark = [
     pytest.mark.django_db,
@@ -50,17 +50,9 @@ def frozen():
 
 
 def plans(run, table: str) -> list[str]:
-    """What SQLite plans for each statement `run` sends that reads `table`."""
-    sent = statements_sent(run)
-    found = []
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-        for sql, params in sent:
-            if f'FROM "{table}"' not in sql:
-                continue
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-            found.append(" / ".join(row[-1] for row in cursor.fetchall() if table in row[-1]))
-    return found
+    """What SQLite plans for `table` in each statement `run` sends that reads it."""
+    sent = [(sql, params) for sql, params in statements_sent(run) if f'FROM "{table}"' in sql]
+    return plans_of(sent, table=table)
 
 
 @pytest.mark.parametrize("one_team", [False, True], ids=["everyone", "a lead's teams"])
