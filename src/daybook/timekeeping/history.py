@@ -20,7 +20,7 @@ from .models import TimeEntry
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 # Bookkeeping columns that change with every save and say nothing about the work, and the
 # browser's key for an offline save, which the member never sees.
-NOT_SHOWN = frozenset({"id", "updated_at", "created_at", "client_key"})
+NOT_SHOWN = frozenset({"id", "updated_at", "created_at", "client_key", "duration_seconds"})
 # Everything the changed related rows are named by, read with the versions, not one by one.
 RELATED = (
     "ticket",

@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from daybook.catalogue.choices import BillableOption
 from daybook.catalogue.models import WorkRole, WorkType
+from daybook.core.expressions import Seconds
 from daybook.core.models import TimeStampedModel
 
 from .choices import ApprovalState, EntrySource, WeekState, WeekSubmitter
@@ -30,6 +31,12 @@ class TimeEntry(TimeStampedModel):
     )
     start = models.DateTimeField()
     end = models.DateTimeField()
+    # The length in seconds, worked out by the database when the row is written: reports sum
+    # it over millions of rows, and working it out from the two datetimes in every sum was
+    # much of a report's time on SQLite, which keeps datetimes as text.
+    duration_seconds = models.GeneratedField(
+        expression=Seconds("start", "end"), output_field=models.FloatField(), db_persist=True
+    )
     ticket = models.ForeignKey(
         "service.Ticket", on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
     )
@@ -78,6 +85,7 @@ class TimeEntry(TimeStampedModel):
     client_key = models.UUIDField(null=True, blank=True, editable=False)
     # History is read by record (its id), so its table copies none of the model's indexes.
     history = HistoricalRecords(
+        excluded_fields=["duration_seconds"],
         no_db_index=[
             "created_at",
             "member",
@@ -86,7 +94,7 @@ class TimeEntry(TimeStampedModel):
             "agreement",
             "work_role",
             "work_type",
-        ]
+        ],
     )
 
     class Meta:
@@ -126,6 +134,7 @@ class TimeEntry(TimeStampedModel):
                 fields=["start"],
                 include=[
                     "end",
+                    "duration_seconds",
                     "member",
                     "agreement",
                     "work_type",

@@ -10,7 +10,13 @@ from zoneinfo import ZoneInfo
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from daybook.core.database import grouped_by_hashing
-from daybook.core.expressions import HUNDRED, safe_ratio, sum_seconds, to_hours
+from daybook.core.expressions import (
+    HUNDRED,
+    safe_ratio,
+    sum_seconds,
+    sum_seconds_of_times,
+    to_hours,
+)
 from daybook.core.periods import Period, local_week_starts, member_before_q
 from daybook.people.models import Member, ScheduleBlock, Team
 from daybook.people.selectors import NO_TEAM, member_zone_groups
@@ -351,7 +357,7 @@ def _project_demand(
         .filter(visible)
         .order_by()
         .values_list("phase_id", "member__team_id")
-        .annotate(seconds=sum_seconds())
+        .annotate(seconds=sum_seconds_of_times())
     ):
         seconds[open_phases[phase_id]][team_id] += phase_seconds
     shares = {

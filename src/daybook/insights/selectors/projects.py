@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 
 from daybook.catalogue.models import WorkType
-from daybook.core.expressions import HUNDRED, safe_ratio, sum_seconds, to_hours
+from daybook.core.expressions import HUNDRED, safe_ratio, sum_seconds_of_times, to_hours
 from daybook.core.periods import Period, member_before_q, member_local_range_q
 from daybook.people.selectors import member_zone_groups
 from daybook.service.choices import ProjectStatus
@@ -130,7 +130,7 @@ def phase_work(entries: QuerySet[TimeEntry]) -> dict[int, dict[int, float]]:
     rows = (
         entries.order_by()
         .values_list("phase_id", "work_type_id")
-        .annotate(seconds=sum_seconds())
+        .annotate(seconds=sum_seconds_of_times())
         .values_list("phase_id", "work_type_id", "seconds")
     )
     for phase_id, work_type_id, seconds in rows:
@@ -186,7 +186,7 @@ def _recent_hours(
         for r in entries.filter(member_local_range_q(window, groups))
         .order_by()
         .values("phase__project_id")
-        .annotate(seconds=sum_seconds())
+        .annotate(seconds=sum_seconds_of_times())
     }
 
 

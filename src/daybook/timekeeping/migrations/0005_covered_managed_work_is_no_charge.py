@@ -14,7 +14,9 @@ def covered_billable_to_no_charge(apps, schema_editor):
     Agreement = apps.get_model("clients", "Agreement")
     TimeEntry = apps.get_model("timekeeping", "TimeEntry")
     History = apps.get_model("timekeeping", "HistoricalTimeEntry")
-    fields = [f.attname for f in TimeEntry._meta.concrete_fields]
+    # The entry's columns that its history keeps (not those the database works out).
+    kept = {f.attname for f in History._meta.concrete_fields}
+    fields = [f.attname for f in TimeEntry._meta.concrete_fields if f.attname in kept]
     now = timezone.now()
     for agreement in Agreement.objects.filter(type="managed").iterator():
         covered = set(agreement.covered_work_types.values_list("pk", flat=True))
