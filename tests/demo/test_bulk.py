@@ -20,8 +20,7 @@ from daybook.timekeeping.models import TimeEntry
 from daybook.timekeeping.services import entry_edit, entry_log
 
 TODAY = date(2025, 11, 20)
-# The columns a history record copies from its entry.
-# What history copies: every column but the ones the database works out (the stored length).
+# The columns a history record copies from its entry: all but those the database works out.
 ENTRY_COLUMNS = [f.attname for f in TimeEntry._meta.concrete_fields if not f.generated]
 # Internal notes the demo writes when a member marks work Do Not Bill or No Charge by hand.
 BY_HAND = ("Not charged:", "Goodwill:")

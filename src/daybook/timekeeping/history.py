@@ -18,8 +18,9 @@ from simple_history.models import DeletedObject
 from .models import TimeEntry
 
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
-# Bookkeeping columns that change with every save and say nothing about the work, and the
-# browser's key for an offline save, which the member never sees.
+# Bookkeeping columns that change with every save and say nothing about the work, the
+# browser's key for an offline save, which the member never sees, and the length the
+# database works out from start and end (history does not keep it).
 NOT_SHOWN = frozenset({"id", "updated_at", "created_at", "client_key", "duration_seconds"})
 # Everything the changed related rows are named by, read with the versions, not one by one.
 RELATED = (
